@@ -1,0 +1,1 @@
+"""PenguinMails application library: settings, wiring, API, domain rules and adapters."""

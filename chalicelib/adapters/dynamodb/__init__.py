@@ -1,0 +1,1 @@
+"""DynamoDB storage through PynamoDB. Every partition key is led by the tenant id."""

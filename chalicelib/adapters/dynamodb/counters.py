@@ -1,0 +1,78 @@
+"""Real-time per-tenant counters, moved exactly once per event.
+
+A marker item for the event id (in the idempotency table) and the counter updates are
+written in one DynamoDB transaction, so a redelivered event can never count twice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamodb.keys import counter_attribute, idempotency_sort_key
+from chalicelib.domain.events import counter_names
+
+MARKER_TTL_SECONDS = 7 * 24 * 3600
+
+
+class DynamoCounterStore:
+    def __init__(self, client: Any, counters_table: str, idempotency_table: str) -> None:
+        self._client = client
+        self._counters = counters_table
+        self._idempotency = idempotency_table
+
+    def _marker(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._idempotency,
+                "Item": {
+                    "tenant_id": {"S": event["tenant_id"]},
+                    "sk": {"S": idempotency_sort_key("counted", event["event_id"])},
+                    "status": {"S": "done"},
+                    "updated_at": {"S": event["occurred_at"]},
+                    "expires_at": {"N": str(int(time.time()) + MARKER_TTL_SECONDS)},
+                },
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+
+    def _increment(self, event: dict[str, Any], period: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._counters,
+                "Key": {"tenant_id": {"S": event["tenant_id"]}, "sk": {"S": period}},
+                "UpdateExpression": "ADD #n :one",
+                "ExpressionAttributeNames": {"#n": counter_attribute(event["type"])},
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+
+    def apply_once(self, event: dict[str, Any]) -> bool:
+        items = [self._marker(event)] + [self._increment(event, p) for p in counter_names(event)]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _is_duplicate(exc):
+                return False
+            raise
+        return True
+
+    def read(self, tenant_id: str, period: str) -> dict[str, int]:
+        reply = self._client.get_item(
+            TableName=self._counters,
+            ConsistentRead=True,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": period}},
+        )
+        item = reply.get("Item", {})
+        return {k[2:]: int(v["N"]) for k, v in item.items() if k.startswith("n_")}
+
+
+def _is_duplicate(exc: ClientError) -> bool:
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    if reasons:
+        return reasons[0].get("Code") == "ConditionalCheckFailed"
+    return "ConditionalCheckFailed" in str(exc)

@@ -1,0 +1,58 @@
+"""Tenant-led idempotency markers: claim an id before doing work, mark it done after.
+
+A claim that finds ``done`` means the work already happened: skip it. A claim that finds
+``in_progress`` older than the lease belongs to a worker that died: take it over.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters.dynamodb.keys import idempotency_sort_key
+from chalicelib.adapters.dynamodb.models import IdempotencyItem
+
+TTL_SECONDS = 7 * 24 * 3600
+
+
+class DynamoIdempotency:
+    def __init__(self, lease_seconds: int = 120) -> None:
+        self._lease = lease_seconds
+
+    def claim(self, tenant_id: str, scope: str, item_id: str) -> bool:
+        """True when the caller should do the work now."""
+        now = int(time.time())
+        item = IdempotencyItem(
+            tenant_id,
+            idempotency_sort_key(scope, item_id),
+            status="in_progress",
+            updated_at=str(now),
+            expires_at=now + TTL_SECONDS,
+        )
+        stale = (IdempotencyItem.status == "in_progress") & (
+            IdempotencyItem.updated_at < str(now - self._lease)
+        )
+        try:
+            item.save(condition=IdempotencyItem.sk.does_not_exist() | stale)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def complete(self, tenant_id: str, scope: str, item_id: str) -> None:
+        now = int(time.time())
+        IdempotencyItem(
+            tenant_id,
+            idempotency_sort_key(scope, item_id),
+            status="done",
+            updated_at=str(now),
+            expires_at=now + TTL_SECONDS,
+        ).save()
+
+    def release(self, tenant_id: str, scope: str, item_id: str) -> None:
+        """Give a claim back after a failure so a retry can take it at once."""
+        IdempotencyItem(
+            tenant_id, idempotency_sort_key(scope, item_id), status="x", updated_at=""
+        ).delete()

@@ -1,0 +1,74 @@
+"""PynamoDB models. Table names and endpoint come from settings when this module loads,
+which only happens on first use (see ``deps.py``), never at cold start."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.settings import settings
+
+_S = settings()
+
+
+class _Meta:
+    region = _S.region
+    host = _S.endpoint_url
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 5
+    max_retry_attempts = 2
+
+
+class TenantItem(Model):
+    class Meta(_Meta):
+        table_name = _S.tenants_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    contact_email = UnicodeAttribute(null=True)
+    postal_address = UnicodeAttribute(null=True)
+
+
+class ApiKeyItem(Model):
+    class Meta(_Meta):
+        table_name = _S.api_keys_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+class AuditItem(Model):
+    class Meta(_Meta):
+        table_name = _S.audit_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    audit_id = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    resource_id = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)
+
+
+class IdempotencyItem(Model):
+    class Meta(_Meta):
+        table_name = _S.idempotency_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)

@@ -1,0 +1,35 @@
+"""Best-effort wrappers: a failed publish or enqueue is logged and counted, not raised.
+
+Used where the stored record is the source of truth and the event or notification is a
+side effect that must not turn a successful write into an error for the client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BestEffort:
+    def __init__(self, inner: Any, method: str, metric: str, logger: Any, metrics: Any) -> None:
+        self._inner = inner
+        self._method = method
+        self._metric = metric
+        self._logger = logger
+        self._metrics = metrics
+
+    def _call(self, item: dict[str, Any]) -> None:
+        try:
+            getattr(self._inner, self._method)(item)
+        except Exception:  # noqa: BLE001 - counted and logged; the caller's write stands
+            self._logger.exception(
+                self._metric, extra={"kind": item.get("type") or item.get("kind")}
+            )
+            from aws_lambda_powertools.metrics import MetricUnit
+
+            self._metrics.add_metric(name=self._metric, unit=MetricUnit.Count, value=1)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self._call(event)
+
+    def enqueue(self, job: dict[str, Any]) -> None:
+        self._call(job)

@@ -1,0 +1,1 @@
+"""HTTP layer: one Blueprint per resource; parse, call the domain, shape the reply."""

@@ -1,0 +1,167 @@
+"""Request and reply models (pydantic v2). The OpenAPI document is generated from them.
+
+Requests are strict: unknown fields are refused and text fields may not hold control
+characters (no CR/LF header injection can start here).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+PlanName = Literal["starter", "professional", "business", "enterprise"]
+Scope = Literal["full", "send"]
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters such as CR or LF")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+def _no_cr_lf(value: str) -> str:
+    if "\r" in value or "\0" in value:
+        raise ValueError("must not contain CR or NUL characters")
+    return value
+
+
+def _email(value: str) -> str:
+    """RFC 5321 address checked by email-validator, domain part normalised (IDN → A-label
+    aware). Reserved test domains (``.test``, RFC 2606) are accepted so the local platform's
+    simulator addresses work; they can never be delivered anywhere real."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if "\r" in value or "\n" in value:
+        raise ValueError("must not contain CR or LF")
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+
+
+EmailAddress = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_control_chars)]
+Address = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_no_cr_lf)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CreateTenant(Strict):
+    name: Name
+    plan: PlanName
+    contact_email: EmailAddress | None = None
+    postal_address: Address | None = Field(
+        default=None, description="Printed in the CAN-SPAM footer of bulk mail."
+    )
+
+
+class UpdateTenant(Strict):
+    name: Name | None = None
+    plan: PlanName | None = None
+    status: Literal["active", "suspended"] | None = None
+    contact_email: EmailAddress | None = None
+    postal_address: Address | None = None
+
+
+class CreateApiKey(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_control_chars)]
+    scope: Scope = "full"
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict = Field(default_factory=dict)
+
+
+class ErrorReply(BaseModel):
+    error: ErrorBody
+
+
+class TenantReply(BaseModel):
+    id: str
+    name: str
+    plan: PlanName
+    status: Literal["active", "suspended"]
+    contact_email: str | None
+    postal_address: str | None
+    created_at: str
+    updated_at: str
+
+
+class PlanLimits(BaseModel):
+    emails_per_month: int | None
+    domains: int | None
+    mailboxes: int | None
+    send_rate_per_second: int
+    api_scopes: list[Scope]
+
+
+class Usage(BaseModel):
+    month: str
+    emails_sent: int
+    emails_remaining: int | None
+    events: dict[str, int]
+
+
+class TenantSelfReply(TenantReply):
+    limits: PlanLimits
+    usage: Usage
+    key: dict
+
+
+class ApiKeyReply(BaseModel):
+    id: str
+    name: str
+    scope: Scope
+    prefix: str
+    status: Literal["active", "revoked"]
+    created_at: str
+    revoked_at: str | None
+
+
+class ApiKeyCreatedReply(ApiKeyReply):
+    key: str = Field(description="The secret key. Shown once; store it now.")
+
+
+class TenantCreatedReply(BaseModel):
+    tenant: TenantReply
+    api_key: ApiKeyCreatedReply
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKeyReply]
+    next_token: str | None
+
+
+class AuditReply(BaseModel):
+    id: str
+    tenant_id: str
+    occurred_at: str
+    action: str
+    key_id: str
+    resource_id: str | None
+    request_id: str
+    source_ip: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditReply]
+    next_token: str | None
+
+
+class ComponentHealth(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    detail: str = ""
+    latency_ms: float | None = None
+
+
+class HealthReply(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    stage: str
+    components: dict[str, ComponentHealth]

@@ -1,0 +1,174 @@
+"""Lazily built, cached clients and repositories: the only place adapters are built.
+
+Nothing is built at import. Tests swap any piece for a fake with ``deps.override`` and put
+everything back with ``deps.reset``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.settings import settings
+
+_built: dict[str, Any] = {}
+_overrides: dict[str, Any] = {}
+_lock = threading.RLock()
+
+
+def _get(name: str, build: Callable[[], Any]) -> Any:
+    if name in _overrides:
+        return _overrides[name]
+    with _lock:
+        if name not in _built:
+            _built[name] = build()
+        return _built[name]
+
+
+def override(name: str, value: Any) -> None:
+    _overrides[name] = value
+
+
+def reset() -> None:
+    with _lock:
+        _built.clear()
+        _overrides.clear()
+
+
+def client(service: str) -> Any:
+    def build() -> Any:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3})
+        return boto3.session.Session().client(
+            service,
+            region_name=settings().region,
+            endpoint_url=settings().endpoint_url,
+            config=config,
+        )
+
+    return _get(f"client:{service}", build)
+
+
+def clock() -> Any:
+    from chalicelib.domain.clock import SystemClock
+
+    return _get("clock", SystemClock)
+
+
+def counters() -> Any:
+    from chalicelib.adapters.dynamodb.counters import DynamoCounterStore
+
+    s = settings()
+    return _get(
+        "counters",
+        lambda: DynamoCounterStore(client("dynamodb"), s.counters_table, s.idempotency_table),
+    )
+
+
+def tenants() -> Any:
+    from chalicelib.adapters.dynamodb.tenants import DynamoTenantRepository
+
+    return _get("tenants", lambda: DynamoTenantRepository(counters()))
+
+
+def api_keys() -> Any:
+    from chalicelib.adapters.dynamodb.api_keys import DynamoApiKeyRepository
+
+    return _get("api_keys", DynamoApiKeyRepository)
+
+
+def audit() -> Any:
+    from chalicelib.adapters.dynamodb.audit import DynamoAuditRepository
+
+    return _get("audit", DynamoAuditRepository)
+
+
+def idempotency() -> Any:
+    from chalicelib.adapters.dynamodb.idempotency import DynamoIdempotency
+
+    return _get("idempotency", DynamoIdempotency)
+
+
+def events() -> Any:
+    from chalicelib.adapters.kinesis import KinesisEventPublisher
+
+    return _get(
+        "events", lambda: KinesisEventPublisher(client("kinesis"), settings().events_stream)
+    )
+
+
+def notifications() -> Any:
+    from chalicelib.adapters.sqs import SqsJobQueue
+
+    return _get(
+        "notifications", lambda: SqsJobQueue(client("sqs"), settings().notifications_queue_url)
+    )
+
+
+def secrets() -> Any:
+    from chalicelib.adapters.secrets import CachedSecrets
+
+    return _get(
+        "secrets", lambda: CachedSecrets(client("secretsmanager"), settings().secrets_max_age)
+    )
+
+
+def relay() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.smtp import SmtpEndpoint, SmtpRelay
+
+        s = settings()
+        password = secrets().get(s.notify_smtp_secret) if s.notify_smtp_secret else ""
+        return SmtpRelay(
+            SmtpEndpoint(
+                host=s.notify_smtp_host,
+                port=s.notify_smtp_port,
+                security=s.notify_smtp_security,
+                username=s.notify_smtp_username,
+                password=password,
+                verify_tls=not s.is_local,
+            )
+        )
+
+    return _get("relay", build)
+
+
+def logger() -> Any:
+    def build() -> Any:
+        from aws_lambda_powertools import Logger
+
+        return Logger(service=settings().service)
+
+    return _get("logger", build)
+
+
+def metrics() -> Any:
+    def build() -> Any:
+        from aws_lambda_powertools import Metrics
+
+        return Metrics(namespace="PenguinMails", service=settings().service)
+
+    return _get("metrics", build)
+
+
+def account_ports() -> Any:
+    """The ports the account use cases need; events and notifications best-effort."""
+    from chalicelib.adapters.guarded import BestEffort
+    from chalicelib.domain.accounts import Ports
+
+    return Ports(
+        tenants=tenants(),
+        api_keys=api_keys(),
+        events=BestEffort(events(), "publish", "EventPublishFailures", logger(), metrics()),
+        notifications=BestEffort(
+            notifications(), "enqueue", "NotificationEnqueueFailures", logger(), metrics()
+        ),
+        clock=clock(),
+    )
+
+
+def settings_value(name: str) -> Any:
+    return getattr(settings(), name)

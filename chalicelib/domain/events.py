@@ -1,0 +1,39 @@
+"""Domain events: the one envelope every event on the stream carries.
+
+``event_id``, ``type``, ``tenant_id``, ``occurred_at`` and ``schema_version``, then the
+event's own typed fields at the top level. Schemas live in ``events/schemas/<type>.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain import ids
+
+SCHEMA_VERSION = 1
+EVENT_TYPES = (
+    "tenant.created",
+    "tenant.updated",
+    "api_key.created",
+    "api_key.revoked",
+    "notification.sent",
+)
+
+
+def new_event(event_type: str, tenant_id: str, occurred_at: str, **fields: Any) -> dict[str, Any]:
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    return {
+        "event_id": ids.new_sortable_id("evt"),
+        "type": event_type,
+        "tenant_id": tenant_id,
+        "occurred_at": occurred_at,
+        "schema_version": SCHEMA_VERSION,
+        **fields,
+    }
+
+
+def counter_names(event: dict[str, Any]) -> list[str]:
+    """Which per-tenant counters an event moves: its type, per month and per day."""
+    day = str(event["occurred_at"])[:10]
+    return [f"month#{day[:7]}", f"day#{day}"]

@@ -1,0 +1,106 @@
+"""Every environment variable the application reads, read once and typed.
+
+A required value that is missing fails loudly with the variable's name. Nothing here
+imports an SDK, so reading settings is cheap on a cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _optional(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _int(name: str, default: int) -> int:
+    raw = _optional(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    endpoint_url: str | None
+    tenants_table: str
+    api_keys_table: str
+    audit_table: str
+    counters_table: str
+    idempotency_table: str
+    events_stream: str
+    notifications_queue_url: str
+    notifications_dlq_url: str
+    bucket: str
+    admin_key_secret: str
+    notify_smtp_host: str
+    notify_smtp_port: int
+    notify_smtp_security: str
+    notify_smtp_username: str
+    notify_smtp_secret: str
+    notify_from: str
+    dns_nameserver: str
+    dns_port: int
+    max_body_bytes: int
+    secrets_max_age: int
+    service: str = "penguinmails"
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+def load_settings() -> Settings:
+    """Read the environment now; callers normally use the cached ``settings()``."""
+    return Settings(
+        stage=_required("PM_STAGE"),
+        region=_optional("AWS_REGION", _optional("AWS_DEFAULT_REGION", "us-east-1")),
+        endpoint_url=_optional("AWS_ENDPOINT_URL") or None,
+        tenants_table=_required("PM_TENANTS_TABLE"),
+        api_keys_table=_required("PM_API_KEYS_TABLE"),
+        audit_table=_required("PM_AUDIT_TABLE"),
+        counters_table=_required("PM_COUNTERS_TABLE"),
+        idempotency_table=_required("PM_IDEMPOTENCY_TABLE"),
+        events_stream=_required("PM_EVENTS_STREAM"),
+        notifications_queue_url=_required("PM_NOTIFICATIONS_QUEUE_URL"),
+        notifications_dlq_url=_optional("PM_NOTIFICATIONS_DLQ_URL"),
+        bucket=_required("PM_BUCKET"),
+        admin_key_secret=_required("PM_ADMIN_KEY_SECRET"),
+        notify_smtp_host=_optional("PM_NOTIFY_SMTP_HOST", "127.0.0.1"),
+        notify_smtp_port=_int("PM_NOTIFY_SMTP_PORT", 587),
+        notify_smtp_security=_optional("PM_NOTIFY_SMTP_SECURITY", "starttls"),
+        notify_smtp_username=_optional("PM_NOTIFY_SMTP_USERNAME"),
+        notify_smtp_secret=_optional("PM_NOTIFY_SMTP_SECRET"),
+        notify_from=_optional("PM_NOTIFY_FROM", "PenguinMails <notifications@penguinmails.local>"),
+        dns_nameserver=_optional("PM_DNS_NAMESERVER"),
+        dns_port=_int("PM_DNS_PORT", 53),
+        max_body_bytes=_int("PM_MAX_BODY_BYTES", 256 * 1024),
+        secrets_max_age=_int("PM_SECRETS_MAX_AGE", 300),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local platform change the environment)."""
+    settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Non-HTTP Lambdas, one module per function; each handler parses its event and calls in."""

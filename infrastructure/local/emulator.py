@@ -1,0 +1,134 @@
+"""The AWS emulator: moto's server on loopback, with the stack deployed from the template.
+
+``Emulator.start`` runs ``ThreadedMotoServer``, switches on Step Functions execution, then
+creates the CloudFormation stack from ``infrastructure/template.yaml`` with ``Stage=local``
+and waits for it. What moto's CloudFormation skips (Secrets Manager secrets) is created
+here from the same template resources, with generated values.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import boto3
+import requests
+from moto.server import ThreadedMotoServer
+
+from infrastructure.local import template as tpl
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "penguinmails-local"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class Emulator:
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+        self.host, self.port = host, port
+        self._server: ThreadedMotoServer | None = None
+        self.outputs: dict[str, str] = {}
+        self.physical: dict[str, str] = {}
+        self.secret_values: dict[str, str] = {}
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session().client(
+            service, region_name=REGION, endpoint_url=self.endpoint, **CREDENTIALS
+        )
+
+    def start(self) -> None:
+        _quiet_moto()
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        self.port = self._server.get_host_and_port()[1]
+        requests.post(
+            f"{self.endpoint}/moto-api/config",
+            timeout=5,
+            json={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+            },
+        )
+        self._deploy_stack()
+        self._ensure_secrets()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.stop()
+        if server._server is not None:  # moto's stop() leaves the socket bound
+            server._server.server_close()
+
+    def _deploy_stack(self) -> None:
+        cfn = self.client("cloudformation")
+        cfn.create_stack(
+            StackName=STACK,
+            TemplateBody=tpl.TEMPLATE.read_text(),
+            Parameters=[{"ParameterKey": "Stage", "ParameterValue": "local"}],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        status = ""
+        for _ in range(300):
+            stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+            status = stack["StackStatus"]
+            if not status.endswith("IN_PROGRESS"):
+                break
+            time.sleep(0.1)
+        if status != "CREATE_COMPLETE":
+            raise RuntimeError(f"local stack did not deploy: {status}")
+        self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        resources = cfn.describe_stack_resources(StackName=STACK)["StackResources"]
+        self.physical = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in resources
+            if "LogicalResourceId" in r
+        }  # moto lists skipped ones without ids
+
+    def _ensure_secrets(self) -> None:
+        sm = self.client("secretsmanager")
+        for lid, resource in tpl.load()["Resources"].items():
+            if resource["Type"] != "AWS::SecretsManager::Secret":
+                continue
+            name = _sub(resource["Properties"]["Name"])
+            try:
+                value = sm.get_secret_value(SecretId=name)["SecretString"]
+            except sm.exceptions.ResourceNotFoundException:
+                value = secrets.token_urlsafe(36)
+                sm.create_secret(Name=name, SecretString=value)
+            self.secret_values[lid] = value
+            self.outputs[lid] = name
+
+    def arn(self, logical_id: str) -> str:
+        physical = self.physical[logical_id]
+        if physical.startswith("http"):  # an SQS queue URL
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical.rsplit('/', 1)[1]}"
+        return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{physical}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "stack": STACK, "outputs": self.outputs}
+
+
+def _quiet_moto() -> None:
+    """No request log per call, no warning per resource moto's CloudFormation skips."""
+    import logging
+    import warnings
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::")
+
+
+def _sub(value: Any) -> str:
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    return text.replace("${Stage}", "local").replace("${AWS::AccountId}", ACCOUNT)
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True)

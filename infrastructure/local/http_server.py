@@ -1,0 +1,116 @@
+"""The local HTTP front door on :8000: the Chalice app as API Gateway would call it, plus
+the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
+
+``/local/smtp/messages``   GET: what the local SMTP server received (envelope + raw MIME);
+                           DELETE: forget them. Query: ``to``, ``limit``.
+``/local/smtp/users``      GET: the SMTP users; POST ``{email, password}`` adds one.
+``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, LocalDevServer
+
+MAX_LOCAL_BODY = 64 * 1024
+
+
+class LocalRoutes:
+    def __init__(self, smtp: Any, describe: Callable[[], dict[str, Any]]) -> None:
+        self.smtp = smtp
+        self.describe = describe
+
+    def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        route = {
+            ("GET", "/local/smtp/messages"): lambda: self._messages(query),
+            ("DELETE", "/local/smtp/messages"): self._clear,
+            ("GET", "/local/smtp/users"): lambda: (200, {"items": self.smtp.users()}),
+            ("POST", "/local/smtp/users"): lambda: self._add_user(body),
+            ("GET", "/local/platform"): lambda: (200, self.describe()),
+        }.get((method, parts.path.rstrip("/")))
+        if route is None:
+            return 404, _error("not_found", f"no local route {method} {parts.path}")
+        return route()
+
+    def _messages(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        items = self.smtp.messages()
+        if query.get("to"):
+            wanted = query["to"].lower()
+            items = [m for m in items if wanted in (r.lower() for r in m["rcpt_tos"])]
+        limit = int(query["limit"]) if query.get("limit", "").isdigit() else 100
+        return 200, {"items": items[-limit:][::-1], "count": len(items)}
+
+    def _clear(self) -> tuple[int, dict[str, Any]]:
+        self.smtp.clear()
+        return 200, {"cleared": True}
+
+    def _add_user(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            data = json.loads(body or b"{}")
+            email, password = data["email"], data["password"]
+        except (ValueError, KeyError, TypeError):
+            return 400, _error("bad_request", "body must be JSON {email, password}")
+        if (
+            not isinstance(email, str)
+            or "@" not in email
+            or not isinstance(password, str)
+            or not password
+        ):
+            return 400, _error("validation_error", "email and password must be non-empty strings")
+        self.smtp.add_user(email, password)
+        return 201, {"email": email}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": {}}}
+
+
+class _Handler(ChaliceRequestHandler):
+    local_routes: LocalRoutes
+
+    def _generic_handle(self) -> None:
+        if not self.path.startswith("/local/"):
+            super()._generic_handle()
+            return
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_LOCAL_BODY:
+            self._send_http_response(413, {}, json.dumps(_error("payload_too_large", "too big")))
+            return
+        body = self.rfile.read(length) if length else b""
+        status, payload = self.local_routes.handle(self.command, self.path, body)
+        self._send_http_response(
+            status, {"Content-Type": "application/json"}, json.dumps(payload, default=str)
+        )
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return  # the app logs each request itself, as JSON
+
+
+class LocalHttpServer:
+    def __init__(self, app: Any, routes: LocalRoutes, host: str, port: int) -> None:
+        handler = type("BoundHandler", (_Handler,), {"local_routes": routes})
+        config = Config(chalice_stage="local", config_from_disk={"app_name": "penguinmails"})
+        self._server = LocalDevServer(app, config, host, port, handler_cls=handler)
+        self.host = host
+        self.port = self._server.server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.server.serve_forever, name="http", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.server.shutdown()
+        self._server.server.server_close()

@@ -1,0 +1,227 @@
+"""The whole platform on loopback, in one process: ``make run`` and the integration tests.
+
+Start order: the emulator (moto server + the template's stack), the SMTP server with the
+relay user, the DNS server and the platform zone, the app's environment, the HTTP front
+door, the event pumps, the scheduler, then the demo tenant (created through the API with
+the admin key). ``stop`` undoes it in reverse; nothing is left listening.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from infrastructure.local import template as tpl
+from infrastructure.local.emulator import CREDENTIALS, REGION, Emulator
+
+PLATFORM_ZONE = "penguinmails.local"
+RELAY_USER = "notifications@penguinmails.local"
+
+
+@dataclass
+class Ports:
+    api: int = 8000
+    aws: int = 4566
+    smtp: int = 2525
+    dns: int = 5353
+
+
+@dataclass
+class LocalPlatform:
+    ports: Ports = field(default_factory=Ports)
+    host: str = "127.0.0.1"
+    time_scale: float = 60.0
+    demo: bool = True
+    emulator: Emulator | None = None
+    smtp: Any = None
+    dns: Any = None
+    http: Any = None
+    pumps: list[Any] = field(default_factory=list)
+    scheduler: Any = None
+    demo_tenant: dict[str, Any] = field(default_factory=dict)
+    admin_key: str = ""
+
+    def start(self) -> LocalPlatform:
+        try:
+            self._start_emulator()
+            self._start_mail_and_dns()
+            self._configure_app_environment()
+            self._start_http()
+            self._start_workers()
+            if self.demo:
+                self._create_demo_tenant()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_emulator(self) -> None:
+        self.emulator = Emulator(self.host, self.ports.aws)
+        self.emulator.start()
+        self.ports.aws = self.emulator.port
+        self.admin_key = self.emulator.secret_values["AdminKeySecret"]
+
+    def _start_mail_and_dns(self) -> None:
+        from infrastructure.local.dns_server import LocalDnsServer
+        from infrastructure.local.smtp_server import LocalSmtpServer
+
+        self.smtp = LocalSmtpServer(self.host, self.ports.smtp)
+        self.smtp.start()
+        self.ports.smtp = self.smtp.port
+        self.smtp.add_user(RELAY_USER, self.emulator.secret_values["NotifySmtpSecret"])
+        route53 = self.emulator.client("route53")
+        route53.create_hosted_zone(Name=PLATFORM_ZONE, CallerReference="local-platform")
+        self.dns = LocalDnsServer(
+            lambda: self.emulator.client("route53"), self.host, self.ports.dns
+        )
+        self.dns.start()
+        self.ports.dns = self.dns.port
+
+    def _configure_app_environment(self) -> None:
+        os.environ.update(app_environment(self.emulator, self.ports, self.host))
+        from chalicelib import deps
+        from chalicelib.settings import reset_settings
+
+        reset_settings()
+        deps.reset()
+
+    def _start_http(self) -> None:
+        from app import app
+        from chalicelib.api import health
+        from infrastructure.local.http_server import LocalHttpServer, LocalRoutes
+
+        for name, component in (("smtp_server", self.smtp), ("dns_server", self.dns)):
+            health.register_check(name, _status_check(component))
+        health.register_check("event_pumps", self._pumps_check)
+        health.register_check("scheduler", self._scheduler_check)
+        self.http = LocalHttpServer(
+            app, LocalRoutes(self.smtp, self.describe), self.host, self.ports.api
+        )
+        self.ports.api = self.http.port
+        self.http.start()
+
+    def _start_workers(self) -> None:
+        from infrastructure.local.pumps import build_pumps
+        from infrastructure.local.scheduler import Scheduler
+
+        template = tpl.load()
+        self.pumps = build_pumps(tpl.mappings(template), self.emulator, self.time_scale)
+        for pump in self.pumps:
+            pump.start()
+        self.scheduler = Scheduler(tpl.schedules(template), self.time_scale)
+        self.scheduler.start()
+
+    def _create_demo_tenant(self) -> None:
+        import requests
+
+        reply = requests.post(
+            f"{self.api_url}/v1/tenants",
+            timeout=30,
+            json={
+                "name": "Demo Agency",
+                "plan": "professional",
+                "contact_email": "owner@demo.test",
+                "postal_address": "1 Demo Street, Springfield",
+            },
+            headers={"Authorization": f"Bearer {self.admin_key}"},
+        )
+        reply.raise_for_status()
+        self.demo_tenant = reply.json()
+
+    def _pumps_check(self) -> str:
+        dead = [p.mapping.logical_id for p in self.pumps if not p.is_alive()]
+        if dead or not self.pumps:
+            raise RuntimeError(f"pumps not running: {dead}")
+        return f"{len(self.pumps)} running"
+
+    def _scheduler_check(self) -> str:
+        if self.scheduler is None or not self.scheduler.is_alive():
+            raise RuntimeError("scheduler not running")
+        return f"{len(self.scheduler.schedules)} schedules"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.ports.api}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "api_url": self.api_url,
+            "ports": self.ports.__dict__,
+            "time_scale": self.time_scale,
+            "emulator": self.emulator.describe() if self.emulator else None,
+            "pumps": {p.mapping.logical_id: p.status() for p in self.pumps},
+            "scheduler": self.scheduler.status() if self.scheduler else None,
+            "smtp": self.smtp.status() if self.smtp else None,
+            "dns": self.dns.status() if self.dns else None,
+        }
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        for pump in self.pumps:
+            pump.stop()
+        for worker in [self.scheduler, *self.pumps]:
+            if worker is not None and worker.is_alive():
+                worker.join(timeout=10)
+        for component in (self.http, self.dns, self.smtp, self.emulator):
+            if component is not None:
+                component.stop()
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "api_url": self.api_url,
+            "ports": self.ports.__dict__,
+            "admin_key": self.admin_key,
+            "demo_tenant": self.demo_tenant,
+        }
+
+
+def _status_check(component: Any) -> Any:
+    def check() -> str:
+        status = component.status()
+        if status.get("status") != "ok":
+            raise RuntimeError(json.dumps(status))
+        return f"listening on {status.get('host')}:{status.get('port')}"
+
+    return check
+
+
+def app_environment(emulator: Emulator, ports: Ports, host: str) -> dict[str, str]:
+    """The app's environment: the stack's outputs, as ``make deploy`` hands them to chalice."""
+    out = emulator.outputs
+    return {
+        "PM_STAGE": "local",
+        "AWS_ENDPOINT_URL": emulator.endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        "PM_TENANTS_TABLE": out["TenantsTable"],
+        "PM_API_KEYS_TABLE": out["ApiKeysTable"],
+        "PM_AUDIT_TABLE": out["AuditTable"],
+        "PM_COUNTERS_TABLE": out["CountersTable"],
+        "PM_IDEMPOTENCY_TABLE": out["IdempotencyTable"],
+        "PM_EVENTS_STREAM": out["EventsStream"],
+        "PM_NOTIFICATIONS_QUEUE_URL": out["NotificationsQueueUrl"],
+        "PM_NOTIFICATIONS_DLQ_URL": out["NotificationsDLQUrl"],
+        "PM_BUCKET": out["DataBucket"],
+        "PM_ADMIN_KEY_SECRET": out["AdminKeySecret"],
+        "PM_NOTIFY_SMTP_HOST": host,
+        "PM_NOTIFY_SMTP_PORT": str(ports.smtp),
+        "PM_NOTIFY_SMTP_SECURITY": "starttls",
+        "PM_NOTIFY_SMTP_USERNAME": RELAY_USER,
+        "PM_NOTIFY_SMTP_SECRET": out["NotifySmtpSecret"],
+        "PM_NOTIFY_FROM": f"PenguinMails <{RELAY_USER}>",
+        "PM_DNS_NAMESERVER": host,
+        "PM_DNS_PORT": str(ports.dns),
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+    }
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) != 0

@@ -1,0 +1,235 @@
+"""Event pumps: deliver SQS messages and Kinesis records to the handlers Lambda would call.
+
+They honour what the template declares for each mapping: batch size, the queue's
+visibility timeout (scaled down by the platform's time scale so retries come back in
+seconds), partial batch failures (``batchItemFailures``), and DLQ redrive (the emulator
+moves a message once its receive count passes ``maxReceiveCount``). A handler that raises
+fails the whole batch, as on Lambda. Each pump is one thread; ``stop`` ends it within a
+second.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+from infrastructure.local import lambda_runtime
+from infrastructure.local.template import MappingSpec
+
+log = logging.getLogger("penguinmails.local.pumps")
+
+
+class Pump(threading.Thread):
+    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
+        super().__init__(name=f"pump-{mapping.logical_id}", daemon=True)
+        self.mapping = mapping
+        self.emulator = emulator
+        self._stop_event = threading.Event()
+        self.stats = {
+            "batches": 0,
+            "records": 0,
+            "failed_records": 0,
+            "errors": 0,
+            "last_error": "",
+        }
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop_event.is_set()
+
+    def run(self) -> None:
+        while not self.stopped:
+            try:
+                if not self.poll_once():
+                    self._stop_event.wait(0.05)
+            except Exception as exc:  # noqa: BLE001 - a pump outlives any one failure
+                self.stats["errors"] += 1
+                self.stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
+                log.exception("pump %s failed a poll", self.mapping.logical_id)
+                self._stop_event.wait(0.5)
+
+    def deliver(self, event: dict[str, Any]) -> set[str] | None:
+        """Call the handler; the failed item ids, or None when the whole batch failed."""
+        self.stats["batches"] += 1
+        self.stats["records"] += len(event["Records"])
+        try:
+            reply = lambda_runtime.invoke(self.mapping.function, event)
+        except Exception as exc:  # noqa: BLE001 - the batch fails, as on Lambda
+            self.stats["errors"] += 1
+            self.stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            log.exception("handler %s raised", self.mapping.function.handler)
+            return None
+        failures = (
+            (reply or {}).get("batchItemFailures", []) if self.mapping.report_failures else []
+        )
+        self.stats["failed_records"] += len(failures)
+        return {f["itemIdentifier"] for f in failures}
+
+    def poll_once(self) -> bool:
+        raise NotImplementedError
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "alive": self.is_alive(),
+            "source": self.mapping.source_logical_id,
+            "handler": self.mapping.function.handler,
+            **self.stats,
+        }
+
+
+class SqsPump(Pump):
+    def __init__(self, mapping: MappingSpec, emulator: Any, time_scale: float) -> None:
+        super().__init__(mapping, emulator)
+        self.sqs = emulator.client("sqs")
+        self.url = emulator.physical[mapping.source_logical_id]
+        self.arn = emulator.arn(mapping.source_logical_id)
+        declared = int(
+            self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["VisibilityTimeout"])[
+                "Attributes"
+            ]["VisibilityTimeout"]
+        )
+        self.visibility = max(1, math.ceil(declared / time_scale))
+
+    def poll_once(self) -> bool:
+        reply = self.sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=min(self.mapping.batch_size, 10),
+            WaitTimeSeconds=1,
+            VisibilityTimeout=self.visibility,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = reply.get("Messages", [])
+        if not messages:
+            return False
+        failed = self.deliver({"Records": [self._record(m) for m in messages]})
+        if failed is None:
+            return True
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self.sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + 10])
+                ],
+            )
+        return True
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.arn,
+            "awsRegion": "us-east-1",
+        }
+
+
+class KinesisPump(Pump):
+    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
+        super().__init__(mapping, emulator)
+        self.kinesis = emulator.client("kinesis")
+        self.stream = emulator.physical[mapping.source_logical_id]
+        self.arn = emulator.arn(mapping.source_logical_id)
+        self.iterators: dict[str, str] = {}
+        self.attempts: dict[str, int] = {}
+
+    def _open_shards(self) -> None:
+        shards = self.kinesis.list_shards(StreamName=self.stream)["Shards"]
+        for shard in shards:
+            if shard["ShardId"] not in self.iterators:
+                self.iterators[shard["ShardId"]] = self.kinesis.get_shard_iterator(
+                    StreamName=self.stream,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType=self.mapping.starting_position,
+                )["ShardIterator"]
+
+    def poll_once(self) -> bool:
+        if not self.iterators:
+            self._open_shards()
+        busy = False
+        for shard_id, iterator in list(self.iterators.items()):
+            busy |= self._poll_shard(shard_id, iterator)
+        return busy
+
+    def _poll_shard(self, shard_id: str, iterator: str) -> bool:
+        reply = self.kinesis.get_records(ShardIterator=iterator, Limit=self.mapping.batch_size)
+        records = reply.get("Records", [])
+        if not records:
+            self.iterators[shard_id] = reply["NextShardIterator"]
+            return False
+        failed = self.deliver({"Records": [self._record(shard_id, r) for r in records]})
+        if failed == set():
+            self.attempts.pop(shard_id, None)
+            self.iterators[shard_id] = reply["NextShardIterator"]
+            return True
+        first = min(
+            (
+                r["SequenceNumber"]
+                for r in records
+                if failed is None or r["SequenceNumber"] in failed
+            ),
+            key=int,
+        )
+        self._retry_from(shard_id, first, records, reply["NextShardIterator"])
+        return True
+
+    def _retry_from(
+        self, shard_id: str, sequence: str, records: list[dict[str, Any]], next_iterator: str
+    ) -> None:
+        self.attempts[shard_id] = self.attempts.get(shard_id, 0) + 1
+        if self.attempts[shard_id] > self.mapping.max_retries:
+            log.error("discarding kinesis batch after %s retries", self.mapping.max_retries)
+            self.attempts.pop(shard_id, None)
+            self.iterators[shard_id] = next_iterator
+            return
+        time.sleep(min(0.1 * 2 ** self.attempts[shard_id], 2.0))
+        self.iterators[shard_id] = self.kinesis.get_shard_iterator(
+            StreamName=self.stream,
+            ShardId=shard_id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber=sequence,
+        )["ShardIterator"]
+
+    def _record(self, shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        arrival = record.get("ApproximateArrivalTimestamp")
+        return {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": record["PartitionKey"],
+                "sequenceNumber": record["SequenceNumber"],
+                "data": base64.b64encode(record["Data"]).decode("ascii"),
+                "approximateArrivalTimestamp": arrival.timestamp() if arrival else time.time(),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{shard_id}:{record['SequenceNumber']}",
+            "eventName": "aws:kinesis:record",
+            "awsRegion": "us-east-1",
+            "invokeIdentityArn": "arn:aws:iam::123456789012:role/local",
+            "eventSourceARN": self.arn,
+        }
+
+
+def build_pumps(mappings: list[MappingSpec], emulator: Any, time_scale: float) -> list[Pump]:
+    pumps: list[Pump] = []
+    for mapping in mappings:
+        if mapping.source_type == "AWS::SQS::Queue":
+            pumps.append(SqsPump(mapping, emulator, time_scale))
+        elif mapping.source_type == "AWS::Kinesis::Stream":
+            pumps.append(KinesisPump(mapping, emulator))
+        else:
+            raise ValueError(f"{mapping.logical_id}: no local pump for {mapping.source_type}")
+    return pumps

@@ -1,0 +1,416 @@
+"""Local SMTP server standing in for tenants' MailU servers on the PenguinMails local platform.
+
+Owns: listening for SMTP on one port (default 127.0.0.1:2525, port 0 picks a free one) through an
+aiosmtpd ``Controller`` thread; ESMTP STARTTLS with a throwaway self-signed certificate generated
+by ``start()`` and deleted by ``stop()``; AUTH PLAIN/LOGIN, offered only after STARTTLS, checked
+against a MailU-like user table that keeps salted scrypt hashes, never clear passwords; and an
+in-memory, lock-protected store of every accepted message (envelope, raw MIME, auth user, TLS
+flag, peer) that the platform's HTTP handler threads read. It never relays or delivers mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import ssl
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+logger = logging.getLogger(__name__)
+
+IDENT = "PenguinMails local SMTP"
+SCRYPT_N = 2**14  # ~70 ms per hash; AUTH runs it on the server's event-loop thread
+SCRYPT_R = 8
+SCRYPT_P = 1
+CERT_DAYS = 30
+MALFORMED_ADDRESS = "553 5.1.3 Error: malformed address"
+
+MessageSink = Callable[[dict[str, Any]], None]
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _scrypt(password: bytes, salt: bytes, n: int) -> bytes:
+    return hashlib.scrypt(password, salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+
+
+def hash_password(password: str, n: int = SCRYPT_N) -> str:
+    """Salted scrypt hash encoded as ``scrypt$<n>$<salt b64>$<digest b64>``."""
+    salt = os.urandom(16)
+    return f"scrypt${n}${_b64(salt)}${_b64(_scrypt(password.encode('utf-8'), salt, n))}"
+
+
+def verify_password(password: bytes, stored: str) -> bool:
+    """True if ``password`` matches a hash made by ``hash_password``."""
+    try:
+        scheme, n, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest, validate=True)
+        candidate = _scrypt(password, base64.b64decode(salt, validate=True), int(n))
+    except (ValueError, binascii.Error):
+        return False
+    return scheme == "scrypt" and hmac.compare_digest(candidate, expected)
+
+
+def normalize_email(email: str) -> str:
+    """Mailbox key as MailU keeps it: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+# --- certificate ------------------------------------------------------------------------------
+
+
+def _san(hostname: str, host: str) -> x509.SubjectAlternativeName:
+    names: list[x509.GeneralName] = [x509.DNSName(hostname), x509.DNSName("localhost")]
+    ips = {ipaddress.ip_address("127.0.0.1")}
+    try:
+        ips.add(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    names += [x509.IPAddress(ip) for ip in sorted(ips, key=str) if not ip.is_unspecified]
+    return x509.SubjectAlternativeName(names)
+
+
+def _build_certificate(hostname: str, host: str, key: rsa.RSAPrivateKey) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=CERT_DAYS))
+        .add_extension(_san(hostname, host), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def write_self_signed_certificate(hostname: str, directory: Path, host: str) -> tuple[Path, Path]:
+    """Write an RSA-2048 self-signed cert (CN=hostname) and its key; return their paths."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert = _build_certificate(hostname, host, key)
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+def server_tls_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
+    """Server-side context for STARTTLS (no client certificates)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _format_peer(peer: Any) -> str:
+    if not isinstance(peer, tuple) or len(peer) < 2:
+        return str(peer)
+    ip, port = peer[0], peer[1]
+    return f"[{ip}]:{port}" if ":" in str(ip) else f"{ip}:{port}"
+
+
+def build_message(session: Session, envelope: Envelope) -> dict[str, Any]:
+    """The stored record of one accepted message."""
+    raw: bytes = envelope.original_content or b""
+    return {
+        "id": f"smtp_{uuid.uuid4().hex}",
+        "mail_from": envelope.mail_from or "",
+        "rcpt_tos": list(envelope.rcpt_tos),
+        "raw": raw.decode("utf-8", errors="replace"),
+        "size": len(raw),
+        "received_at": _utc_now(),
+        "auth_user": session.auth_data if session.authenticated else None,
+        "tls": session.ssl is not None,
+        "peer": _format_peer(session.peer),
+    }
+
+
+def address_syntax_reply(address: str) -> str | None:
+    """553 reply unless ``address`` is ``local@domain`` with both parts present."""
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(ch.isspace() for ch in address):
+        return MALFORMED_ADDRESS
+    return None
+
+
+class LocalSmtpHandler:
+    """aiosmtpd handler: vets recipients and hands every accepted message to ``sink``.
+
+    Extend by subclassing and overriding ``rcpt_reply`` (e.g. a mailbox simulator that rejects
+    some addresses), then pass the subclass as ``LocalSmtpServer(handler_class=...)``.
+    """
+
+    def __init__(self, sink: MessageSink) -> None:
+        self.sink = sink
+
+    def rcpt_reply(self, address: str) -> str | None:
+        """SMTP error reply (e.g. ``"550 5.1.1 No such user"``) for ``address``; None accepts."""
+        return None
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        reply = address_syntax_reply(address) or self.rcpt_reply(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = build_message(session, envelope)
+        self.sink(message)
+        return f"250 2.0.0 OK queued as {message['id']}"
+
+
+# --- server -----------------------------------------------------------------------------------
+
+
+class _QuietLoginDataDeprecation(logging.Filter):
+    """aiosmtpd 1.4.6 logs a deprecation WARNING on its own login_data write after every AUTH."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+_LOGIN_DATA_FILTER = _QuietLoginDataDeprecation()
+
+
+class _Controller(Controller):
+    """aiosmtpd Controller that supports port 0 and fails fast when the bind fails."""
+
+    def _run(self, ready_event: threading.Event) -> None:
+        try:
+            super()._run(ready_event)
+        finally:
+            ready_event.set()  # on a bind error start() would otherwise wait ready_timeout
+
+    def _trigger_server(self) -> None:
+        if self._thread_exception is not None:
+            raise self._thread_exception
+        assert self.server is not None
+        self.port = self.server.sockets[0].getsockname()[1]  # the real port when port=0
+        super()._trigger_server()
+
+
+def _abandon(controller: _Controller) -> None:
+    controller.stop(no_assert=True)
+    if not controller.loop.is_closed():
+        controller.loop.close()
+
+
+class LocalSmtpServer:
+    """SMTP submission server with STARTTLS, AUTH against local users and an in-memory store."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 2525,
+        hostname: str = "smtp.penguinmails.local",
+        max_message_size: int = 26_214_400,
+        *,
+        auth_required: bool = True,
+        handler_class: type[LocalSmtpHandler] = LocalSmtpHandler,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.hostname = hostname
+        self.max_message_size = max_message_size
+        self.auth_required = auth_required
+        self.handler = handler_class(self._record)
+        self._requested_port = port
+        self._lock = threading.Lock()
+        self._lifecycle = threading.Lock()
+        self._users: dict[str, str] = {}
+        self._messages: list[dict[str, Any]] = []
+        self._controller: _Controller | None = None
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self._cert_path: Path | None = None
+
+    def __enter__(self) -> LocalSmtpServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    @property
+    def cert_path(self) -> str | None:
+        """PEM path of the current self-signed certificate (None when stopped)."""
+        return None if self._cert_path is None else str(self._cert_path)
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """Client context trusting only this server's certificate (hostname checks stay on)."""
+        if self._cert_path is None:
+            raise RuntimeError("SMTP server is not running")
+        return ssl.create_default_context(cafile=str(self._cert_path))
+
+    def start(self) -> None:
+        """Generate the certificate and listen; returns once connections are accepted."""
+        with self._lifecycle:
+            if self._controller is not None:
+                return
+            logging.getLogger("mail.log").addFilter(_LOGIN_DATA_FILTER)
+            self._tempdir = tempfile.TemporaryDirectory(prefix="penguinmails-smtp-")
+            try:
+                self._controller = self._launch(Path(self._tempdir.name))
+            except BaseException:
+                self._remove_certificate()
+                raise
+            self.port = self._controller.port
+            logger.info("local SMTP listening on %s:%s", self.host, self.port)
+
+    def _launch(self, directory: Path) -> _Controller:
+        cert_path, key_path = write_self_signed_certificate(self.hostname, directory, self.host)
+        controller = _Controller(
+            self.handler,
+            hostname=self.host,
+            port=self._requested_port,
+            server_hostname=self.hostname,
+            ident=IDENT,
+            tls_context=server_tls_context(cert_path, key_path),
+            require_starttls=False,
+            auth_required=self.auth_required,
+            auth_require_tls=True,
+            authenticator=self._authenticate,
+            data_size_limit=self.max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+        )
+        try:
+            controller.start()
+        except BaseException:
+            _abandon(controller)
+            raise
+        self._cert_path = cert_path
+        return controller
+
+    def stop(self) -> None:
+        """Close the listener and its thread and delete the certificate; safe to call twice."""
+        with self._lifecycle:
+            controller, self._controller = self._controller, None
+            if controller is not None:
+                controller.stop()
+            self._remove_certificate()
+
+    def _remove_certificate(self) -> None:
+        tempdir, self._tempdir, self._cert_path = self._tempdir, None, None
+        if tempdir is not None:
+            tempdir.cleanup()
+
+    # users
+
+    def add_user(self, email: str, password: str) -> None:
+        """Create or replace a mailbox login; only a salted hash of ``password`` is kept."""
+        key = normalize_email(email)
+        if address_syntax_reply(key) is not None:
+            raise ValueError(f"not an email address: {email!r}")
+        record = hash_password(password)
+        with self._lock:
+            self._users[key] = record
+
+    def has_user(self, email: str) -> bool:
+        with self._lock:
+            return normalize_email(email) in self._users
+
+    def users(self) -> list[str]:
+        with self._lock:
+            return sorted(self._users)
+
+    def _authenticate(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
+        auth_data: Any,
+    ) -> AuthResult:
+        # handled=False makes aiosmtpd answer "535 5.7.8"; the default handled=True sends nothing.
+        denied = AuthResult(success=False, handled=False)
+        if not isinstance(auth_data, LoginPassword):
+            return denied
+        email = normalize_email(auth_data.login.decode("utf-8", errors="replace"))
+        with self._lock:
+            stored = self._users.get(email)
+        if stored is None or not verify_password(auth_data.password, stored):
+            return denied
+        return AuthResult(success=True, auth_data=email)
+
+    # messages
+
+    def _record(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._messages.append(message)
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Copies of the accepted messages, oldest first (newest last)."""
+        with self._lock:
+            return [{**m, "rcpt_tos": list(m["rcpt_tos"])} for m in self._messages]
+
+    def clear(self) -> None:
+        """Forget every stored message (users are kept)."""
+        with self._lock:
+            self._messages.clear()
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            counts = {"messages": len(self._messages), "users": len(self._users)}
+        return {
+            "status": "ok" if self.running else "stopped",
+            "host": self.host,
+            "port": self.port,
+            "hostname": self.hostname,
+            "starttls": True,
+            "auth_required": self.auth_required,
+            **counts,
+        }

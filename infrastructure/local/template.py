@@ -1,0 +1,112 @@
+"""Reads ``infrastructure/template.yaml`` for what the emulator cannot run by itself:
+which handler each event source mapping and schedule invokes, with its settings.
+
+The template is the one list of resources; nothing here names a queue, stream or
+function by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    timeout: int
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    logical_id: str
+    source_logical_id: str
+    source_type: str  # AWS::SQS::Queue | AWS::Kinesis::Stream
+    function: FunctionSpec
+    batch_size: int
+    report_failures: bool
+    starting_position: str
+    max_retries: int
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    logical_id: str
+    expression: str
+    function: FunctionSpec
+
+    @property
+    def rate_seconds(self) -> int:
+        match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
+        if not match:
+            raise ValueError(
+                f"{self.logical_id}: only rate() schedules run locally, got {self.expression!r}"
+            )
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
+        return int(match.group(1)) * unit
+
+
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+def _target(value: Any) -> str:
+    """The logical id behind ``{Ref: X}`` or ``{Fn::GetAtt: [X, Arn]}``."""
+    if isinstance(value, dict) and "Ref" in value:
+        return value["Ref"]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return value["Fn::GetAtt"][0]
+    raise ValueError(f"cannot resolve {value!r} to a resource")
+
+
+def functions(template: dict[str, Any]) -> dict[str, FunctionSpec]:
+    return {
+        lid: FunctionSpec(lid, r["Properties"]["Handler"], int(r["Properties"].get("Timeout", 3)))
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+
+
+def mappings(template: dict[str, Any]) -> list[MappingSpec]:
+    resources, fns = template["Resources"], functions(template)
+    found = []
+    for lid, r in resources.items():
+        if r["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        p = r["Properties"]
+        source = _target(p["EventSourceArn"])
+        found.append(
+            MappingSpec(
+                logical_id=lid,
+                source_logical_id=source,
+                source_type=resources[source]["Type"],
+                function=fns[_target(p["FunctionName"])],
+                batch_size=int(p.get("BatchSize", 10)),
+                report_failures="ReportBatchItemFailures" in p.get("FunctionResponseTypes", []),
+                starting_position=p.get("StartingPosition", "LATEST"),
+                max_retries=int(p.get("MaximumRetryAttempts", 10)),
+            )
+        )
+    return found
+
+
+def schedules(template: dict[str, Any]) -> list[ScheduleSpec]:
+    fns = functions(template)
+    return [
+        ScheduleSpec(lid, r["Properties"]["ScheduleExpression"], fns[_target(t["Arn"])])
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in r["Properties"]
+        for t in r["Properties"].get("Targets", [])
+    ]
+
+
+def handler_lookups(template: dict[str, Any]) -> list[str]:
+    """Every ``module.function`` the template names as a handler."""
+    return sorted({f.handler for f in functions(template).values()})

@@ -1,0 +1,245 @@
+"""Integration tests for the local SMTP server (MailU stand-in) with a real client on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email
+import email.policy
+import os
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+import aiosmtplib
+import pytest
+
+from infrastructure.local.smtp_server import LocalSmtpHandler, LocalSmtpServer
+
+HOST = "127.0.0.1"
+USER = "sender@acme.test"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def server() -> Iterator[LocalSmtpServer]:
+    smtp = LocalSmtpServer(host=HOST, port=0)
+    smtp.start()
+    smtp.add_user(USER, PASSWORD)
+    yield smtp
+    smtp.stop()
+
+
+def _message(subject: str = "Hello", to: str = "lead@prospect.test") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = USER
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content("Hi there,\n.a line that starts with a dot\nBye\n")
+    return message
+
+
+def _client(server: LocalSmtpServer, *, start_tls: bool = True) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=HOST,
+        port=server.port,
+        start_tls=start_tls,
+        tls_context=server.client_ssl_context(),  # trusts the generated cert, verification on
+        local_hostname="client.test",
+    )
+
+
+async def _login(client: aiosmtplib.SMTP, mechanism: str, user: str, password: str) -> None:
+    await client.ehlo()  # aiosmtplib does not re-EHLO after STARTTLS before auth_* calls
+    if mechanism == "LOGIN":
+        await client.auth_login(user, password)
+    else:
+        await client.auth_plain(user, password)
+
+
+async def _send(server: LocalSmtpServer, message: EmailMessage, mechanism: str = "LOGIN") -> str:
+    async with _client(server) as client:
+        await _login(client, mechanism, USER, PASSWORD)
+        errors, reply = await client.send_message(message)
+    assert errors == {}
+    return reply
+
+
+def _connect_error(port: int) -> type[OSError] | None:
+    try:
+        with socket.create_connection((HOST, port), timeout=5):
+            return None
+    except OSError as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("mechanism", ["LOGIN", "PLAIN"])
+def test_starttls_auth_send_is_stored(server: LocalSmtpServer, mechanism: str) -> None:
+    message = _message()
+    reply = asyncio.run(_send(server, message, mechanism))
+
+    [stored] = server.messages()
+    assert reply == f"2.0.0 OK queued as {stored['id']}"
+    assert stored["id"].startswith("smtp_") and len(stored["id"]) == 5 + 32
+    assert stored["mail_from"] == USER
+    assert stored["rcpt_tos"] == ["lead@prospect.test"]
+    assert stored["auth_user"] == USER
+    assert stored["tls"] is True
+    assert stored["peer"].startswith(f"{HOST}:")
+    assert stored["size"] == len(stored["raw"].encode("utf-8"))
+    assert stored["received_at"].endswith("Z")
+    assert datetime.fromisoformat(stored["received_at"]).tzinfo == timezone.utc
+    assert "\r\n..a line" not in stored["raw"]  # SMTP dot-stuffing undone
+    parsed = email.message_from_string(stored["raw"], policy=email.policy.default)
+    assert parsed["Subject"] == "Hello"
+    assert parsed["To"] == "lead@prospect.test"
+    body = parsed.get_content().replace("\r\n", "\n")
+    assert body == "Hi there,\n.a line that starts with a dot\nBye\n"
+
+
+def test_messages_newest_last_and_clear(server: LocalSmtpServer) -> None:
+    asyncio.run(_send(server, _message("first")))
+    asyncio.run(_send(server, _message("second"), "PLAIN"))
+    subjects = [m["raw"].split("Subject: ")[1].split("\r\n")[0] for m in server.messages()]
+    assert subjects == ["first", "second"]
+    assert server.status()["messages"] == 2
+    server.clear()
+    assert server.messages() == []
+    assert server.users() == [USER]
+
+
+@pytest.mark.parametrize("mechanism", ["LOGIN", "PLAIN"])
+@pytest.mark.parametrize(
+    ("user", "password"), [(USER, "wrong password"), ("nobody@acme.test", PASSWORD)]
+)
+def test_bad_credentials_are_535(
+    server: LocalSmtpServer, mechanism: str, user: str, password: str
+) -> None:
+    async def attempt() -> None:
+        async with _client(server) as client:
+            await _login(client, mechanism, user, password)
+
+    with pytest.raises(aiosmtplib.SMTPAuthenticationError) as caught:
+        asyncio.run(attempt())
+    assert caught.value.code == 535
+    assert "5.7.8" in caught.value.message
+
+
+def test_auth_before_starttls_is_refused(server: LocalSmtpServer) -> None:
+    credentials = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+
+    async def attempt() -> tuple[bool, aiosmtplib.SMTPResponse]:
+        async with _client(server, start_tls=False) as client:
+            await client.ehlo()
+            advertised = client.supports_extension("auth")
+            reply = await client.execute_command(b"AUTH", b"PLAIN", credentials.encode())
+            return advertised, reply
+
+    advertised, reply = asyncio.run(attempt())
+    assert advertised is False
+    assert reply.code == 538
+    assert server.messages() == []
+
+
+@pytest.mark.parametrize("start_tls", [True, False])
+def test_mail_from_without_auth_is_530(server: LocalSmtpServer, start_tls: bool) -> None:
+    async def attempt() -> None:
+        async with _client(server, start_tls=start_tls) as client:
+            await client.ehlo()
+            await client.mail(USER)
+
+    with pytest.raises(aiosmtplib.SMTPSenderRefused) as caught:
+        asyncio.run(attempt())
+    assert caught.value.code == 530
+    assert server.messages() == []
+
+
+def test_utf8_subject_and_smtputf8_recipient_are_stored_intact(server: LocalSmtpServer) -> None:
+    recipient = "josé.müller@exämple.test"
+    subject = "Café ☕ — ¡hola, 世界!"
+    asyncio.run(_send(server, _message(subject, to=recipient)))
+
+    [stored] = server.messages()
+    assert stored["rcpt_tos"] == [recipient]
+    assert f"Subject: {subject}\r\n" in stored["raw"]  # SMTPUTF8: raw UTF-8 header, no RFC 2047
+    assert stored["size"] == len(stored["raw"].encode("utf-8"))
+    parsed = email.message_from_string(stored["raw"], policy=email.policy.default)
+    assert parsed["Subject"] == subject
+    assert parsed["To"] == recipient
+
+
+def test_stop_releases_port_and_is_idempotent() -> None:
+    smtp = LocalSmtpServer(host=HOST, port=0)
+    smtp.start()
+    port, cert_path = smtp.port, smtp.cert_path
+    assert port != 0 and cert_path is not None and os.path.exists(cert_path)
+    assert smtp.status()["status"] == "ok"
+    assert _connect_error(port) is None
+
+    smtp.stop()
+    assert _connect_error(port) is ConnectionRefusedError
+    assert not os.path.exists(os.path.dirname(cert_path))
+    smtp.stop()
+    assert smtp.status()["status"] == "stopped"
+    assert smtp.cert_path is None
+
+
+def test_start_on_busy_port_raises_and_cleans_up() -> None:
+    with socket.socket() as busy:
+        busy.bind((HOST, 0))
+        busy.listen()
+        smtp = LocalSmtpServer(host=HOST, port=busy.getsockname()[1])
+        with pytest.raises(OSError):
+            smtp.start()
+    assert smtp.status()["status"] == "stopped"
+    assert smtp.cert_path is None
+    smtp.stop()
+
+
+def test_passwords_are_stored_salted_not_clear(server: LocalSmtpServer) -> None:
+    server.add_user("Other@Acme.test", PASSWORD)
+    store = server._users  # the MailU-like user table
+    assert server.users() == ["other@acme.test", USER]
+    assert server.has_user("OTHER@acme.test") and not server.has_user("ghost@acme.test")
+    for record in store.values():
+        assert PASSWORD not in record
+        assert PASSWORD.encode().hex() not in record
+        assert base64.b64encode(PASSWORD.encode()).decode() not in record
+        assert record.startswith("scrypt$")
+    assert store[USER] != store["other@acme.test"]  # same password, different salt
+
+
+def test_plain_relay_accepts_without_auth() -> None:
+    with LocalSmtpServer(host=HOST, port=0, auth_required=False) as relay:
+
+        async def send() -> None:
+            async with _client(relay, start_tls=False) as client:
+                await client.send_message(_message())
+
+        asyncio.run(send())
+        [stored] = relay.messages()
+    assert stored["auth_user"] is None
+    assert stored["tls"] is False
+
+
+def test_rcpt_reply_hook_rejects_chosen_recipients() -> None:
+    class Simulator(LocalSmtpHandler):
+        def rcpt_reply(self, address: str) -> str | None:
+            return "550 5.1.1 No such user" if address.startswith("bounce@") else None
+
+    with LocalSmtpServer(host=HOST, port=0, handler_class=Simulator) as smtp:
+        smtp.add_user(USER, PASSWORD)
+
+        async def send() -> dict[str, aiosmtplib.SMTPResponse]:
+            async with _client(smtp) as client:
+                await _login(client, "PLAIN", USER, PASSWORD)
+                errors, _ = await client.sendmail(
+                    USER, ["bounce@prospect.test", "ok@prospect.test"], _message().as_bytes()
+                )
+                return errors
+
+        errors = asyncio.run(send())
+        [stored] = smtp.messages()
+    assert errors["bounce@prospect.test"].code == 550
+    assert stored["rcpt_tos"] == ["ok@prospect.test"]
