@@ -51,8 +51,9 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
     started = time.perf_counter()
     request_id = _request_id(event)
     cold, _cold_start = _cold_start, False
+    seen: dict[str, Any] = {}
     try:
-        response = _authenticate_then_respond(event, request_id, get_response)
+        response = _authenticate_then_respond(event, request_id, get_response, seen)
     except AppError as error:
         response = error_response(error, request_id)
     except Exception:  # noqa: BLE001 - the last line of defence: never leak a stack trace
@@ -60,12 +61,12 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
         response = error_response(AppError("internal error"), request_id)
     response = _envelope_chalice_errors(response)
     response.headers["X-Request-Id"] = request_id
-    _observe(event, response, request_id, cold, started)
+    _observe(event, response, request_id, cold, started, seen.get("ctx"))
     return response
 
 
 def _authenticate_then_respond(
-    event: Any, request_id: str, get_response: Callable[[Any], Response]
+    event: Any, request_id: str, get_response: Callable[[Any], Response], seen: dict[str, Any]
 ) -> Response:
     from chalicelib.api.auth import authenticate
 
@@ -79,6 +80,7 @@ def _authenticate_then_respond(
     source_ip = event.context.get("identity", {}).get("sourceIp", "")
     token = _bearer(event.headers.get("authorization"))
     ctx = authenticate(spec, token, request_id, source_ip) if spec else None
+    seen["ctx"] = ctx
     handle = _context.set(ctx)
     try:
         return get_response(event)
@@ -120,9 +122,10 @@ def _envelope_chalice_errors(response: Response) -> Response:
     return response
 
 
-def _observe(event: Any, response: Response, request_id: str, cold: bool, started: float) -> None:
+def _observe(
+    event: Any, response: Response, request_id: str, cold: bool, started: float, ctx: Any
+) -> None:
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-    ctx = _context.get(None)
     log, metrics = deps.logger(), deps.metrics()
     log.info(
         "request",

@@ -9,7 +9,7 @@ import email.policy
 import os
 import socket
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -89,7 +89,7 @@ def test_starttls_auth_send_is_stored(server: LocalSmtpServer, mechanism: str) -
     assert stored["peer"].startswith(f"{HOST}:")
     assert stored["size"] == len(stored["raw"].encode("utf-8"))
     assert stored["received_at"].endswith("Z")
-    assert datetime.fromisoformat(stored["received_at"]).tzinfo == timezone.utc
+    assert datetime.fromisoformat(stored["received_at"]).tzinfo == UTC
     assert "\r\n..a line" not in stored["raw"]  # SMTP dot-stuffing undone
     parsed = email.message_from_string(stored["raw"], policy=email.policy.default)
     assert parsed["Subject"] == "Hello"

@@ -1,0 +1,52 @@
+# PenguinMails — developer commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+STAGE  ?= dev
+PYTEST_ARGS ?=
+
+.PHONY: install run test unit functional integration lint fmt validate bench deploy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it)
+	$(PY) -m infrastructure.local
+
+test: install lint validate  ## everything: lint, deploy validation, unit, functional, integration
+	$(PY) -m pytest tests/unit tests/functional tests/integration -q $(PYTEST_ARGS)
+
+unit: install
+	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
+functional: install
+	$(PY) -m pytest tests/functional -q $(PYTEST_ARGS)
+
+integration: install
+	$(PY) -m pytest tests/integration -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+validate: install  ## offline proof of the deploy path: cfn-lint, chalice package, handler imports
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash infrastructure/deploy/validate.sh
+
+bench: install  ## cold starts and hot paths against a floor measured in the same run
+	$(PY) -m tests.bench
+
+deploy: install  ## build, deploy the stack, chalice deploy, switch on partial batch failures
+	$(PY) -m infrastructure.deploy.deploy --stage $(STAGE)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""In-memory implementations of the ports, shared by every test tier."""

@@ -1,0 +1,170 @@
+"""The worker functions, driven by the shared sample events in ``events/``."""
+
+import base64
+import copy
+import json
+from pathlib import Path
+
+import boto3
+import jsonschema
+import pytest
+
+from chalicelib.domain.events import new_event
+from infrastructure.local.smtp_server import LocalSmtpServer
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+class Context:
+    aws_request_id = "req-functional"
+    function_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def relay(aws, monkeypatch):
+    """The platform relay: a real SMTP server on loopback with STARTTLS and AUTH."""
+    from chalicelib import deps
+    from chalicelib.settings import reset_settings
+
+    server = LocalSmtpServer("127.0.0.1", 0)
+    server.start()
+    server.add_user("notifications@penguinmails.local", "relay-password")
+    monkeypatch.setenv("PM_NOTIFY_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PM_NOTIFY_SMTP_PORT", str(server.port))
+    reset_settings()
+    deps.reset()
+    yield server
+    server.stop()
+    reset_settings()
+    deps.reset()
+
+
+def _stream_events(aws) -> list[dict]:
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    shard = kinesis.list_shards(StreamName=aws["EventsStream"])["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=aws["EventsStream"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+
+
+def test_notifier_sends_once_even_when_sqs_delivers_twice(relay, aws):
+    from functions import notifier
+
+    event = sample("sqs/notification_welcome.json")
+    assert notifier.handler(event, Context()) == {"batchItemFailures": []}
+    assert notifier.handler(copy.deepcopy(event), Context()) == {"batchItemFailures": []}
+    mails = relay.messages()
+    assert len(mails) == 1
+    assert mails[0]["rcpt_tos"] == ["owner@demo.test"] and mails[0]["tls"]
+    assert "Subject: Welcome to PenguinMails" in mails[0]["raw"]
+    sent = [e for e in _stream_events(aws) if e["type"] == "notification.sent"]
+    assert sent and sent[-1]["notification_id"] == "ntf_sampleaaaaaaaaaaaaaaa"
+
+
+def test_notifier_reports_only_the_failing_record(relay):
+    from functions import notifier
+
+    good = sample("sqs/notification_welcome.json")["Records"][0]
+    good["body"] = good["body"].replace("ntf_sampleaaaaaaaaaaaaaaa", "ntf_samplebbbbbbbbbbbbbbb")
+    poison = sample("sqs/notification_poison.json")["Records"][0]
+    reply = notifier.handler({"Records": [poison, good]}, Context())
+    assert reply == {"batchItemFailures": [{"itemIdentifier": poison["messageId"]}]}
+    assert len(relay.messages()) == 1
+
+
+def test_notifier_fails_the_record_when_the_relay_is_down_and_can_retry(relay):
+    from functions import notifier
+
+    event = sample("sqs/notification_welcome.json")
+    event["Records"][0]["body"] = event["Records"][0]["body"].replace(
+        "ntf_sampleaaaaaaaaaaaaaaa", "ntf_samplecccccccccccccccc"
+    )
+    relay.stop()
+    failed = notifier.handler(event, Context())
+    assert failed["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    relay.start()
+    relay.add_user("notifications@penguinmails.local", "relay-password")
+    import os
+
+    from chalicelib import deps
+    from chalicelib.settings import reset_settings
+
+    os.environ["PM_NOTIFY_SMTP_PORT"] = str(relay.port)
+    reset_settings()
+    deps.reset()
+    assert notifier.handler(event, Context()) == {"batchItemFailures": []}
+    assert len(relay.messages()) == 1
+
+
+def test_event_consumer_counts_each_event_once(aws):
+    from chalicelib import deps
+    from functions import event_consumer
+
+    event = sample("kinesis/tenant_created.json")
+    assert event_consumer.handler(event, Context()) == {"batchItemFailures": []}
+    assert event_consumer.handler(event, Context()) == {"batchItemFailures": []}
+    counts = deps.counters().read("ten_sampleaaaaaaaaaaaaaa", "month#2026-11")
+    assert counts == {"tenant_created": 1}
+    assert deps.counters().read("ten_sampleaaaaaaaaaaaaaa", "day#2026-11-28") == {
+        "tenant_created": 1
+    }
+
+
+def test_event_consumer_skips_malformed_records_without_blocking(aws):
+    from functions import event_consumer
+
+    event = sample("kinesis/tenant_created.json")
+    bad = copy.deepcopy(event["Records"][0])
+    bad["kinesis"]["data"] = base64.b64encode(b"\xff not json").decode()
+    bad["kinesis"]["sequenceNumber"] = "1"
+    assert event_consumer.handler({"Records": [bad]}, Context()) == {"batchItemFailures": []}
+
+
+def test_queue_monitor_reports_depths(aws):
+    from functions import queue_monitor
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.send_message(QueueUrl=aws["NotificationsDLQUrl"], MessageBody="{}")
+    reply = queue_monitor.handler(sample("schedule/queue_monitor.json"), Context())
+    assert reply["depths"]["notifications-dlq"] >= 1
+    assert "notifications" in reply["depths"]
+
+
+@pytest.mark.parametrize("schema", sorted((EVENTS / "schemas").glob("*.json")))
+def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
+    spec = json.loads(schema.read_text())
+    jsonschema.Draft202012Validator.check_schema(spec)
+    samples = {
+        "tenant.created": {"plan": "starter"},
+        "tenant.updated": {"changes": ["plan"], "plan": "starter", "status": "active"},
+        "api_key.created": {"key_id": "key_abc", "scope": "send"},
+        "api_key.revoked": {"key_id": "key_abc"},
+        "notification.sent": {"notification_id": "ntf_abc", "kind": "tenant.welcome"},
+    }
+    event = new_event(
+        spec["title"],
+        "ten_abcdefghijklmnopqrst",
+        "2026-11-28T12:00:00.000Z",
+        **samples[spec["title"]],
+    )
+    jsonschema.validate(event, spec)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**event, "unexpected": 1}, spec)
+
+
+def test_the_api_publishes_events_that_match_their_schemas(api, aws):
+    _, key = api.new_tenant()
+    api.call("POST", "/v1/api-keys", key, {"name": "x"})
+    published = _stream_events(aws)
+    assert published
+    for event in published:
+        spec = json.loads((EVENTS / "schemas" / f"{event['type']}.json").read_text())
+        jsonschema.validate(event, spec)

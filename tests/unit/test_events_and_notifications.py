@@ -1,0 +1,37 @@
+from email import message_from_bytes, policy
+
+import pytest
+
+from chalicelib.domain import events, notifications
+
+
+def test_events_carry_the_envelope_and_typed_fields():
+    event = events.new_event("api_key.created", "ten_x", "2026-11-28T01:02:03.000Z", key_id="key_1")
+    assert set(event) >= {"event_id", "type", "tenant_id", "occurred_at", "schema_version"}
+    assert event["key_id"] == "key_1" and event["event_id"].startswith("evt_")
+    assert events.counter_names(event) == ["month#2026-11", "day#2026-11-28"]
+
+
+def test_unknown_event_types_are_refused():
+    with pytest.raises(ValueError):
+        events.new_event("tenant.exploded", "ten_x", "now")
+
+
+def test_notification_emails_are_valid_mime_without_secrets():
+    job = notifications.new_job(
+        "api_key.created",
+        "ten_x",
+        "ops@acme.test",
+        {"key_name": "ci", "key_id": "key_1", "key_prefix": "pm_live_abcd"},
+    )
+    raw = notifications.build_email(job, "PenguinMails <n@penguinmails.local>").as_bytes()
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["To"] == "ops@acme.test"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert "key_1" in parsed.get_content()
+    assert parsed["Message-ID"].endswith("@penguinmails.local>")
+
+
+def test_unknown_notification_kinds_are_refused():
+    with pytest.raises(ValueError):
+        notifications.new_job("spam", "ten_x", "a@b.test", {})
