@@ -59,7 +59,7 @@ class Settings:
     dns_port: int
     max_body_bytes: int
     secrets_max_age: int
-    service: str = "penguinmails"
+    service: str
 
     @property
     def is_local(self) -> bool:
@@ -92,6 +92,7 @@ def load_settings() -> Settings:
         dns_port=_int("PM_DNS_PORT", 53),
         max_body_bytes=_int("PM_MAX_BODY_BYTES", 256 * 1024),
         secrets_max_age=_int("PM_SECRETS_MAX_AGE", 300),
+        service=_optional("POWERTOOLS_SERVICE_NAME", "penguinmails"),
     )
 
 

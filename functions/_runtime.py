@@ -4,6 +4,7 @@ flag, and EMF metrics flushed at the end of each invocation."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +20,13 @@ def invocation(name: str, context: Any) -> Iterator[Any]:
     log.append_keys(
         function=name, cold_start=cold, request_id=getattr(context, "aws_request_id", None)
     )
+    started = time.perf_counter()
     try:
         yield log
     finally:
+        log.info(
+            "invocation", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+        )
         deps.metrics().flush_metrics()
 
 
