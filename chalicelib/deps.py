@@ -36,20 +36,37 @@ def reset() -> None:
         _overrides.clear()
 
 
-def client(service: str) -> Any:
+def session() -> Any:
+    """One boto3 session per process: every client shares its loaded SDK data."""
+
     def build() -> Any:
         import boto3
+
+        return boto3.session.Session(region_name=settings().region)
+
+    return _get("session", build)
+
+
+def client(service: str) -> Any:
+    def build() -> Any:
         from botocore.config import Config
 
         config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3})
-        return boto3.session.Session().client(
-            service,
-            region_name=settings().region,
-            endpoint_url=settings().endpoint_url,
-            config=config,
-        )
+        return session().client(service, endpoint_url=settings().endpoint_url, config=config)
 
     return _get(f"client:{service}", build)
+
+
+def dynamodb_models() -> Any:
+    """The PynamoDB models, bound to the shared DynamoDB client (one client, not one each)."""
+
+    def build() -> Any:
+        from chalicelib.adapters.dynamodb import models
+
+        models.bind_client(client("dynamodb"))
+        return models
+
+    return _get("dynamodb_models", build)
 
 
 def clock() -> Any:
@@ -71,24 +88,28 @@ def counters() -> Any:
 def tenants() -> Any:
     from chalicelib.adapters.dynamodb.tenants import DynamoTenantRepository
 
+    dynamodb_models()
     return _get("tenants", lambda: DynamoTenantRepository(counters()))
 
 
 def api_keys() -> Any:
     from chalicelib.adapters.dynamodb.api_keys import DynamoApiKeyRepository
 
+    dynamodb_models()
     return _get("api_keys", DynamoApiKeyRepository)
 
 
 def audit() -> Any:
     from chalicelib.adapters.dynamodb.audit import DynamoAuditRepository
 
+    dynamodb_models()
     return _get("audit", DynamoAuditRepository)
 
 
 def idempotency() -> Any:
     from chalicelib.adapters.dynamodb.idempotency import DynamoIdempotency
 
+    dynamodb_models()
     return _get("idempotency", DynamoIdempotency)
 
 
@@ -162,9 +183,9 @@ def account_ports() -> Any:
     return Ports(
         tenants=tenants(),
         api_keys=api_keys(),
-        events=BestEffort(events(), "publish", "EventPublishFailures", logger(), metrics()),
+        events=BestEffort(events, "publish", "EventPublishFailures", logger, metrics),
         notifications=BestEffort(
-            notifications(), "enqueue", "NotificationEnqueueFailures", logger(), metrics()
+            notifications, "enqueue", "NotificationEnqueueFailures", logger, metrics
         ),
         clock=clock(),
     )

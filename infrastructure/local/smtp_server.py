@@ -10,8 +10,11 @@ flag, peer) that the platform's HTTP handler threads read. It never relays or de
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import concurrent.futures
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -40,6 +43,7 @@ SCRYPT_N = 2**14  # ~70 ms per hash; AUTH runs it on the server's event-loop thr
 SCRYPT_R = 8
 SCRYPT_P = 1
 CERT_DAYS = 30
+STOP_GRACE_SECONDS = 2.0
 MALFORMED_ADDRESS = "553 5.1.3 Error: malformed address"
 
 MessageSink = Callable[[dict[str, Any]], None]
@@ -84,10 +88,8 @@ def normalize_email(email: str) -> str:
 def _san(hostname: str, host: str) -> x509.SubjectAlternativeName:
     names: list[x509.GeneralName] = [x509.DNSName(hostname), x509.DNSName("localhost")]
     ips = {ipaddress.ip_address("127.0.0.1")}
-    try:
+    with contextlib.suppress(ValueError):  # host may be a name, not an address
         ips.add(ipaddress.ip_address(host))
-    except ValueError:
-        pass
     names += [x509.IPAddress(ip) for ip in sorted(ips, key=str) if not ip.is_unspecified]
     return x509.SubjectAlternativeName(names)
 
@@ -220,8 +222,38 @@ class _QuietLoginDataDeprecation(logging.Filter):
 _LOGIN_DATA_FILTER = _QuietLoginDataDeprecation()
 
 
+class _TrackedSMTP(SMTP):
+    """aiosmtpd SMTP protocol that registers its socket transport so stop() can drop clients."""
+
+    def __init__(self, handler: Any, *, controller: _Controller, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._controller = controller
+        self._socket_transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        first = self._socket_transport is None  # STARTTLS calls again with the TLS transport
+        if first:
+            self._socket_transport = transport
+            self._controller.connections.add(transport)
+        super().connection_made(transport)
+        if first and self._controller.closing:
+            transport.abort()  # accepted while stop() was draining
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._controller.connections.discard(self._socket_transport)  # type: ignore[arg-type]
+        super().connection_lost(error)
+
+
 class _Controller(Controller):
-    """aiosmtpd Controller that supports port 0 and fails fast when the bind fails."""
+    """aiosmtpd Controller that supports port 0, fails fast on bind errors, drops clients."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[asyncio.BaseTransport] = set()  # used on the loop thread only
+        self.closing = False
+
+    def factory(self) -> SMTP:
+        return _TrackedSMTP(self.handler, controller=self, **self.SMTP_kwargs)
 
     def _run(self, ready_event: threading.Event) -> None:
         try:
@@ -235,6 +267,33 @@ class _Controller(Controller):
         assert self.server is not None
         self.port = self.server.sockets[0].getsockname()[1]  # the real port when port=0
         super()._trigger_server()
+
+    async def _drop_connections(self) -> None:
+        """Stop accepting, abort every client and let their session tasks finish."""
+        self.closing = True
+        loop = asyncio.get_running_loop()
+        # Only stop accepting here: on 3.11 Server.close() makes accepts still in flight fail
+        # Server._attach()'s assert and leak their socket. Controller._run() closes it after.
+        for sock in self.server.sockets if self.server is not None else ():
+            loop.remove_reader(sock.fileno())
+        for transport in list(self.connections):
+            transport.abort()
+        deadline = loop.time() + STOP_GRACE_SECONDS
+        while loop.time() < deadline:
+            pending = asyncio.all_tasks() - {asyncio.current_task()}
+            if not pending:
+                return
+            await asyncio.wait(pending, timeout=deadline - loop.time())
+
+    def stop(self, no_assert: bool = False) -> None:
+        # Controller.stop() alone closes the loop with accepted sockets still open (leaked fds).
+        if self._thread is not None and self.loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self._drop_connections(), self.loop)
+            try:
+                future.result(timeout=STOP_GRACE_SECONDS * 2)
+            except concurrent.futures.TimeoutError:
+                logger.warning("local SMTP: clients still connected at stop")
+        super().stop(no_assert)
 
 
 def _abandon(controller: _Controller) -> None:

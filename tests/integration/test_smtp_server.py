@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 import pytest
@@ -20,6 +21,30 @@ from infrastructure.local.smtp_server import LocalSmtpHandler, LocalSmtpServer
 HOST = "127.0.0.1"
 USER = "sender@acme.test"
 PASSWORD = "correct horse battery staple"
+HANG_GUARD_SECONDS = 30  # only stops a broken run from hanging; never an assertion
+
+
+class _Client(aiosmtplib.SMTP):
+    """aiosmtplib client whose ``async with`` exit also waits until its socket is closed.
+
+    The TLS close_notify exchange is callback-driven, so asyncio.run() could otherwise close
+    the loop first and leak the client socket (ResourceWarning). Hooks aiosmtplib's
+    ``_on_connection_lost``.
+    """
+
+    async def __aenter__(self) -> _Client:
+        self._lost = asyncio.get_running_loop().create_future()
+        await super().__aenter__()
+        return self
+
+    def _on_connection_lost(self, protocol: Any) -> None:
+        super()._on_connection_lost(protocol)
+        if not self._lost.done():
+            self._lost.set_result(None)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await super().__aexit__(*exc_info)
+        await asyncio.wait_for(asyncio.shield(self._lost), HANG_GUARD_SECONDS)
 
 
 @pytest.fixture
@@ -40,8 +65,8 @@ def _message(subject: str = "Hello", to: str = "lead@prospect.test") -> EmailMes
     return message
 
 
-def _client(server: LocalSmtpServer, *, start_tls: bool = True) -> aiosmtplib.SMTP:
-    return aiosmtplib.SMTP(
+def _client(server: LocalSmtpServer, *, start_tls: bool = True) -> _Client:
+    return _Client(
         hostname=HOST,
         port=server.port,
         start_tls=start_tls,
@@ -183,6 +208,17 @@ def test_stop_releases_port_and_is_idempotent() -> None:
     smtp.stop()
     assert smtp.status()["status"] == "stopped"
     assert smtp.cert_path is None
+
+
+def test_stop_drops_connected_clients(server: LocalSmtpServer) -> None:
+    with socket.create_connection((HOST, server.port), timeout=HANG_GUARD_SECONDS) as client:
+        assert client.recv(1024).startswith(b"220 smtp.penguinmails.local ")
+        server.stop()
+        try:
+            leftover = client.recv(1024)
+        except ConnectionResetError:
+            leftover = b""
+    assert leftover == b""
 
 
 def test_start_on_busy_port_raises_and_cleans_up() -> None:

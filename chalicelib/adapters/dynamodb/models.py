@@ -3,6 +3,8 @@ which only happens on first use (see ``deps.py``), never at cold start."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -72,3 +74,10 @@ class IdempotencyItem(Model):
     status = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     expires_at = NumberAttribute(null=True)
+
+
+def bind_client(client: Any) -> None:
+    """Make every model use ``client`` instead of building a botocore client of its own
+    (each PynamoDB model otherwise loads the SDK's data again on a cold start)."""
+    for model in (TenantItem, ApiKeyItem, AuditItem, IdempotencyItem):
+        model._get_connection().connection._client = client
