@@ -1,0 +1,27 @@
+"""Run every benchmark module in this folder in turn: ``python -m tests.bench [--runs N]``.
+
+Modules whose names start with ``_`` are skipped; the arguments go to each ``main``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    failed = 0
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        print(f"== tests.bench.{info.name}", flush=True)
+        module = importlib.import_module(f"tests.bench.{info.name}")
+        failed |= module.main(argv) != 0
+    return int(failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
