@@ -70,7 +70,7 @@ def _authenticate_then_respond(
 ) -> Response:
     from chalicelib.api.auth import authenticate
 
-    if len(event.raw_body or b"") > settings().max_body_bytes:
+    if len(raw_body(event)) > settings().max_body_bytes:
         raise PayloadTooLarge(
             f"request body is over {settings().max_body_bytes} bytes",
             {"limit_bytes": settings().max_body_bytes},
@@ -86,6 +86,14 @@ def _authenticate_then_respond(
         return get_response(event)
     finally:
         _context.reset(handle)
+
+
+def raw_body(request: Any) -> bytes:
+    """The body as bytes; a body that cannot be UTF-8 at all is the client's error."""
+    try:
+        return request.raw_body or b""
+    except (UnicodeError, ValueError) as exc:
+        raise BadRequest("body is not valid UTF-8", {"field": "body"}) from exc
 
 
 def _bearer(header: str | None) -> str | None:
@@ -180,13 +188,15 @@ def run_view(bp: Any, spec: RouteSpec, view: Callable[..., Reply], params: dict[
 def _parse_body(spec: RouteSpec, request: Any) -> Any:
     if spec.body is None:
         return None
-    raw = request.raw_body or b""
+    raw = raw_body(request)
     if not raw.strip():
         raise BadRequest("a JSON object body is required", {"field": "body"})
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}", {"field": "body"}) from exc
+    except RecursionError as exc:
+        raise BadRequest("body is nested too deeply", {"field": "body"}) from exc
     from chalicelib.api.validation import validate_body
 
     return validate_body(spec.body, data)

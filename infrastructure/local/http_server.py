@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer
 
 MAX_LOCAL_BODY = 64 * 1024
 
@@ -89,6 +89,15 @@ class _Handler(ChaliceRequestHandler):
         self._send_http_response(
             status, {"Content-Type": "application/json"}, json.dumps(payload, default=str)
         )
+
+    def _send_error_response(self, error: Any) -> None:
+        """API Gateway answers unknown paths itself; the deployed API maps that gateway
+        response (MISSING_AUTHENTICATION_TOKEN) to a 404 envelope, and so do we."""
+        if isinstance(error, ForbiddenError):
+            body = _error("not_found", f"no route {self.command} {urlsplit(self.path).path}")
+            self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
+            return
+        super()._send_error_response(error)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

@@ -251,3 +251,10 @@ def test_ctrl_c_stops_every_server_and_thread(tmp_path):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         udp.bind(("127.0.0.1", ports["dns"]))  # the DNS UDP port is free again
     assert re.search(r"Traceback", running.output()) is None, running.output()[-3000:]
+
+
+def test_unknown_paths_get_a_404_envelope(platform):
+    for path in ["/v1/nope", "/v1/tenants/a/b/c", "/nothing"]:
+        reply = platform.get(path, platform.demo_key)
+        assert reply.status_code == 404
+        assert reply.json()["error"]["code"] == "not_found"
