@@ -1,0 +1,245 @@
+"""The deploy's decisions, without AWS: which outputs become which environment variables,
+the Chalice stage it writes, the stack parameters, the artifact key, which mappings change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infrastructure.deploy import DeployError
+from infrastructure.deploy import deploy as d
+from infrastructure.deploy.artifact import artifact_key, write_zip, zip_members
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = yaml.safe_load((ROOT / "infrastructure" / "template.yaml").read_text())
+CHALICE_CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
+SQS_ARN = "arn:aws:sqs:eu-west-1:123456789012:penguinmails-dev-notifications"
+KINESIS_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/penguinmails-dev-events"
+
+
+def function_variables() -> dict[str, object]:
+    """Every environment variable any function gets, with the value the template gives it."""
+    found: dict[str, object] = {}
+    for resource in TEMPLATE["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Function":
+            found.update(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    return found
+
+
+def stack_outputs() -> dict[str, str]:
+    return {name: f"value-of-{name}" for name in TEMPLATE["Outputs"]}
+
+
+# --- outputs -> the API's environment -----------------------------------------------------
+
+
+def test_every_resource_a_function_is_given_is_given_to_the_api_from_the_same_output():
+    # given each variable whose value is a resource of the stack (not a parameter)
+    from_resources = {
+        name: value
+        for name, value in function_variables().items()
+        if isinstance(value, dict) and value.get("Ref") in TEMPLATE["Resources"]
+    }
+    assert from_resources
+    for name, value in from_resources.items():
+        # then the deploy maps it, from an output whose value is that same resource
+        assert name in d.ENV_FROM_OUTPUTS, f"{name} is not mapped from a stack output"
+        assert TEMPLATE["Outputs"][d.ENV_FROM_OUTPUTS[name]]["Value"] == value, name
+
+
+def test_every_mapped_output_and_the_role_output_exist_unconditionally_where_needed():
+    outputs = TEMPLATE["Outputs"]
+    for output in d.ENV_FROM_OUTPUTS.values():
+        assert output in outputs and "Condition" not in outputs[output], output
+    assert outputs[d.ROLE_OUTPUT]["Value"] == {"Fn::GetAtt": ["ApiRole", "Arn"]}
+
+
+def test_every_mapped_variable_is_one_the_settings_read():
+    settings_source = (ROOT / "chalicelib" / "settings.py").read_text()
+    for name in d.ENV_FROM_OUTPUTS:
+        assert f'"{name}"' in settings_source, name
+
+
+def test_environment_from_outputs_maps_each_output_and_names_the_missing():
+    outputs = stack_outputs()
+    env = d.environment_from_outputs(outputs)
+    assert env["PM_NOTIFICATIONS_DLQ_URL"] == "value-of-NotificationsDLQUrl"
+    assert set(env) == set(d.ENV_FROM_OUTPUTS)
+    del outputs["AdminKeySecret"], outputs["DataBucket"]
+    with pytest.raises(DeployError, match="AdminKeySecret, DataBucket"):
+        d.environment_from_outputs(outputs)
+
+
+def test_role_comes_from_the_api_role_output():
+    assert (
+        d.role_from_outputs({"ApiRoleArn": "arn:aws:iam::1:role/api"}) == "arn:aws:iam::1:role/api"
+    )
+    with pytest.raises(DeployError, match="ApiRoleArn"):
+        d.role_from_outputs({})
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_chalice_stage_gets_the_outputs_and_role_and_the_tracked_config_is_untouched(stage):
+    # given the tracked config and a stack's outputs
+    before = json.dumps(CHALICE_CONFIG, sort_keys=True)
+    env = d.environment_from_outputs(stack_outputs())
+    # when the deploy writes its copy
+    written = d.chalice_config_for(CHALICE_CONFIG, stage, env, "arn:aws:iam::1:role/api")
+    # then the stage runs with the stack's resources and role, and keeps its own settings
+    stage_config = written["stages"][stage]
+    assert stage_config["environment_variables"] == {"PM_STAGE": stage, **env}
+    assert stage_config["iam_role_arn"] == "arn:aws:iam::1:role/api"
+    assert stage_config["manage_iam_role"] is False
+    assert stage_config["api_gateway_stage"] == stage
+    assert written["environment_variables"] == CHALICE_CONFIG["environment_variables"]
+    assert json.dumps(CHALICE_CONFIG, sort_keys=True) == before
+
+
+def test_chalice_config_refuses_a_stage_the_project_does_not_have():
+    with pytest.raises(DeployError, match="staging"):
+        d.chalice_config_for(CHALICE_CONFIG, "staging", {}, "arn")
+
+
+# --- stack parameters ---------------------------------------------------------------------
+
+
+def test_the_template_takes_the_parameters_the_deploy_sets():
+    assert set(d.OWN_PARAMETERS) <= set(TEMPLATE["Parameters"])
+    assert set(TEMPLATE["Parameters"]["Stage"]["AllowedValues"]) >= {"dev", "prod"}
+
+
+def test_create_passes_stage_artifact_and_overrides():
+    params = d.stack_parameters(
+        "dev", "bkt", "functions/a.zip", overrides={"NotifySmtpPort": "465"}
+    )
+    assert params == [
+        {"ParameterKey": "Stage", "ParameterValue": "dev"},
+        {"ParameterKey": "ArtifactBucket", "ParameterValue": "bkt"},
+        {"ParameterKey": "ArtifactKey", "ParameterValue": "functions/a.zip"},
+        {"ParameterKey": "NotifySmtpPort", "ParameterValue": "465"},
+    ]
+
+
+def test_update_keeps_the_values_of_parameters_it_does_not_set():
+    # given a stack that has a parameter the template no longer declares
+    previous = ["Stage", "ArtifactKey", "NotifySmtpHost", "NotifySmtpPort", "Retired"]
+    # when the deploy updates it with one override
+    params = d.stack_parameters(
+        "prod",
+        "bkt",
+        "functions/b.zip",
+        overrides={"NotifySmtpPort": "465"},
+        previous=previous,
+        declared=TEMPLATE["Parameters"],
+    )
+    # then only the declared ones it does not set keep their previous value
+    kept = [p["ParameterKey"] for p in params if p.get("UsePreviousValue")]
+    assert kept == ["NotifySmtpHost"]
+    assert {"ParameterKey": "ArtifactKey", "ParameterValue": "functions/b.zip"} in params
+    assert {"ParameterKey": "NotifySmtpPort", "ParameterValue": "465"} in params
+
+
+@pytest.mark.parametrize("bad", ["NoEquals", "=x", "Stage=prod", "ArtifactKey=x"])
+def test_parameter_overrides_refuse_malformed_pairs_and_the_deploys_own(bad):
+    with pytest.raises(DeployError):
+        d.parse_overrides([bad])
+
+
+def test_parameter_overrides_keep_everything_after_the_first_equals():
+    assert d.parse_overrides(["NotifySmtpUsername=a=b@x"]) == {"NotifySmtpUsername": "a=b@x"}
+
+
+# --- the artifact -------------------------------------------------------------------------
+
+
+def make_tree(root: Path) -> Path:
+    (root / "functions").mkdir(parents=True)
+    (root / "functions" / "notifier.py").write_text("def handler(event, context): ...\n")
+    (root / "pkg" / "__pycache__").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00pyc")
+    (root / "bin").mkdir()
+    (root / "bin" / "tool").write_text("#!/somewhere/python\n")
+    return root
+
+
+def test_the_zip_is_identical_for_identical_files_whatever_their_times(tmp_path):
+    tree = make_tree(tmp_path / "tree")
+    write_zip(tree, tmp_path / "one.zip")
+    for path in tree.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    write_zip(tree, tmp_path / "two.zip")
+    one, two = (tmp_path / "one.zip").read_bytes(), (tmp_path / "two.zip").read_bytes()
+    assert one == two
+    assert artifact_key(one) == artifact_key(two)
+
+
+def test_the_artifact_key_changes_when_the_content_changes(tmp_path):
+    tree = make_tree(tmp_path / "tree")
+    write_zip(tree, tmp_path / "before.zip")
+    (tree / "functions" / "notifier.py").write_text("def handler(event, context): return {}\n")
+    write_zip(tree, tmp_path / "after.zip")
+    before = artifact_key((tmp_path / "before.zip").read_bytes())
+    after = artifact_key((tmp_path / "after.zip").read_bytes())
+    assert before != after
+    assert before.startswith("functions/") and before.endswith(".zip")
+
+
+def test_the_zip_holds_every_file_in_order_but_console_scripts(tmp_path):
+    tree = make_tree(tmp_path / "tree")
+    names = [name for _, name in zip_members(tree)]
+    assert names == [
+        "functions/notifier.py",
+        "pkg/__init__.py",
+        "pkg/__pycache__/__init__.cpython-311.pyc",
+    ]
+
+
+# --- event source mappings ----------------------------------------------------------------
+
+
+def mapping(uuid: str, arn: str, types: list[str] | None = None) -> dict[str, object]:
+    found: dict[str, object] = {"UUID": uuid, "EventSourceArn": arn, "State": "Enabled"}
+    if types is not None:
+        found["FunctionResponseTypes"] = types
+    return found
+
+
+def test_only_sqs_mappings_without_partial_failures_are_updated():
+    mappings = [
+        mapping("sqs-off", SQS_ARN),
+        mapping("sqs-empty", SQS_ARN, []),
+        mapping("sqs-on", SQS_ARN, ["ReportBatchItemFailures"]),
+        mapping("kinesis-off", KINESIS_ARN),
+    ]
+    assert d.mappings_to_update(mappings) == [
+        {"UUID": "sqs-off", "FunctionResponseTypes": ["ReportBatchItemFailures"]},
+        {"UUID": "sqs-empty", "FunctionResponseTypes": ["ReportBatchItemFailures"]},
+    ]
+
+
+def test_updating_the_mappings_twice_changes_nothing_the_second_time():
+    # given the mappings as they are after the first pass applied its updates
+    mappings = [mapping("a", SQS_ARN), mapping("b", "arn:aws-cn:sqs:cn-north-1:1:q")]
+    for update in d.mappings_to_update(mappings):
+        next(m for m in mappings if m["UUID"] == update["UUID"]).update(update)
+    # then a second pass finds nothing to do
+    assert d.mappings_to_update(mappings) == []
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+def test_dry_run_prints_every_step_and_calls_nothing(capsys):
+    assert d.main(["--stage", "prod", "--region", "eu-west-1", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "stack penguinmails-prod" in out
+    assert "s3://penguinmails-artifacts-<account>-eu-west-1/" in out
+    for step in ("1. build build/functions.zip", "2. upload", "3. create or update", "4. chalice"):
+        assert step in out
+    assert "5. ReportBatchItemFailures" in out
+    assert "PM_NOTIFY_SMTP_SECRET=NotifySmtpSecret" in out
