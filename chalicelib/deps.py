@@ -193,3 +193,85 @@ def account_ports() -> Any:
 
 def settings_value(name: str) -> Any:
     return getattr(settings(), name)
+
+
+def secret_writer() -> Any:
+    from chalicelib.adapters.secret_writer import SecretWriter
+
+    return _get("secret_writer", lambda: SecretWriter(client("secretsmanager")))
+
+
+def domains() -> Any:
+    from chalicelib.adapters.dynamodb.domains import DynamoDomainRepository
+
+    dynamodb_models()
+    return _get("domains", DynamoDomainRepository)
+
+
+def mailboxes() -> Any:
+    from chalicelib.adapters.dynamodb.mailboxes import DynamoMailboxRepository
+
+    dynamodb_models()
+    return _get("mailboxes", DynamoMailboxRepository)
+
+
+def route53() -> Any:
+    from chalicelib.adapters.route53 import Route53Publisher
+
+    return _get("route53", lambda: Route53Publisher(client("route53")))
+
+
+def dns_lookup() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.dns import DnsPythonLookup
+
+        s = settings()
+        return DnsPythonLookup(s.dns_nameserver or None, s.dns_port, s.dns_timeout)
+
+    return _get("dns_lookup", build)
+
+
+def dkim_keys() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.dkim import generate_key
+
+        return generate_key
+
+    return _get("dkim_keys", build)
+
+
+def mailbox_probe() -> Any:
+    from chalicelib.adapters.mailbox_probe_port import MailboxProber
+
+    return _get("mailbox_probe", lambda: MailboxProber(verify_tls=not settings().is_local))
+
+
+def domain_ports() -> Any:
+    from chalicelib.domain.domain_service import DomainPorts
+    from chalicelib.domain.domains import DomainParams
+
+    s = settings()
+    return DomainPorts(
+        domains=domains(),
+        publisher=route53,
+        secrets=secret_writer(),
+        keys=dkim_keys(),
+        dns=dns_lookup,
+        clock=clock(),
+        params=DomainParams(s.tracking_host, s.dmarc_rua),
+        secrets_prefix=s.secrets_prefix,
+    )
+
+
+def mailbox_ports() -> Any:
+    from chalicelib.domain.mailbox_service import MailboxPorts
+
+    return MailboxPorts(
+        mailboxes=mailboxes(),
+        domains=domains(),
+        secrets=secret_writer(),
+        probe=mailbox_probe(),
+        counters=counters(),
+        clock=clock(),
+        secrets_prefix=settings().secrets_prefix,
+    )

@@ -60,16 +60,29 @@ class Settings:
     max_body_bytes: int
     secrets_max_age: int
     service: str
+    domains_table: str
+    domain_claims_table: str
+    mailboxes_table: str
+    tracking_host: str
+    dmarc_rua: str
+    dns_timeout: float
+    secrets_prefix: str
 
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
 
 
+def _table(name: str, stage: str, suffix: str) -> str:
+    """Tables added after the first release default to the template's naming scheme."""
+    return _optional(name, f"penguinmails-{stage}-{suffix}")
+
+
 def load_settings() -> Settings:
     """Read the environment now; callers normally use the cached ``settings()``."""
+    stage = _required("PM_STAGE")
     return Settings(
-        stage=_required("PM_STAGE"),
+        stage=stage,
         region=_optional("AWS_REGION", _optional("AWS_DEFAULT_REGION", "us-east-1")),
         endpoint_url=_optional("AWS_ENDPOINT_URL") or None,
         tenants_table=_required("PM_TENANTS_TABLE"),
@@ -93,6 +106,13 @@ def load_settings() -> Settings:
         max_body_bytes=_int("PM_MAX_BODY_BYTES", 256 * 1024),
         secrets_max_age=_int("PM_SECRETS_MAX_AGE", 300),
         service=_optional("POWERTOOLS_SERVICE_NAME", "penguinmails"),
+        domains_table=_table("PM_DOMAINS_TABLE", stage, "domains"),
+        domain_claims_table=_table("PM_DOMAIN_CLAIMS_TABLE", stage, "domain-claims"),
+        mailboxes_table=_table("PM_MAILBOXES_TABLE", stage, "mailboxes"),
+        tracking_host=_optional("PM_TRACKING_HOST", "track.penguinmails.local"),
+        dmarc_rua=_optional("PM_DMARC_RUA", "dmarc-reports@penguinmails.local"),
+        dns_timeout=float(_optional("PM_DNS_TIMEOUT", "3")),
+        secrets_prefix=_optional("PM_SECRETS_PREFIX", f"penguinmails/{stage}"),
     )
 
 

@@ -165,3 +165,125 @@ class HealthReply(BaseModel):
     status: Literal["ok", "degraded", "down"]
     stage: str
     components: dict[str, ComponentHealth]
+
+
+Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.\-:\[\]]+$")]
+Secret = Annotated[str, Field(min_length=1, max_length=512), AfterValidator(_no_cr_lf)]
+
+
+class CreateDomain(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=253)]
+    dns_provider: Literal["manual", "route53"] = "manual"
+    server_ips: list[Annotated[str, Field(max_length=45)]] = Field(
+        default_factory=list, max_length=20
+    )
+    spf_includes: list[Annotated[str, Field(max_length=253)]] = Field(
+        default_factory=list, max_length=8
+    )
+
+
+class ServerIn(Strict):
+    host: Host
+    port: Annotated[int, Field(ge=1, le=65535)]
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: Annotated[str, Field(min_length=1, max_length=320), AfterValidator(_no_cr_lf)]
+    password: Secret
+
+
+class CreateMailbox(Strict):
+    email: EmailAddress
+    display_name: Annotated[str, Field(max_length=200)] | None = None
+    smtp: ServerIn
+    imap: ServerIn | None = None
+    daily_limit: Annotated[int, Field(ge=1, le=10_000)] = 50
+
+    def model_post_init(self, context: object) -> None:
+        if self.display_name is not None:
+            _no_control_chars(self.display_name)
+
+
+class UpdateMailbox(Strict):
+    status: Literal["active", "paused"] | None = None
+    reason: Annotated[str, Field(max_length=500), AfterValidator(_no_control_chars)] | None = None
+    daily_limit: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    display_name: Name | None = None
+
+
+class RecordCheckReply(BaseModel):
+    kind: str
+    name: str
+    type: str
+    status: Literal["pending", "verified", "failed", "error"]
+    reason: str
+    expected: str
+    found: list[str]
+
+
+class DomainReply(BaseModel):
+    id: str
+    name: str
+    dns_provider: Literal["manual", "route53"]
+    status: Literal["pending", "verified", "failed", "error"]
+    can_send: bool
+    sending_blocked: bool
+    server_ips: list[str]
+    spf_includes: list[str]
+    dkim: dict
+    records: list[RecordCheckReply]
+    hosted_zone_id: str | None
+    name_servers: list[str]
+    created_at: str
+    updated_at: str
+    last_checked_at: str | None
+    verified_at: str | None
+
+
+class DomainPage(BaseModel):
+    items: list[DomainReply]
+    next_token: str | None
+
+
+class DnsRecordReply(BaseModel):
+    kind: str
+    name: str
+    type: str
+    value: str
+    route53_value: str
+    strings: list[str] | None = None
+
+
+class DomainDnsReply(BaseModel):
+    domain: str
+    records: list[DnsRecordReply]
+    bind: str
+
+
+class ServerReply(BaseModel):
+    host: str
+    port: int
+    security: str
+    username: str
+    password_set: bool
+
+
+class MailboxReply(BaseModel):
+    id: str
+    email: str
+    display_name: str
+    domain_id: str
+    smtp: ServerReply
+    imap: ServerReply | None
+    daily_limit: int
+    status: Literal["active", "warming", "paused", "error"]
+    paused_by: str | None
+    pause_reason: str | None
+    sent_today: int
+    remaining_today: int
+    last_test: dict | None
+    created_at: str
+    updated_at: str
+
+
+class MailboxPage(BaseModel):
+    items: list[MailboxReply]
+    next_token: str | None

@@ -70,6 +70,9 @@ ENV_FROM_OUTPUTS: dict[str, str] = {
     "PM_NOTIFY_SMTP_HOST": "NotifySmtpHost",
     "PM_NOTIFY_SMTP_PORT": "NotifySmtpPort",
     "PM_NOTIFY_SMTP_USERNAME": "NotifySmtpUsername",
+    "PM_DOMAINS_TABLE": "DomainsTable",
+    "PM_DOMAIN_CLAIMS_TABLE": "DomainClaimsTable",
+    "PM_MAILBOXES_TABLE": "MailboxesTable",
 }
 ROLE_OUTPUT = "ApiRoleArn"
 PARTIAL_FAILURES = "ReportBatchItemFailures"

@@ -47,6 +47,14 @@ def _banner(platform: LocalPlatform) -> str:
         f"  SMTP           127.0.0.1:{p.smtp} (STARTTLS + AUTH)   DNS 127.0.0.1:{p.dns}",
         f"  admin key      {platform.admin_key}",
     ]
+    domain = platform.demo_tenant.get("domain")
+    if domain:
+        lines.append(
+            f"  demo domain    {domain['name']} ({domain['status']}, Route 53 + local DNS)"
+        )
+    for box in platform.demo_tenant.get("mailboxes", []):
+        test = "test passed" if (box.get("last_test") or {}).get("ok") else "test FAILED"
+        lines.append(f"  mailbox        {box['email']} ({box['id']}, {test})")
     if key:
         lines += [
             f"  demo tenant    {tenant}",

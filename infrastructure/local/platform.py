@@ -19,6 +19,8 @@ from infrastructure.local.emulator import CREDENTIALS, REGION, Emulator
 
 PLATFORM_ZONE = "penguinmails.local"
 RELAY_USER = "notifications@penguinmails.local"
+DEMO_DOMAIN = "demo.test"
+DEMO_BOXES = ("alice", "bob", "carol")
 
 
 @dataclass
@@ -130,6 +132,64 @@ class LocalPlatform:
         )
         reply.raise_for_status()
         self.demo_tenant = reply.json()
+        key = self.demo_tenant["api_key"]["key"]
+        self.demo_tenant["domain"] = self._demo_domain(key)
+        self.demo_tenant["mailboxes"] = [self._demo_mailbox(key, name) for name in DEMO_BOXES]
+
+    def _api(self, method: str, path: str, key: str, body: Any = None) -> dict[str, Any]:
+        import requests
+
+        reply = requests.request(
+            method,
+            f"{self.api_url}{path}",
+            json=body,
+            timeout=60,
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        if reply.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {reply.status_code} {reply.text}")
+        return reply.json()
+
+    def _demo_domain(self, key: str) -> dict[str, Any]:
+        """demo.test, published to the emulator's Route 53 and verified through our DNS."""
+        import time
+
+        domain = self._api(
+            "POST",
+            "/v1/domains",
+            key,
+            {"name": DEMO_DOMAIN, "dns_provider": "route53", "server_ips": [self.host]},
+        )
+        for _ in range(20):  # the DNS server re-reads zones about once a second
+            domain = self._api("POST", f"/v1/domains/{domain['id']}/verify", key)
+            if domain["status"] == "verified":
+                break
+            time.sleep(0.5)
+        return domain
+
+    def _demo_mailbox(self, key: str, name: str) -> dict[str, Any]:
+        import secrets
+
+        email, password = f"{name}@{DEMO_DOMAIN}", secrets.token_urlsafe(12)
+        self.smtp.add_user(email, password)
+        box = self._api(
+            "POST",
+            "/v1/mailboxes",
+            key,
+            {
+                "email": email,
+                "display_name": name.title(),
+                "daily_limit": 50,
+                "smtp": {
+                    "host": self.host,
+                    "port": self.ports.smtp,
+                    "security": "starttls",
+                    "username": email,
+                    "password": password,
+                },
+            },
+        )
+        return self._api("POST", f"/v1/mailboxes/{box['id']}/test", key)
 
     def _pumps_check(self) -> str:
         dead = [p.mapping.logical_id for p in self.pumps if not p.is_alive()]
@@ -208,6 +268,9 @@ def app_environment(emulator: Emulator, ports: Ports, host: str) -> dict[str, st
         "PM_NOTIFICATIONS_QUEUE_URL": out["NotificationsQueueUrl"],
         "PM_NOTIFICATIONS_DLQ_URL": out["NotificationsDLQUrl"],
         "PM_BUCKET": out["DataBucket"],
+        "PM_DOMAINS_TABLE": out["DomainsTable"],
+        "PM_DOMAIN_CLAIMS_TABLE": out["DomainClaimsTable"],
+        "PM_MAILBOXES_TABLE": out["MailboxesTable"],
         "PM_ADMIN_KEY_SECRET": out["AdminKeySecret"],
         "PM_NOTIFY_SMTP_HOST": host,
         "PM_NOTIFY_SMTP_PORT": str(ports.smtp),

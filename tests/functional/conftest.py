@@ -57,6 +57,9 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
         "PM_BUCKET": outputs["DataBucket"],
         "PM_ADMIN_KEY_SECRET": outputs["AdminKeySecret"],
         "PM_NOTIFY_SMTP_SECRET": outputs["NotifySmtpSecret"],
+        "PM_DOMAINS_TABLE": outputs["DomainsTable"],
+        "PM_DOMAIN_CLAIMS_TABLE": outputs["DomainClaimsTable"],
+        "PM_MAILBOXES_TABLE": outputs["MailboxesTable"],
         "PM_NOTIFY_SMTP_USERNAME": "notifications@penguinmails.local",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -97,7 +100,7 @@ def client(aws):
 
     from app import app
 
-    with Client(app) as test_client:
+    with Client(app, stage_name="local") as test_client:
         yield test_client
 
 

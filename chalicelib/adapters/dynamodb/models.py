@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import settings
@@ -76,8 +77,55 @@ class IdempotencyItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class CheckDueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_check_due"
+        projection = KeysOnlyProjection()
+
+    check_shard = UnicodeAttribute(hash_key=True)
+    next_check_at = UnicodeAttribute(range_key=True)
+
+
+class DomainItem(Model):
+    class Meta(_Meta):
+        table_name = _S.domains_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = UnicodeAttribute()
+    check_shard = UnicodeAttribute(null=True)
+    next_check_at = UnicodeAttribute(null=True)
+    by_check_due = CheckDueIndex()
+
+
+class DomainClaimItem(Model):
+    class Meta(_Meta):
+        table_name = _S.domain_claims_table
+
+    domain = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    domain_id = UnicodeAttribute()
+
+
+class MailboxItem(Model):
+    class Meta(_Meta):
+        table_name = _S.mailboxes_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = UnicodeAttribute()
+
+
 def bind_client(client: Any) -> None:
     """Make every model use ``client`` instead of building a botocore client of its own
     (each PynamoDB model otherwise loads the SDK's data again on a cold start)."""
-    for model in (TenantItem, ApiKeyItem, AuditItem, IdempotencyItem):
+    for model in (
+        TenantItem,
+        ApiKeyItem,
+        AuditItem,
+        IdempotencyItem,
+        DomainItem,
+        DomainClaimItem,
+        MailboxItem,
+    ):
         model._get_connection().connection._client = client

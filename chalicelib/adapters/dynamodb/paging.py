@@ -19,13 +19,16 @@ def query_page(
     token: str | None,
     convert: Callable[[Any], Any],
     newest_first: bool,
+    prefix: str | None = None,
 ) -> Page:
     position = decode_token(token, {sort_attr})
     start = (
         {"tenant_id": {"S": tenant_id}, sort_attr: {"S": position[sort_attr]}} if position else None
     )
+    condition = getattr(model, sort_attr).startswith(prefix) if prefix else None
     results = model.query(
         tenant_id,
+        condition,
         scan_index_forward=not newest_first,
         limit=limit + 1,
         page_size=limit + 1,
