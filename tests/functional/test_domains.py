@@ -185,3 +185,32 @@ def test_spf_includes_accept_underscored_names_and_refuse_garbage(api, dns):
         "POST", "/v1/domains", key, {"name": "inc2.test", "spf_includes": ["not a name"]}
     )
     assert bad.status_code == 400 and bad.data["error"]["details"]["field"] == "spf_includes"
+
+
+def test_the_hourly_verifier_checks_due_domains_and_flags_failures(api, dns):
+    from chalicelib import deps
+    from functions import domain_verifier
+
+    _, key = api.new_tenant("business")
+    domain = api.call("POST", "/v1/domains", key, {"name": "hourly.test",
+                                                   "dns_provider": "route53"}).data
+    assert api.call("POST", f"/v1/domains/{domain['id']}/verify", key).data["can_send"]
+    clock = deps.clock()
+
+    class Later:
+        def now(self):
+            from datetime import timedelta
+
+            return clock.now() + timedelta(hours=2)
+
+        def now_iso(self):
+            from chalicelib.domain.clock import iso
+
+            return iso(self.now())
+
+    deps.override("clock", Later())
+    dns.broken.add("hourly.test")
+    outcome = domain_verifier.handler({"source": "aws.events"}, None)
+    assert outcome["checked"] >= 1 and outcome["errors"] == 0
+    after = api.call("GET", f"/v1/domains/{domain['id']}", key).data
+    assert after["sending_blocked"] and after["last_checked_at"] > domain["created_at"]
