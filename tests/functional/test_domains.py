@@ -192,8 +192,9 @@ def test_the_hourly_verifier_checks_due_domains_and_flags_failures(api, dns):
     from functions import domain_verifier
 
     _, key = api.new_tenant("business")
-    domain = api.call("POST", "/v1/domains", key, {"name": "hourly.test",
-                                                   "dns_provider": "route53"}).data
+    domain = api.call(
+        "POST", "/v1/domains", key, {"name": "hourly.test", "dns_provider": "route53"}
+    ).data
     assert api.call("POST", f"/v1/domains/{domain['id']}/verify", key).data["can_send"]
     clock = deps.clock()
 

@@ -13,8 +13,9 @@ KEY = domains.DkimKey("pm20261128", "AAAA", "active", "2026-11-28T12:00:00.000Z"
 
 
 def _domain(**changes):
-    base = domains.new_domain("ten_x", "acme.test", "manual", ("192.0.2.1",), (), KEY,
-                              "2026-11-28T12:00:00.000Z")
+    base = domains.new_domain(
+        "ten_x", "acme.test", "manual", ("192.0.2.1",), (), KEY, "2026-11-28T12:00:00.000Z"
+    )
     return domains.replace(base, **changes) if changes else base
 
 
@@ -29,7 +30,9 @@ def test_selectors_are_dated_and_never_reused():
 
 def test_server_ips_must_be_addresses():
     assert domains.check_server_ips(["192.0.2.1", "192.0.2.1", "2001:db8::1"]) == (
-        "192.0.2.1", "2001:db8::1")
+        "192.0.2.1",
+        "2001:db8::1",
+    )
     for bad in (["mail.acme.test"], ["0.0.0.0"], ["224.0.0.1"]):
         with pytest.raises(ValidationFailed):
             domains.check_server_ips(bad)
@@ -64,13 +67,19 @@ def test_rotation_promotes_the_pending_key_only_once_its_record_verifies():
 
 
 def test_dmarc_is_staged_by_the_domains_age():
-    records = domains.required_records(_domain(), domains.DomainParams("t.pm.test", "r@pm.test"),
-                                       NOW)
+    records = domains.required_records(
+        _domain(), domains.DomainParams("t.pm.test", "r@pm.test"), NOW
+    )
     dmarc = next(r for r in records if r.kind == "dmarc")
     assert "p=none" in dmarc.value
     older = _domain(created_at="2026-08-01T00:00:00.000Z")
-    dmarc = next(r for r in domains.required_records(
-        older, domains.DomainParams("t.pm.test", "r@pm.test"), NOW) if r.kind == "dmarc")
+    dmarc = next(
+        r
+        for r in domains.required_records(
+            older, domains.DomainParams("t.pm.test", "r@pm.test"), NOW
+        )
+        if r.kind == "dmarc"
+    )
     assert "p=reject" in dmarc.value
 
 
@@ -78,8 +87,9 @@ SMTP = mailboxes.ServerSettings("smtp.acme.test", 587, "starttls", "a@acme.test"
 
 
 def _mailbox():
-    return mailboxes.new_mailbox("ten_x", "mbx_1", "a@acme.test", "A", "dom_1", SMTP, None, 50,
-                                 "t0")
+    return mailboxes.new_mailbox(
+        "ten_x", "mbx_1", "a@acme.test", "A", "dom_1", SMTP, None, 50, "t0"
+    )
 
 
 def test_mailbox_addresses_must_be_on_a_tenant_domain():
