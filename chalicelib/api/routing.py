@@ -40,6 +40,9 @@ class Reply:
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {}
+# Bodies are always parsed as JSON. curl's ``-d`` labels them form-urlencoded, so that label
+# is accepted too; anything else (XML, multipart, …) is a 415.
+BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 
 
 def route(
@@ -59,7 +62,7 @@ def route(
 
             return run_view(bp, spec, view, params)
 
-        bp.route(path, methods=[method])(chalice_view)
+        bp.route(path, methods=[method], content_types=BODY_TYPES)(chalice_view)
         return view
 
     return decorator

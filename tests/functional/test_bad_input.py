@@ -54,10 +54,11 @@ def test_wrong_content_type_and_method_use_the_envelope(api):
         "POST",
         "/v1/tenants",
         ADMIN_KEY,
-        raw="name=x",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        raw="<tenant/>",
+        headers={"Content-Type": "application/xml"},
     )
-    assert reply.status_code == 415 and reply.data["error"]["code"] == "unsupported_media_type"
+    assert reply.status_code == 415, reply.data
+    assert reply.data["error"]["code"] == "unsupported_media_type"
     reply = api.call("PUT", "/v1/api-keys", ADMIN_KEY, body={})
     assert reply.status_code == 405 and reply.data["error"]["code"] == "method_not_allowed"
 
@@ -105,3 +106,14 @@ def test_an_unexpected_failure_is_an_opaque_500_envelope(api):
     assert reply.status_code == 500
     assert reply.data["error"]["code"] == "internal_error"
     assert "fire" not in json.dumps(reply.data)
+
+
+def test_curl_style_form_label_is_read_as_json(api):
+    reply = api.call(
+        "POST",
+        "/v1/tenants",
+        ADMIN_KEY,
+        raw='{"name": "Curl", "plan": "starter"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status_code == 201
