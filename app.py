@@ -6,10 +6,19 @@ error envelope, audit, logs and metrics live in ``chalicelib.api.pipeline``.
 
 from chalice import Chalice
 
-from chalicelib.api import api_keys, audit, domains, health, mailboxes, openapi, tenants
+from chalicelib.api import (
+    api_keys,
+    audit,
+    domains,
+    health,
+    mailboxes,
+    openapi,
+    templates,
+    tenants,
+)
 from chalicelib.api.pipeline import http_middleware
 
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
-for module in (tenants, api_keys, audit, domains, mailboxes, health, openapi):
+for module in (tenants, api_keys, audit, domains, mailboxes, templates, health, openapi):
     app.register_blueprint(module.bp, url_prefix="/v1")

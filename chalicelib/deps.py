@@ -275,3 +275,10 @@ def mailbox_ports() -> Any:
         clock=clock(),
         secrets_prefix=settings().secrets_prefix,
     )
+
+
+def templates() -> Any:
+    from chalicelib.adapters.dynamodb.templates import DynamoTemplateRepository
+
+    dynamodb_models()
+    return _get("templates", lambda: DynamoTemplateRepository(client("s3"), settings().bucket))

@@ -63,6 +63,7 @@ class Settings:
     domains_table: str
     domain_claims_table: str
     mailboxes_table: str
+    templates_table: str
     tracking_host: str
     dmarc_rua: str
     dns_timeout: float
@@ -109,6 +110,7 @@ def load_settings() -> Settings:
         domains_table=_table("PM_DOMAINS_TABLE", stage, "domains"),
         domain_claims_table=_table("PM_DOMAIN_CLAIMS_TABLE", stage, "domain-claims"),
         mailboxes_table=_table("PM_MAILBOXES_TABLE", stage, "mailboxes"),
+        templates_table=_table("PM_TEMPLATES_TABLE", stage, "templates"),
         tracking_host=_optional("PM_TRACKING_HOST", "track.penguinmails.local"),
         dmarc_rua=_optional("PM_DMARC_RUA", "dmarc-reports@penguinmails.local"),
         dns_timeout=float(_optional("PM_DNS_TIMEOUT", "3")),

@@ -287,3 +287,52 @@ class MailboxReply(BaseModel):
 class MailboxPage(BaseModel):
     items: list[MailboxReply]
     next_token: str | None
+
+
+Subject = Annotated[str, Field(min_length=1, max_length=998), AfterValidator(_no_cr_lf)]
+Body = Annotated[str, Field(min_length=1, max_length=200_000)]
+
+
+class CreateTemplate(Strict):
+    name: Name
+    subject: Subject
+    html: Body | None = None
+    text: Body | None = None
+
+
+class UpdateTemplate(Strict):
+    name: Name | None = None
+    subject: Subject | None = None
+    html: Body | None = None
+    text: Body | None = None
+
+
+Variable = str | int | float | bool | None
+
+
+class PreviewTemplate(Strict):
+    variables: dict[Annotated[str, Field(max_length=100)], Variable] = Field(
+        default_factory=dict, max_length=200
+    )
+
+
+class TemplateReply(BaseModel):
+    id: str
+    name: str
+    subject: str
+    html: str | None = None
+    text: str | None = None
+    variables: list[str]
+    created_at: str
+    updated_at: str
+
+
+class TemplatePage(BaseModel):
+    items: list[TemplateReply]
+    next_token: str | None
+
+
+class PreviewReply(BaseModel):
+    subject: str
+    html: str | None
+    text: str | None

@@ -73,6 +73,7 @@ ENV_FROM_OUTPUTS: dict[str, str] = {
     "PM_DOMAINS_TABLE": "DomainsTable",
     "PM_DOMAIN_CLAIMS_TABLE": "DomainClaimsTable",
     "PM_MAILBOXES_TABLE": "MailboxesTable",
+    "PM_TEMPLATES_TABLE": "TemplatesTable",
 }
 ROLE_OUTPUT = "ApiRoleArn"
 PARTIAL_FAILURES = "ReportBatchItemFailures"

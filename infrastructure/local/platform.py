@@ -271,6 +271,7 @@ def app_environment(emulator: Emulator, ports: Ports, host: str) -> dict[str, st
         "PM_DOMAINS_TABLE": out["DomainsTable"],
         "PM_DOMAIN_CLAIMS_TABLE": out["DomainClaimsTable"],
         "PM_MAILBOXES_TABLE": out["MailboxesTable"],
+        "PM_TEMPLATES_TABLE": out["TemplatesTable"],
         "PM_ADMIN_KEY_SECRET": out["AdminKeySecret"],
         "PM_NOTIFY_SMTP_HOST": host,
         "PM_NOTIFY_SMTP_PORT": str(ports.smtp),

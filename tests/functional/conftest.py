@@ -60,6 +60,7 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
         "PM_DOMAINS_TABLE": outputs["DomainsTable"],
         "PM_DOMAIN_CLAIMS_TABLE": outputs["DomainClaimsTable"],
         "PM_MAILBOXES_TABLE": outputs["MailboxesTable"],
+        "PM_TEMPLATES_TABLE": outputs["TemplatesTable"],
         "PM_NOTIFY_SMTP_USERNAME": "notifications@penguinmails.local",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",

@@ -11,6 +11,7 @@ RESOURCE_FOR_PARAM = {
     "key_id": "a_key_id",
     "domain_id": "a_domain_id",
     "mailbox_id": "a_mailbox_id",
+    "template_id": "a_template_id",
 }
 
 
@@ -29,7 +30,11 @@ def two_tenants(api):
             "smtp": {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "p"},
         },
     ).data
+    template = api.call(
+        "POST", "/v1/templates", a_key, {"name": "t", "subject": "Hi", "text": "Hello"}
+    ).data
     return {
+        "a_template_id": template["id"],
         "a_key": a_key,
         "b_key": b_key,
         "a_key_id": extra["id"],

@@ -116,6 +116,15 @@ class MailboxItem(Model):
     data = UnicodeAttribute()
 
 
+class TemplateItem(Model):
+    class Meta(_Meta):
+        table_name = _S.templates_table
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = UnicodeAttribute()
+
+
 def bind_client(client: Any) -> None:
     """Make every model use ``client`` instead of building a botocore client of its own
     (each PynamoDB model otherwise loads the SDK's data again on a cold start)."""
