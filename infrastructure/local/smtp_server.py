@@ -5,7 +5,10 @@ aiosmtpd ``Controller`` thread; ESMTP STARTTLS with a throwaway self-signed cert
 by ``start()`` and deleted by ``stop()``; AUTH PLAIN/LOGIN, offered only after STARTTLS, checked
 against a MailU-like user table that keeps salted scrypt hashes, never clear passwords; and an
 in-memory, lock-protected store of every accepted message (envelope, raw MIME, auth user, TLS
-flag, peer) that the platform's HTTP handler threads read. It never relays or delivers mail.
+flag, peer) that the platform's HTTP handler threads read. It never relays mail to the outside:
+mail for one of its own users lands in that user's inbox, and the mailbox simulator
+(``mail_simulator``, on by default) answers ``sim.penguinmails.test`` recipients, delivering its
+bounces, complaints and replies into the sending mailbox's inbox.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from infrastructure.local.mail_simulator import DEFAULT_SLOW_SECONDS, Delivery, Simulator
+
 logger = logging.getLogger(__name__)
 
 IDENT = "PenguinMails local SMTP"
@@ -45,6 +50,7 @@ SCRYPT_P = 1
 CERT_DAYS = 30
 STOP_GRACE_SECONDS = 2.0
 MALFORMED_ADDRESS = "553 5.1.3 Error: malformed address"
+SIMULATOR_PEER = "simulator"
 
 MessageSink = Callable[[dict[str, Any]], None]
 
@@ -166,6 +172,26 @@ def build_message(session: Session, envelope: Envelope) -> dict[str, Any]:
     }
 
 
+def simulated_record(delivery: Delivery) -> dict[str, Any]:
+    """Inbox record (stored-message shape plus ``kind``) of a simulator-generated message."""
+    return {
+        "id": f"smtp_{uuid.uuid4().hex}",
+        "mail_from": delivery.mail_from,
+        "rcpt_tos": [delivery.mailbox],
+        "raw": delivery.raw,
+        "size": len(delivery.raw.encode("utf-8")),
+        "received_at": _utc_now(),
+        "auth_user": None,
+        "tls": False,
+        "peer": SIMULATOR_PEER,
+        "kind": delivery.kind,
+    }
+
+
+def _copy(message: dict[str, Any]) -> dict[str, Any]:
+    return {**message, "rcpt_tos": list(message["rcpt_tos"])}
+
+
 def address_syntax_reply(address: str) -> str | None:
     """553 reply unless ``address`` is ``local@domain`` with both parts present."""
     local, _, domain = address.rpartition("@")
@@ -178,11 +204,13 @@ class LocalSmtpHandler:
     """aiosmtpd handler: vets recipients and hands every accepted message to ``sink``.
 
     Extend by subclassing and overriding ``rcpt_reply`` (e.g. a mailbox simulator that rejects
-    some addresses), then pass the subclass as ``LocalSmtpServer(handler_class=...)``.
+    some addresses), then pass the subclass as ``LocalSmtpServer(handler_class=...)``. A
+    ``simulator`` is consulted before ``rcpt_reply`` and may delay the DATA reply.
     """
 
-    def __init__(self, sink: MessageSink) -> None:
+    def __init__(self, sink: MessageSink, simulator: Simulator | None = None) -> None:
         self.sink = sink
+        self.simulator = simulator
 
     def rcpt_reply(self, address: str) -> str | None:
         """SMTP error reply (e.g. ``"550 5.1.1 No such user"``) for ``address``; None accepts."""
@@ -196,14 +224,26 @@ class LocalSmtpHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        reply = address_syntax_reply(address) or self.rcpt_reply(address)
+        reply = (
+            address_syntax_reply(address)
+            or self._simulated_reply(envelope, address)
+            or self.rcpt_reply(address)
+        )
         if reply is not None:
             return reply
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
 
+    def _simulated_reply(self, envelope: Envelope, address: str) -> str | None:
+        if self.simulator is None:
+            return None
+        return self.simulator.rcpt_reply(envelope.mail_from or "", address)
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        delay = 0.0 if self.simulator is None else self.simulator.data_delay(envelope.rcpt_tos)
+        if delay > 0:
+            await asyncio.sleep(delay)
         message = build_message(session, envelope)
         self.sink(message)
         return f"250 2.0.0 OK queued as {message['id']}"
@@ -314,18 +354,23 @@ class LocalSmtpServer:
         *,
         auth_required: bool = True,
         handler_class: type[LocalSmtpHandler] = LocalSmtpHandler,
+        simulator: bool = True,
+        slow_seconds: float = DEFAULT_SLOW_SECONDS,
     ) -> None:
         self.host = host
         self.port = port
         self.hostname = hostname
         self.max_message_size = max_message_size
         self.auth_required = auth_required
-        self.handler = handler_class(self._record)
+        self.simulator = Simulator(slow_seconds) if simulator else None
+        self._slow_seconds = slow_seconds
+        self.handler = handler_class(self._record, simulator=self.simulator)
         self._requested_port = port
         self._lock = threading.Lock()
         self._lifecycle = threading.Lock()
         self._users: dict[str, str] = {}
         self._messages: list[dict[str, Any]] = []
+        self._inboxes: dict[str, list[dict[str, Any]]] = {}
         self._controller: _Controller | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._cert_path: Path | None = None
@@ -342,6 +387,17 @@ class LocalSmtpServer:
     @property
     def running(self) -> bool:
         return self._controller is not None
+
+    @property
+    def slow_seconds(self) -> float:
+        """How long the DATA reply waits for ``slow@`` simulator recipients."""
+        return self._slow_seconds
+
+    @slow_seconds.setter
+    def slow_seconds(self, value: float) -> None:
+        self._slow_seconds = value
+        if self.simulator is not None:
+            self.simulator.slow_seconds = value
 
     @property
     def cert_path(self) -> str | None:
@@ -448,18 +504,41 @@ class LocalSmtpServer:
     # messages
 
     def _record(self, message: dict[str, Any]) -> None:
+        generated = [] if self.simulator is None else self.simulator.responses(message)
         with self._lock:
             self._messages.append(message)
+            for rcpt in dict.fromkeys(normalize_email(r) for r in message["rcpt_tos"]):
+                if rcpt in self._users:
+                    self._deliver(rcpt, {**_copy(message), "kind": "delivered"})
+            for delivery in generated:
+                self._deliver(delivery.mailbox, simulated_record(delivery))
+
+    def _deliver(self, mailbox: str, record: dict[str, Any]) -> None:
+        """Append to ``mailbox``'s inbox; the caller holds ``_lock``."""
+        self._inboxes.setdefault(mailbox, []).append(record)
 
     def messages(self) -> list[dict[str, Any]]:
         """Copies of the accepted messages, oldest first (newest last)."""
         with self._lock:
-            return [{**m, "rcpt_tos": list(m["rcpt_tos"])} for m in self._messages]
+            return [_copy(m) for m in self._messages]
+
+    def inbox(self, user: str) -> list[dict[str, Any]]:
+        """Copies of the messages delivered to ``user``'s inbox, oldest first."""
+        with self._lock:
+            return [_copy(m) for m in self._inboxes.get(normalize_email(user), [])]
+
+    def inboxes(self) -> dict[str, int]:
+        """Message count of every non-empty inbox."""
+        with self._lock:
+            return {user: len(box) for user, box in sorted(self._inboxes.items())}
 
     def clear(self) -> None:
-        """Forget every stored message (users are kept)."""
+        """Forget every stored message, inbox and simulator deferral (users are kept)."""
         with self._lock:
             self._messages.clear()
+            self._inboxes.clear()
+        if self.simulator is not None:
+            self.simulator.reset()
 
     def status(self) -> dict[str, Any]:
         with self._lock:
