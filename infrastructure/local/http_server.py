@@ -4,6 +4,9 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
 ``/local/smtp/messages``   GET: what the local SMTP server received (envelope + raw MIME);
                            DELETE: forget them. Query: ``to``, ``limit``.
 ``/local/smtp/users``      GET: the SMTP users; POST ``{email, password}`` adds one.
+``/local/smtp/inbox``      GET ``?user=``: what landed in a local mailbox (deliveries and the
+                           simulator's DSNs, ARF reports, auto-replies, replies); no user:
+                           the count per mailbox.
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
 """
 
@@ -33,6 +36,7 @@ class LocalRoutes:
             ("GET", "/local/smtp/messages"): lambda: self._messages(query),
             ("DELETE", "/local/smtp/messages"): self._clear,
             ("GET", "/local/smtp/users"): lambda: (200, {"items": self.smtp.users()}),
+            ("GET", "/local/smtp/inbox"): lambda: self._inbox(query),
             ("POST", "/local/smtp/users"): lambda: self._add_user(body),
             ("GET", "/local/platform"): lambda: (200, self.describe()),
         }.get((method, parts.path.rstrip("/")))
@@ -47,6 +51,11 @@ class LocalRoutes:
             items = [m for m in items if wanted in (r.lower() for r in m["rcpt_tos"])]
         limit = int(query["limit"]) if query.get("limit", "").isdigit() else 100
         return 200, {"items": items[-limit:][::-1], "count": len(items)}
+
+    def _inbox(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if not query.get("user"):
+            return 200, {"inboxes": self.smtp.inboxes()}
+        return 200, {"items": self.smtp.inbox(query["user"])}
 
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()

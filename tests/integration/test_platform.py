@@ -258,3 +258,31 @@ def test_unknown_paths_get_a_404_envelope(platform):
         reply = platform.get(path, platform.demo_key)
         assert reply.status_code == 404
         assert reply.json()["error"]["code"] == "not_found"
+
+
+def test_simulator_replies_land_in_the_sending_mailbox_inbox(platform):
+    user = f"sim-{uuid.uuid4().hex[:6]}@demo.test"
+    platform.request("POST", "/local/smtp/users", json={"email": user, "password": "pw"})
+
+    async def send():
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        message = f"From: {user}\r\nTo: reply@sim.penguinmails.test\r\nSubject: Hello\r\n"
+        message += "Message-ID: <orig-1@demo.test>\r\n\r\nHi\r\n"
+        await aiosmtplib.send(
+            message,
+            sender=user,
+            recipients=["reply@sim.penguinmails.test"],
+            hostname="127.0.0.1",
+            port=platform.ports["smtp"],
+            start_tls=True,
+            tls_context=context,
+            username=user,
+            password="pw",
+            timeout=10,
+        )
+
+    asyncio.run(send())
+    inbox = platform.get(f"/local/smtp/inbox?user={user}").json()["items"]
+    assert [m["kind"] for m in inbox] == ["reply"]
+    assert "In-Reply-To: <orig-1@demo.test>" in inbox[0]["raw"]
