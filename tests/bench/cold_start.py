@@ -162,8 +162,16 @@ def worker_entries(emulator: Emulator, tenant_id: str) -> dict[str, Entry]:
         arn = emulator.arn(m.source_logical_id)
         entry(m.function, kind, lambda b=build, a=arn: b(a), {"batchItemFailures": []})
     for s in tpl.schedules(template):
-        entry(s.function, "schedule", lambda r=s.logical_id: scheduled(r), {"depths": None})
+        expect = SCHEDULE_EXPECT.get(s.function.handler, {})
+        entry(s.function, "schedule", lambda r=s.logical_id: scheduled(r), expect)
     return found
+
+
+# What each scheduled handler's reply must hold (None: any value); unknown ones: a dict.
+SCHEDULE_EXPECT = {
+    "functions.queue_monitor.handler": {"depths": None},
+    "functions.domain_verifier.handler": {"checked": None, "errors": 0},
+}
 
 
 def entry_points(emulator: Emulator, tenant_id: str, token: str) -> list[Entry]:
