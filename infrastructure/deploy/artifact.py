@@ -71,11 +71,56 @@ def run(command: Sequence[str], env: Mapping[str, str] | None = None) -> None:
         raise DeployError(f"{Path(command[0]).name} exited with {result.returncode}")
 
 
+def sdist_only_requirements(text: str) -> list[str]:
+    """Requirements marked ``# sdist-only``: pure Python, published without wheels."""
+    return [
+        line.split("#", 1)[0].strip()
+        for line in text.splitlines()
+        if "sdist-only" in line.split("#", 1)[-1] and "#" in line
+    ]
+
+
+def build_sdist_only_wheels() -> Path:
+    """Universal wheels for the sdist-only requirements, so the binary-only Lambda-platform
+    install can take them."""
+    target = ROOT / "build" / "sdist-wheels"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    wanted = sdist_only_requirements((ROOT / "requirements.txt").read_text())
+    if wanted:
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "-w",
+                str(target),
+                *wanted,
+            ]
+        )
+    return target
+
+
 def build_functions_artifact() -> Path:
     shutil.rmtree(FUNCTIONS_DIR, ignore_errors=True)
     requirements = str(ROOT / "requirements.txt")
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"]
-    run([*pip, "-r", requirements, "--target", str(FUNCTIONS_DIR), *LAMBDA_PLATFORM])
+    wheels = build_sdist_only_wheels()
+    run(
+        [
+            *pip,
+            "-r",
+            requirements,
+            "--target",
+            str(FUNCTIONS_DIR),
+            *LAMBDA_PLATFORM,
+            "--find-links",
+            str(wheels),
+        ]
+    )
     for name in FUNCTION_SOURCES:
         shutil.copytree(ROOT / name, FUNCTIONS_DIR / name, ignore=SOURCE_JUNK)
     compile_bytecode(FUNCTIONS_DIR)

@@ -50,8 +50,17 @@ fill_wheelhouse() {
   fi
   echo "filling $WHEELHOUSE from PyPI (once per requirements.txt)"
   rm -rf "$WHEELHOUSE"
+  # pure-Python packages published only as sdists are built into universal wheels first,
+  # so the platform download below (binary only) finds them in the wheelhouse
+  local sdists
+  sdists="$(grep -E '#.*sdist-only' requirements.txt | sed 's/#.*//' | xargs || true)"
+  if [ -n "$sdists" ]; then
+    # shellcheck disable=SC2086 - one requirement per word
+    python -m pip wheel --quiet --quiet --disable-pip-version-check --no-deps \
+      -w "$WHEELHOUSE" $sdists
+  fi
   python -m pip download --quiet --quiet --disable-pip-version-check -r requirements.txt \
-    "${LAMBDA_WHEELS[@]}" -d "$WHEELHOUSE"
+    "${LAMBDA_WHEELS[@]}" --find-links "$WHEELHOUSE" -d "$WHEELHOUSE"
   echo "$want" > "$WHEELHOUSE/.stamp"
 }
 

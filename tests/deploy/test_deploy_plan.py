@@ -243,3 +243,10 @@ def test_dry_run_prints_every_step_and_calls_nothing(capsys):
         assert step in out
     assert "5. ReportBatchItemFailures" in out
     assert "PM_NOTIFY_SMTP_SECRET=NotifySmtpSecret" in out
+
+
+def test_sdist_only_requirements_are_found_by_their_marker():
+    from infrastructure.deploy.artifact import sdist_only_requirements
+
+    text = "boto3==1.0\ndkimpy==1.1.8  # sdist-only: pure python\n# a comment\nx==1 # pinned\n"
+    assert sdist_only_requirements(text) == ["dkimpy==1.1.8"]
