@@ -110,6 +110,21 @@ class _Handler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def _unsupported_method(self) -> None:
+        """TRACE and CONNECT never reach the app (API Gateway refuses them too)."""
+        body = _error("method_not_allowed", f"{self.command} is not supported")
+        self._send_http_response(405, {"Content-Type": "application/json"}, json.dumps(body))
+
+    do_TRACE = do_CONNECT = _unsupported_method
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Any other method (QUERY, PROPFIND, …) is a 405 envelope, not the stdlib's 501."""
+        if code == 501:
+            self.close_connection = True
+            self._unsupported_method()
+            return
+        super().send_error(code, message, explain)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return  # the app logs each request itself, as JSON
 

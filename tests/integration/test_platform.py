@@ -286,3 +286,10 @@ def test_simulator_replies_land_in_the_sending_mailbox_inbox(platform):
     inbox = platform.get(f"/local/smtp/inbox?user={user}").json()["items"]
     assert [m["kind"] for m in inbox] == ["reply"]
     assert "In-Reply-To: <orig-1@demo.test>" in inbox[0]["raw"]
+
+
+def test_trace_and_connect_are_refused_with_the_envelope(platform):
+    for method in ("TRACE", "CONNECT", "QUERY", "PROPFIND"):
+        reply = platform.request(method, "/v1/health")
+        assert reply.status_code == 405
+        assert reply.json()["error"]["code"] == "method_not_allowed"
