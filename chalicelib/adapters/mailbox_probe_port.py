@@ -22,7 +22,8 @@ class MailboxProber:
         return [s.to_public() for s in probe_smtp(settings, self._timeout, self._verify_tls)]
 
     def imap(self, server: Any, password: str) -> list[dict[str, Any]]:
-        from chalicelib.adapters.mailbox_probe import ImapSettings, probe_imap
+        from chalicelib.adapters.imap_probe import probe_imap
+        from chalicelib.adapters.mailbox_probe import ImapSettings
 
         settings = ImapSettings(
             server.host, server.port, server.security, server.username, password

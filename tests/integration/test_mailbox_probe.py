@@ -22,13 +22,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from chalicelib.adapters.imap_probe import probe_imap
 from chalicelib.adapters.mailbox_probe import (
     ImapSettings,
     ProbeStep,
     SmtpSettings,
     failing_step,
     passed,
-    probe_imap,
     probe_smtp,
 )
 from infrastructure.local.smtp_server import (
