@@ -191,10 +191,6 @@ def account_ports() -> Any:
     )
 
 
-def settings_value(name: str) -> Any:
-    return getattr(settings(), name)
-
-
 def secret_writer() -> Any:
     from chalicelib.adapters.secret_writer import SecretWriter
 

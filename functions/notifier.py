@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from chalicelib import deps
+from chalicelib.settings import settings
 from functions._runtime import count, invocation
 
 SCOPE = "notification"
@@ -28,7 +29,7 @@ def send_one(record: Any) -> None:
         count("NotificationDuplicatesSkipped")
         return
     try:
-        deps.relay().send(build_email(job, deps.settings_value("notify_from")))
+        deps.relay().send(build_email(job, settings().notify_from))
     except Exception:
         claims.release(tenant_id, SCOPE, notification_id)
         raise

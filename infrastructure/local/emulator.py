@@ -8,7 +8,6 @@ here from the same template resources, with generated values.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from typing import Any
@@ -128,7 +127,3 @@ def _quiet_moto() -> None:
 def _sub(value: Any) -> str:
     text = value["Fn::Sub"] if isinstance(value, dict) else value
     return text.replace("${Stage}", "local").replace("${AWS::AccountId}", ACCOUNT)
-
-
-def dump(obj: Any) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True)

@@ -156,8 +156,6 @@ def test_invalid_or_reserved_names_are_refused(api, dns, name):
 
 def test_plan_limits_domains(api, dns):
     _, key = api.new_tenant("professional")
-    from tests.functional.conftest import ADMIN_KEY  # noqa: F401 - starter keys are send-only
-
     for n in range(15):
         assert api.call("POST", "/v1/domains", key, {"name": f"d{n}.limit.test"}).status_code == 201
     over = api.call("POST", "/v1/domains", key, {"name": "d15.limit.test"})

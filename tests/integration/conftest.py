@@ -111,6 +111,31 @@ def platform(tmp_path_factory):
     stop_platform(running)
 
 
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """A bare emulator on a free loopback port, for tests of one local server at a time."""
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            mp.setenv(key, "testing")
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        yield f"http://127.0.0.1:{server._server.server_port}"
+        server.stop()
+
+
+def route53_at(endpoint: str):
+    return boto3.client(
+        "route53",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def eventually(check, attempts: int = 150, pause: float = 0.2):
     """Poll a condition a bounded number of times; returns its last truthy value."""
     last = None

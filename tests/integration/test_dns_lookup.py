@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import dns.flags
 import dns.message
 import dns.query
@@ -22,12 +21,12 @@ import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from moto.server import ThreadedMotoServer
 
 from chalicelib.adapters.dns import DnsPythonLookup
 from chalicelib.domain.dns_records import RequiredRecord, dmarc_policy, required_records
 from chalicelib.domain.verification import RecordCheck, check, verify
 from infrastructure.local.dns_server import LocalDnsServer
+from tests.integration.conftest import route53_at
 
 HOST = "127.0.0.1"
 RUA = "dmarc@reports.penguinmails.test"
@@ -37,26 +36,8 @@ BIG_TXT = [f"chunk-{i:02d}-" + "z" * 150 for i in range(6)]  # > 512 bytes: trun
 _zone_numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            mp.setenv(key, "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
-        server.start()
-        yield f"http://{HOST}:{server._server.server_port}"
-        server.stop()
-
-
 def _route53(endpoint: str) -> Any:
-    return boto3.client(
-        "route53",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return route53_at(endpoint)
 
 
 @pytest.fixture(scope="module")

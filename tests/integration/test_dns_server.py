@@ -17,9 +17,9 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from infrastructure.local.dns_server import LocalDnsServer
+from tests.integration.conftest import route53_at
 
 HOST = "127.0.0.1"
 DKIM_VALUE = "v=DKIM1; k=rsa; p=" + ("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" * 9)[:382]
@@ -44,26 +44,8 @@ def _create_zone(client: Any, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            mp.setenv(key, "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
-        server.start()
-        yield f"http://{HOST}:{server._server.server_port}"
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def route53(moto_endpoint: str) -> Any:
-    return boto3.client(
-        "route53",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return route53_at(moto_endpoint)
 
 
 @pytest.fixture(scope="module")

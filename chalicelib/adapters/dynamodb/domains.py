@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -95,7 +94,3 @@ class DynamoDomainRepository:
             if len(found) >= limit:
                 break
         return found
-
-
-def domain_as_dict(domain: Domain) -> dict[str, Any]:
-    return asdict(domain)
