@@ -12,7 +12,9 @@ from chalicelib.api import (
     domains,
     health,
     mailboxes,
+    messages,
     openapi,
+    suppressions,
     templates,
     tenants,
 )
@@ -20,5 +22,16 @@ from chalicelib.api.pipeline import http_middleware
 
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
-for module in (tenants, api_keys, audit, domains, mailboxes, templates, health, openapi):
+for module in (
+    tenants,
+    api_keys,
+    audit,
+    domains,
+    mailboxes,
+    templates,
+    messages,
+    suppressions,
+    health,
+    openapi,
+):
     app.register_blueprint(module.bp, url_prefix="/v1")

@@ -278,3 +278,115 @@ def templates() -> Any:
 
     dynamodb_models()
     return _get("templates", lambda: DynamoTemplateRepository(client("s3"), settings().bucket))
+
+
+def messages() -> Any:
+    from chalicelib.adapters.dynamodb.messages import DynamoMessageRepository
+
+    return _get(
+        "messages", lambda: DynamoMessageRepository(client("dynamodb"), settings().messages_table)
+    )
+
+
+def message_bodies() -> Any:
+    from chalicelib.adapters.message_bodies import S3MessageBodies
+
+    return _get("message_bodies", lambda: S3MessageBodies(client("s3"), settings().bucket))
+
+
+def suppressions() -> Any:
+    from chalicelib.adapters.dynamodb.suppressions import DynamoSuppressionStore
+
+    return _get(
+        "suppressions",
+        lambda: DynamoSuppressionStore(client("dynamodb"), settings().suppressions_table),
+    )
+
+
+def cooldowns() -> Any:
+    from chalicelib.adapters.dynamodb.cooldowns import DynamoCooldowns
+
+    return _get("cooldowns", lambda: DynamoCooldowns(client("dynamodb"), settings().counters_table))
+
+
+def send_queues() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.sqs import SendQueues
+
+        s = settings()
+        return SendQueues(
+            client("sqs"),
+            {"priority": s.send_priority_queue_url, "bulk": s.send_bulk_queue_url},
+            {"priority": s.send_priority_dlq_url, "bulk": s.send_bulk_dlq_url},
+        )
+
+    return _get("send_queues", build)
+
+
+def guarded_events() -> Any:
+    from chalicelib.adapters.guarded import BestEffort
+
+    return _get(
+        "guarded_events",
+        lambda: BestEffort(events, "publish", "EventPublishFailures", logger, metrics),
+    )
+
+
+def tracking_keys() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.tracking_keys import load_keys
+
+        return load_keys(secrets().get(settings().tracking_keys_secret))
+
+    return _get("tracking_keys", build)
+
+
+def message_ports() -> Any:
+    from chalicelib.domain.message_service import MessagePorts
+
+    return MessagePorts(
+        messages=messages(),
+        bodies=message_bodies(),
+        mailboxes=mailboxes(),
+        domains=domains(),
+        templates=templates(),
+        tenants=tenants(),
+        counters=counters(),
+        queue=send_queues(),
+        events=guarded_events(),
+        clock=clock(),
+    )
+
+
+def send_ports() -> Any:
+    from chalicelib.adapters import send_wiring
+    from chalicelib.domain.send_service import SendPorts
+
+    s = settings()
+    return SendPorts(
+        messages=messages(),
+        bodies=message_bodies(),
+        tenants=tenants(),
+        mailboxes=mailboxes(),
+        domains=domains(),
+        counters=counters(),
+        suppressions=suppressions(),
+        cooldowns=cooldowns(),
+        queues=send_queues(),
+        events=guarded_events(),
+        clock=clock(),
+        identity=send_wiring.identity_factory(secrets(), s),
+        builder=send_wiring.builder(tracking_keys),
+        senders=send_wiring.sender_factory(secrets(), s),
+        envelope=send_wiring.envelope,
+        retry_scale=s.retry_scale,
+        lease_seconds=s.send_lease_seconds,
+    )
+
+
+def request_keys() -> Any:
+    from chalicelib.adapters.dynamodb.request_keys import RequestKeys
+
+    return _get(
+        "request_keys", lambda: RequestKeys(client("dynamodb"), settings().idempotency_table)
+    )

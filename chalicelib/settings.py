@@ -68,6 +68,19 @@ class Settings:
     dmarc_rua: str
     dns_timeout: float
     secrets_prefix: str
+    messages_table: str
+    suppressions_table: str
+    send_priority_queue_url: str
+    send_bulk_queue_url: str
+    send_priority_dlq_url: str
+    send_bulk_dlq_url: str
+    tracking_keys_secret: str
+    tracking_base_url: str
+    retry_scale: float
+    send_lease_seconds: int
+    smtp_connections_per_mailbox: int
+    smtp_timeout: float
+    verify_smtp_tls: bool
 
     @property
     def is_local(self) -> bool:
@@ -115,6 +128,21 @@ def load_settings() -> Settings:
         dmarc_rua=_optional("PM_DMARC_RUA", "dmarc-reports@penguinmails.local"),
         dns_timeout=float(_optional("PM_DNS_TIMEOUT", "3")),
         secrets_prefix=_optional("PM_SECRETS_PREFIX", f"penguinmails/{stage}"),
+        messages_table=_table("PM_MESSAGES_TABLE", stage, "messages"),
+        suppressions_table=_table("PM_SUPPRESSIONS_TABLE", stage, "suppressions"),
+        send_priority_queue_url=_optional("PM_SEND_PRIORITY_QUEUE_URL"),
+        send_bulk_queue_url=_optional("PM_SEND_BULK_QUEUE_URL"),
+        send_priority_dlq_url=_optional("PM_SEND_PRIORITY_DLQ_URL"),
+        send_bulk_dlq_url=_optional("PM_SEND_BULK_DLQ_URL"),
+        tracking_keys_secret=_optional(
+            "PM_TRACKING_KEYS_SECRET", f"penguinmails/{stage}/tracking-keys"
+        ),
+        tracking_base_url=_optional("PM_TRACKING_BASE_URL"),
+        retry_scale=float(_optional("PM_RETRY_SCALE", "1")),
+        send_lease_seconds=_int("PM_SEND_LEASE_SECONDS", 150),
+        smtp_connections_per_mailbox=_int("PM_SMTP_CONNECTIONS_PER_MAILBOX", 2),
+        smtp_timeout=float(_optional("PM_SMTP_TIMEOUT", "20")),
+        verify_smtp_tls=_optional("PM_VERIFY_SMTP_TLS", "true").lower() != "false",
     )
 
 

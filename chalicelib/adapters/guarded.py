@@ -42,3 +42,14 @@ class BestEffort:
 
     def enqueue(self, job: dict[str, Any]) -> None:
         self._call(job)
+
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        try:
+            self._inner().publish_many(events)
+        except Exception:  # noqa: BLE001 - counted and logged; the caller's writes stand
+            self._logger().exception(self._metric, extra={"events": len(events)})
+            from aws_lambda_powertools.metrics import MetricUnit
+
+            self._metrics().add_metric(name=self._metric, unit=MetricUnit.Count, value=len(events))

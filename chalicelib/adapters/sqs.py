@@ -13,3 +13,34 @@ class SqsJobQueue:
 
     def enqueue(self, job: dict[str, Any]) -> None:
         self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps(job))
+
+
+class SendQueues:
+    """The send queues by name (``priority``, ``bulk``) and their DLQs: message ids only,
+    sent in batches of ten, each with its own delay (SQS allows up to 15 minutes)."""
+
+    def __init__(self, client: Any, urls: dict[str, str], dead: dict[str, str]) -> None:
+        self._client = client
+        self._urls = urls
+        self._dead = dead
+
+    def dead(self, queue: str, job: tuple[str, str], reason: str) -> None:
+        """Park a message that has failed for good on the queue's DLQ, with the reason."""
+        tenant_id, message_id = job
+        body = {"tenant_id": tenant_id, "message_id": message_id, "reason": reason}
+        self._client.send_message(QueueUrl=self._dead[queue], MessageBody=json.dumps(body))
+
+    def enqueue_many(self, queue: str, jobs: list[tuple[str, str, int]]) -> None:
+        """``jobs``: (tenant id, message id, delay seconds); raises if any entry is refused."""
+        for start in range(0, len(jobs), 10):
+            entries = [
+                {
+                    "Id": str(index),
+                    "MessageBody": json.dumps({"tenant_id": t, "message_id": m}),
+                    "DelaySeconds": max(0, min(900, int(delay))),
+                }
+                for index, (t, m, delay) in enumerate(jobs[start : start + 10])
+            ]
+            reply = self._client.send_message_batch(QueueUrl=self._urls[queue], Entries=entries)
+            if reply.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(reply['Failed'])} send jobs")

@@ -37,6 +37,7 @@ class Call:
     body: Any
     query: dict[str, str]
     headers: Any
+    raw: Any = None
 
 
 def error_response(error: AppError, request_id: str = "") -> Response:
@@ -70,13 +71,11 @@ def _authenticate_then_respond(
 ) -> Response:
     from chalicelib.api.auth import authenticate
 
-    if len(raw_body(event)) > settings().max_body_bytes:
-        raise PayloadTooLarge(
-            f"request body is over {settings().max_body_bytes} bytes",
-            {"limit_bytes": settings().max_body_bytes},
-        )
     resource = event.context.get("resourcePath", "")
     spec = spec_for(resource, event.method)
+    limit = (spec.max_body if spec else None) or settings().max_body_bytes
+    if len(raw_body(event)) > limit:
+        raise PayloadTooLarge(f"request body is over {limit} bytes", {"limit_bytes": limit})
     source_ip = event.context.get("identity", {}).get("sourceIp", "")
     token = _bearer(event.headers.get("authorization"))
     ctx = authenticate(spec, token, request_id, source_ip) if spec else None
@@ -170,6 +169,7 @@ def run_view(bp: Any, spec: RouteSpec, view: Callable[..., Reply], params: dict[
             body=_parse_body(spec, request),
             query=dict(request.query_params or {}),
             headers=request.headers,
+            raw=request,
         )
         reply = view(call, **params)
         _audit(spec, call, reply)

@@ -28,6 +28,7 @@ class RouteSpec:
     action: str | None = None
     query: tuple[str, ...] = ()
     errors: tuple[int, ...] = field(default=())
+    max_body: int | None = None
 
 
 @dataclass

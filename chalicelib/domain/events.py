@@ -17,6 +17,15 @@ EVENT_TYPES = (
     "api_key.created",
     "api_key.revoked",
     "notification.sent",
+    "message.queued",
+    "message.sending",
+    "message.sent",
+    "message.deferred",
+    "message.bounced",
+    "message.failed",
+    "message.suppressed",
+    "message.cancelled",
+    "recipient.suppressed",
 )
 
 
@@ -36,4 +45,7 @@ def new_event(event_type: str, tenant_id: str, occurred_at: str, **fields: Any) 
 def counter_names(event: dict[str, Any]) -> list[str]:
     """Which per-tenant counters an event moves: its type, per month and per day."""
     day = str(event["occurred_at"])[:10]
-    return [f"month#{day[:7]}", f"day#{day}"]
+    names = [f"month#{day[:7]}", f"day#{day}"]
+    if event.get("type") == "message.sent" and event.get("mailbox_id"):
+        names.append(f"mailbox#{event['mailbox_id']}#day#{day}")
+    return names

@@ -74,6 +74,13 @@ ENV_FROM_OUTPUTS: dict[str, str] = {
     "PM_DOMAIN_CLAIMS_TABLE": "DomainClaimsTable",
     "PM_MAILBOXES_TABLE": "MailboxesTable",
     "PM_TEMPLATES_TABLE": "TemplatesTable",
+    "PM_MESSAGES_TABLE": "MessagesTable",
+    "PM_SUPPRESSIONS_TABLE": "SuppressionsTable",
+    "PM_SEND_PRIORITY_QUEUE_URL": "SendPriorityQueueUrl",
+    "PM_SEND_BULK_QUEUE_URL": "SendBulkQueueUrl",
+    "PM_SEND_PRIORITY_DLQ_URL": "SendPriorityDLQUrl",
+    "PM_SEND_BULK_DLQ_URL": "SendBulkDLQUrl",
+    "PM_TRACKING_KEYS_SECRET": "TrackingKeysSecret",
 }
 ROLE_OUTPUT = "ApiRoleArn"
 PARTIAL_FAILURES = "ReportBatchItemFailures"

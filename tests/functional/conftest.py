@@ -15,6 +15,7 @@ from infrastructure.local import template as tpl
 
 STACK = "penguinmails-functional"
 ADMIN_KEY = "admin-" + secrets.token_urlsafe(24)
+TRACKING_KEYS = '{"current": "k2", "keys": {"k1": "old-key-material", "k2": "new-key-material"}}'
 
 
 def _deploy(region: str) -> dict[str, str]:
@@ -32,10 +33,12 @@ def _deploy(region: str) -> dict[str, str]:
     for name, value in (
         ("penguinmails/local/admin-key", ADMIN_KEY),
         ("penguinmails/local/notify-smtp-password", "relay-password"),
+        ("penguinmails/local/tracking-keys", TRACKING_KEYS),
     ):
         sm.create_secret(Name=name, SecretString=value)
     outputs["AdminKeySecret"] = "penguinmails/local/admin-key"
     outputs["NotifySmtpSecret"] = "penguinmails/local/notify-smtp-password"
+    outputs["TrackingKeysSecret"] = "penguinmails/local/tracking-keys"
     return outputs
 
 
@@ -61,6 +64,13 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
         "PM_DOMAIN_CLAIMS_TABLE": outputs["DomainClaimsTable"],
         "PM_MAILBOXES_TABLE": outputs["MailboxesTable"],
         "PM_TEMPLATES_TABLE": outputs["TemplatesTable"],
+        "PM_MESSAGES_TABLE": outputs["MessagesTable"],
+        "PM_SUPPRESSIONS_TABLE": outputs["SuppressionsTable"],
+        "PM_SEND_PRIORITY_QUEUE_URL": outputs["SendPriorityQueueUrl"],
+        "PM_SEND_BULK_QUEUE_URL": outputs["SendBulkQueueUrl"],
+        "PM_SEND_PRIORITY_DLQ_URL": outputs["SendPriorityDLQUrl"],
+        "PM_SEND_BULK_DLQ_URL": outputs["SendBulkDLQUrl"],
+        "PM_TRACKING_KEYS_SECRET": outputs["TrackingKeysSecret"],
         "PM_NOTIFY_SMTP_USERNAME": "notifications@penguinmails.local",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",

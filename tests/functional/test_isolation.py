@@ -12,6 +12,8 @@ RESOURCE_FOR_PARAM = {
     "domain_id": "a_domain_id",
     "mailbox_id": "a_mailbox_id",
     "template_id": "a_template_id",
+    "message_id": "a_message_id",
+    "address": "a_suppressed",
 }
 
 
@@ -33,7 +35,10 @@ def two_tenants(api):
     template = api.call(
         "POST", "/v1/templates", a_key, {"name": "t", "subject": "Hi", "text": "Hello"}
     ).data
+    api.call("POST", "/v1/suppressions", a_key, {"address": "gone@example.test"})
     return {
+        "a_message_id": _stored_message(a_tenant["id"], mailbox).message_id,
+        "a_suppressed": "gone@example.test",
         "a_template_id": template["id"],
         "a_key": a_key,
         "b_key": b_key,
@@ -43,6 +48,38 @@ def two_tenants(api):
         "a_domain_id": domain["id"],
         "a_mailbox_id": mailbox["id"],
     }
+
+
+def _stored_message(tenant_id, mailbox):
+    """A's message written straight to storage (A's test domain is not verified, so the API
+    would refuse to queue one)."""
+    from chalicelib import deps
+    from chalicelib.domain import ids
+    from chalicelib.domain.messages import Message
+
+    message = Message(
+        tenant_id=tenant_id,
+        message_id=ids.new_sortable_id("msg"),
+        status="queued",
+        mailbox_id=mailbox["id"],
+        domain_id=mailbox["domain_id"],
+        from_address=mailbox["email"],
+        from_name="",
+        to="someone@example.test",
+        reply_to=None,
+        headers={},
+        tags=(),
+        metadata={},
+        variables={},
+        body_key="tenant/x/messages/none.json",
+        template_id=None,
+        track_opens=True,
+        track_clicks=True,
+        queue="priority",
+        created_at="2026-01-01T00:00:00Z",
+    )
+    deps.messages().create_many([message])
+    return message
 
 
 def test_every_tenant_route_with_an_id_is_404_for_another_tenant(api, two_tenants):

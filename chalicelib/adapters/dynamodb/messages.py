@@ -1,0 +1,190 @@
+"""Messages in DynamoDB (tenant-led key ``tenant_id`` + time-ordered ``message_id``).
+
+Status changes are conditional writes: a transition names the status and attempt it expects,
+so two workers holding the same SQS message can never both claim it, and a late writer can
+never overwrite a newer attempt. Bodies live in S3 (``MessageBodies``), never here.
+Low-level client calls keep each transition to one request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.messages import Message, StaleWrite
+from chalicelib.domain.pagination import Page, decode_token, encode_token
+
+_COLUMNS = ("tenant_id", "message_id", "status", "attempts", "timeline", "tags", "to", "subject")
+
+
+def to_item(message: Message, lease_until: int = 0) -> dict[str, Any]:
+    rest = {k: v for k, v in asdict(message).items() if k not in _COLUMNS}
+    item = {
+        "tenant_id": {"S": message.tenant_id},
+        "sk": {"S": message.message_id},
+        "status": {"S": message.status},
+        "attempts": {"N": str(message.attempts)},
+        "lease_until": {"N": str(lease_until)},
+        "to_addr": {"S": message.to},
+        "from_addr": {"S": message.from_address.lower()},
+        "subject": {"S": message.subject},
+        "tags": {"L": [{"S": t} for t in message.tags]},
+        "timeline": {"S": json.dumps(list(message.timeline), separators=(",", ":"))},
+        "data": {"S": json.dumps(rest, separators=(",", ":"))},
+    }
+    return item
+
+
+def from_item(item: dict[str, Any]) -> Message:
+    rest = json.loads(item["data"]["S"])
+    rest["headers"] = dict(rest.get("headers") or {})
+    return Message(
+        tenant_id=item["tenant_id"]["S"],
+        message_id=item["sk"]["S"],
+        status=item["status"]["S"],
+        attempts=int(item["attempts"]["N"]),
+        to=item["to_addr"]["S"],
+        subject=item.get("subject", {}).get("S", ""),
+        tags=tuple(t["S"] for t in item.get("tags", {}).get("L", [])),
+        timeline=tuple(json.loads(item["timeline"]["S"])),
+        **rest,
+    )
+
+
+def lease_of(item: dict[str, Any]) -> int:
+    return int(item.get("lease_until", {}).get("N", "0"))
+
+
+class DynamoMessageRepository:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def create_many(self, messages: list[Message]) -> None:
+        for start in range(0, len(messages), 25):
+            requests = [{"PutRequest": {"Item": to_item(m)}} for m in messages[start : start + 25]]
+            self._write_all(requests)
+
+    def _write_all(self, requests: list[dict[str, Any]]) -> None:
+        pending = {self._table: requests}
+        for _ in range(8):
+            reply = self._client.batch_write_item(RequestItems=pending)
+            pending = reply.get("UnprocessedItems") or {}
+            if not pending:
+                return
+        raise RuntimeError("DynamoDB kept items unprocessed after 8 tries")
+
+    def get(self, tenant_id: str, message_id: str) -> Message | None:
+        found = self.get_with_lease(tenant_id, message_id)
+        return found[0] if found else None
+
+    def get_with_lease(self, tenant_id: str, message_id: str) -> tuple[Message, int] | None:
+        reply = self._client.get_item(
+            TableName=self._table,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": message_id}},
+            ConsistentRead=True,
+        )
+        item = reply.get("Item")
+        return (from_item(item), lease_of(item)) if item else None
+
+    def get_many(
+        self, refs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Message, int]]:
+        """Consistent reads of many messages in BatchGetItem calls of up to 100 keys."""
+        keys = [{"tenant_id": {"S": t}, "sk": {"S": m}} for t, m in dict.fromkeys(refs)]
+        found: dict[tuple[str, str], tuple[Message, int]] = {}
+        for start in range(0, len(keys), 100):
+            pending = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            for _ in range(8):
+                reply = self._client.batch_get_item(RequestItems=pending)
+                for item in reply.get("Responses", {}).get(self._table, []):
+                    message = from_item(item)
+                    found[(message.tenant_id, message.message_id)] = (message, lease_of(item))
+                pending = reply.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+        return found
+
+    def transition(
+        self,
+        message: Message,
+        expect_status: Iterable[str],
+        expect_attempts: int,
+        lease_until: int = 0,
+    ) -> None:
+        """Write ``message``'s status, attempts and timeline if the stored message still has
+        one of ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
+        statuses = list(expect_status)
+        values: dict[str, Any] = {
+            ":status": {"S": message.status},
+            ":attempts": {"N": str(message.attempts)},
+            ":timeline": {"S": json.dumps(list(message.timeline), separators=(",", ":"))},
+            ":lease": {"N": str(lease_until)},
+            ":expect_attempts": {"N": str(expect_attempts)},
+        }
+        names = []
+        for index, status in enumerate(statuses):
+            values[f":e{index}"] = {"S": status}
+            names.append(f":e{index}")
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"tenant_id": {"S": message.tenant_id}, "sk": {"S": message.message_id}},
+                UpdateExpression=(
+                    "SET #status = :status, attempts = :attempts, timeline = :timeline, "
+                    "lease_until = :lease"
+                ),
+                ConditionExpression=(
+                    f"#status IN ({', '.join(names)}) AND attempts = :expect_attempts"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise StaleWrite(message.message_id) from exc
+            raise
+
+    def list(self, tenant_id: str, limit: int, token: str | None, filters: dict[str, str]) -> Page:
+        """Newest first; filters are applied by DynamoDB to each page read, so a page can hold
+        fewer than ``limit`` items while ``next_token`` is still set."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        _add_filters(request, filters)
+        start = decode_token(token, {"sk"})
+        if start:
+            request["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "sk": {"S": start["sk"]}}
+        reply = self._client.query(**request)
+        items = [from_item(i) for i in reply.get("Items", [])]
+        last = reply.get("LastEvaluatedKey")
+        return Page(items, encode_token({"sk": last["sk"]["S"]}) if last else None)
+
+
+def _add_filters(request: dict[str, Any], filters: dict[str, str]) -> None:
+    clauses, names, values = [], {}, request["ExpressionAttributeValues"]
+    if filters.get("status"):
+        clauses.append("#status = :fs")
+        names["#status"] = "status"
+        values[":fs"] = {"S": filters["status"]}
+    if filters.get("to"):
+        clauses.append("to_addr = :fto")
+        values[":fto"] = {"S": filters["to"]}
+    if filters.get("tag"):
+        clauses.append("contains(tags, :ftag)")
+        values[":ftag"] = {"S": filters["tag"]}
+    if filters.get("from"):
+        clauses.append("from_addr = :ffrom")
+        values[":ffrom"] = {"S": filters["from"].lower()}
+    if clauses:
+        request["FilterExpression"] = " AND ".join(clauses)
+    if names:
+        request["ExpressionAttributeNames"] = names

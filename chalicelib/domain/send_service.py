@@ -1,0 +1,426 @@
+"""The send path for one worker batch, written against ports (Postal's model): load the
+message, pass the guard steps, claim it, build, send, record.
+
+Exactly once, as far as SMTP allows:
+- a message is *claimed* (``queued|deferred → sending``, attempt n+1, a lease) with a
+  conditional write right before its SMTP transaction, so a duplicate SQS delivery finds it
+  ``sending`` or final and does nothing;
+- the outcome is written only if the message is still at the attempt we claimed;
+- a message found ``sending`` after its lease ran out belongs to a worker that died mid-send.
+  We cannot know whether the server accepted it, so it is **not** sent again: it becomes
+  ``failed`` with ``outcome_unknown``. This is the one unavoidable window: a crash after the
+  server accepted the message and before we recorded it leaves a delivered email marked
+  failed — the recipient still gets it at most once.
+Retries are new SQS messages with a delay (the backoff of ``delivery_rules``), so a retry
+never waits on a visibility timeout and SQS's own redelivery stays the crash path.
+Events are collected per batch and put on Kinesis in one call at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import delivery_rules, messages, send_guards
+from chalicelib.domain.events import new_event
+from chalicelib.domain.messages import Message, StaleWrite
+from chalicelib.domain.plans import plan_named
+from chalicelib.domain.suppressions import Suppression, normalise
+from chalicelib.domain.tenants import TenantContext
+
+MAX_DELAY = 900
+UNKNOWN = "outcome_unknown"
+
+
+@dataclass
+class SendPorts:
+    messages: Any  # get_many, transition
+    bodies: Any  # get(key)
+    tenants: Any  # get(tenant_id)
+    mailboxes: Any  # get(ctx, id)
+    domains: Any  # get(ctx, id)
+    counters: Any  # read(tenant, period)
+    suppressions: Any  # check(pairs), add(tenant, Suppression)
+    cooldowns: Any  # get(tenant, mailbox, provider) -> epoch|0, set(...)
+    queues: Any  # enqueue_many(queue, jobs), dead(queue, job, reason)
+    events: Any  # publish_many
+    clock: Any
+    identity: Any  # (tenant, domain, mailbox) -> SendingIdentity (secrets inside)
+    builder: Any  # (message, sources, identity, now) -> Built
+    senders: Any  # (mailbox) -> sender with async send(envelope) -> result, close()
+    envelope: Any  # (built, rcpt) -> envelope for the sender
+    retry_scale: float = 1.0
+    lease_seconds: int = 150
+
+
+@dataclass
+class _Facts:
+    """What the guards need, cached for the whole batch."""
+
+    tenants: dict[str, Any] = field(default_factory=dict)
+    mailboxes: dict[tuple[str, str], Any] = field(default_factory=dict)
+    domains: dict[tuple[str, str], Any] = field(default_factory=dict)
+    monthly: dict[str, int] = field(default_factory=dict)
+    sent_today: dict[tuple[str, str], int] = field(default_factory=dict)
+    suppressed: dict[tuple[str, str], str] = field(default_factory=dict)
+    cooldowns: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+class SendBatch:
+    """One worker invocation's sends. ``prepare`` reads what it can in bulk; ``process``
+    handles one job (and raises only when the job must come back through SQS)."""
+
+    def __init__(self, ports: SendPorts, queue: str) -> None:
+        self.ports = ports
+        self.queue = queue
+        self.events: list[dict[str, Any]] = []
+        self.outcomes: dict[str, str] = {}
+        self._loaded: dict[tuple[str, str], tuple[Message, int]] = {}
+        self._facts = _Facts()
+        self._senders: dict[tuple[str, str], Any] = {}
+
+    def prepare(self, jobs: list[tuple[str, str]]) -> None:
+        self._loaded = self.ports.messages.get_many(jobs)
+        pairs = [(m.tenant_id, m.to) for m, _ in self._loaded.values() if not m.final]
+        found = self.ports.suppressions.check(pairs) if pairs else {}
+        self._facts.suppressed = {(t, normalise(a)): s for (t, a), s in found.items()}
+
+    async def process(self, tenant_id: str, message_id: str) -> str:
+        loaded = self._loaded.get((tenant_id, message_id))
+        if loaded is None:
+            loaded = await asyncio.to_thread(
+                self.ports.messages.get_with_lease, tenant_id, message_id
+            )
+        if loaded is None:
+            return self._note(message_id, "missing")
+        message, lease = loaded
+        return self._note(message_id, await self._process(message, lease))
+
+    def _note(self, message_id: str, outcome: str) -> str:
+        self.outcomes[message_id] = outcome
+        return outcome
+
+    async def _process(self, message: Message, lease: int) -> str:
+        now = self.ports.clock.now()
+        if message.final:
+            return "duplicate"
+        if message.status == "sending":
+            if lease > now.timestamp():
+                return "in_flight_elsewhere"
+            return await asyncio.to_thread(self._fail_unknown, message)
+        wait = _seconds_until(message.scheduled_at, now)
+        if wait > 0:
+            await asyncio.to_thread(self._requeue, message, wait)
+            return "scheduled"
+        stop = await asyncio.to_thread(self._guard, message, now)
+        if stop is not None:
+            return stop
+        return await self._send(message, now)
+
+    # --- guards -------------------------------------------------------------------------
+
+    def _guard(self, message: Message, now: datetime) -> str | None:
+        ctx = _ctx(message.tenant_id)
+        tenant = self._tenant(message.tenant_id)
+        mailbox = self._mailbox(ctx, message.mailbox_id)
+        domain = self._domain(ctx, message.domain_id)
+        if tenant is None or mailbox is None or domain is None:
+            return self._stop(
+                message, "suppressed", "hold_if_missing", "its tenant, mailbox or domain is gone"
+            )
+        verdict = send_guards.run_guards(self._send_facts(message, tenant, mailbox, domain, now))
+        if verdict is not None:
+            return self._stop(message, verdict.outcome, verdict.step, verdict.reason, cap=True)
+        provider = delivery_rules.provider_of(message.to)
+        until = self._cooldown(message.tenant_id, mailbox.mailbox_id, provider)
+        if until > now.timestamp():
+            reason = f"mailbox cooling down for {provider} after throttling"
+            return self._stop(
+                message,
+                "deferred",
+                "defer_if_provider_cooling",
+                reason,
+                delay=until - now.timestamp(),
+            )
+        return None
+
+    def _send_facts(
+        self, message: Message, tenant: Any, mailbox: Any, domain: Any, now: datetime
+    ) -> Any:
+        scope = self._facts.suppressed.get((message.tenant_id, normalise(message.to)))
+        return send_guards.SendFacts(
+            tenant_active=tenant.status == "active",
+            monthly_sent=self._monthly(message.tenant_id, now),
+            monthly_allowance=plan_named(tenant.plan).emails_per_month,
+            message_cancelled=message.status == "cancelled",
+            recipient_suppressed_tenant=scope == "tenant",
+            recipient_suppressed_global=scope == "global",
+            domain_can_send=domain.can_send,
+            mailbox_status=mailbox.status,
+            mailbox_sent_today=self._sent_today(message.tenant_id, mailbox.mailbox_id, now),
+            mailbox_daily_limit=mailbox.daily_limit,
+            warmup_plan=getattr(mailbox, "warmup_plan", None),
+            warmup_day=getattr(mailbox, "warmup_day", 0),
+            bulk=True,
+            has_unsubscribe=True,
+            has_postal_address=bool((tenant.postal_address or "").strip()),
+        )
+
+    def _stop(
+        self,
+        message: Message,
+        outcome: str,
+        step: str,
+        reason: str,
+        cap: bool = False,
+        delay: float | None = None,
+    ) -> str:
+        at = self.ports.clock.now_iso()
+        changed = messages.with_status(message, outcome, at, step=step, reason=reason)
+        try:
+            self.ports.messages.transition(changed, messages.WAITING, message.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, outcome, step=step, reason=reason)
+        if outcome == "deferred":
+            self._requeue(changed, delay if delay is not None else MAX_DELAY)
+        return outcome
+
+    def _tenant(self, tenant_id: str) -> Any:
+        if tenant_id not in self._facts.tenants:
+            self._facts.tenants[tenant_id] = self.ports.tenants.get(tenant_id)
+        return self._facts.tenants[tenant_id]
+
+    def _mailbox(self, ctx: TenantContext, mailbox_id: str) -> Any:
+        key = (ctx.tenant_id, mailbox_id)
+        if key not in self._facts.mailboxes:
+            self._facts.mailboxes[key] = self.ports.mailboxes.get(ctx, mailbox_id)
+        return self._facts.mailboxes[key]
+
+    def _domain(self, ctx: TenantContext, domain_id: str) -> Any:
+        key = (ctx.tenant_id, domain_id)
+        if key not in self._facts.domains:
+            self._facts.domains[key] = self.ports.domains.get(ctx, domain_id)
+        return self._facts.domains[key]
+
+    def _monthly(self, tenant_id: str, now: datetime) -> int:
+        if tenant_id not in self._facts.monthly:
+            counts = self.ports.counters.read(tenant_id, f"month#{now:%Y-%m}")
+            self._facts.monthly[tenant_id] = counts.get("message_sent", 0)
+        return self._facts.monthly[tenant_id]
+
+    def _sent_today(self, tenant_id: str, mailbox_id: str, now: datetime) -> int:
+        key = (tenant_id, mailbox_id)
+        if key not in self._facts.sent_today:
+            period = f"mailbox#{mailbox_id}#day#{now:%Y-%m-%d}"
+            self._facts.sent_today[key] = self.ports.counters.read(tenant_id, period).get(
+                "message_sent", 0
+            )
+        return self._facts.sent_today[key]
+
+    def _cooldown(self, tenant_id: str, mailbox_id: str, provider: str) -> int:
+        key = (tenant_id, mailbox_id, provider)
+        if key not in self._facts.cooldowns:
+            self._facts.cooldowns[key] = self.ports.cooldowns.get(tenant_id, mailbox_id, provider)
+        return self._facts.cooldowns[key]
+
+    # --- claim, build, send, record -------------------------------------------------------
+
+    async def _send(self, message: Message, now: datetime) -> str:
+        claimed = await asyncio.to_thread(self._claim, message, now)
+        if claimed is None:
+            return "changed_elsewhere"
+        ctx = _ctx(message.tenant_id)
+        mailbox = self._mailbox(ctx, message.mailbox_id)
+        key = (message.tenant_id, mailbox.mailbox_id)
+        self._facts.sent_today[key] = self._facts.sent_today.get(key, 0) + 1
+        try:
+            built = await asyncio.to_thread(self._build, claimed, ctx, mailbox, now)
+        except (ValueError, LookupError) as exc:
+            return await asyncio.to_thread(self._record_build_failure, claimed, str(exc))
+        sender = self._sender(mailbox)
+        result = await sender.send(self.ports.envelope(built, message.to))
+        return await asyncio.to_thread(self._record, claimed, result)
+
+    def _claim(self, message: Message, now: datetime) -> Message | None:
+        at = self.ports.clock.now_iso()
+        claimed = replace(
+            messages.with_status(message, "sending", at, attempt=message.attempts + 1),
+            attempts=message.attempts + 1,
+        )
+        lease = int(now.timestamp()) + self.ports.lease_seconds
+        try:
+            self.ports.messages.transition(claimed, messages.WAITING, message.attempts, lease)
+        except StaleWrite:
+            return None
+        self._event(claimed, "sending", attempt=claimed.attempts)
+        return claimed
+
+    def _build(self, message: Message, ctx: TenantContext, mailbox: Any, now: datetime) -> Any:
+        tenant = self._tenant(message.tenant_id)
+        domain = self._domain(ctx, message.domain_id)
+        identity = self.ports.identity(tenant, domain, mailbox)
+        sources = self.ports.bodies.get(message.body_key)
+        return self.ports.builder(message, sources, identity, now)
+
+    def _sender(self, mailbox: Any) -> Any:
+        key = (mailbox.tenant_id, mailbox.mailbox_id)
+        if key not in self._senders:
+            self._senders[key] = self.ports.senders(mailbox)
+        return self._senders[key]
+
+    def _record_build_failure(self, message: Message, reason: str) -> str:
+        changed = messages.with_status(
+            message, "failed", self.ports.clock.now_iso(), reason=f"could not build: {reason}"
+        )
+        return self._write_outcome(changed, message, reason=f"could not build: {reason}")
+
+    def _record(self, message: Message, result: Any) -> str:
+        outcome = _outcome(result, message.to)
+        at = self.ports.clock.now_iso()
+        details = {
+            "attempt": message.attempts,
+            "smtp_code": result.code,
+            "enhanced_status": outcome.enhanced,
+            "smtp_text": result.text,
+            "stage": result.stage,
+        }
+        status = _status_for(outcome, result)
+        delay = None
+        if status == "deferred":
+            delay = self._retry_delay(message, outcome)
+            if delay is None:
+                status = "failed"
+                details["reason"] = f"gave up after {message.attempts} attempts"
+        changed = messages.with_status(message, status, at, **details)
+        written = self._write_outcome(changed, message, **details)
+        if written == "changed_elsewhere":
+            return written
+        self._after(changed, outcome, status, delay)
+        return status
+
+    def _retry_delay(self, message: Message, outcome: Any) -> float | None:
+        scale = self.ports.retry_scale
+        if outcome.kind == "throttled":
+            if message.attempts >= delivery_rules.MAX_ATTEMPTS:
+                return None
+            return delivery_rules.THROTTLE_COOLDOWN_SECONDS * scale
+        return delivery_rules.retry_delay(message.attempts, scale=scale)
+
+    def _write_outcome(self, changed: Message, claimed: Message, **details: Any) -> str:
+        try:
+            # "failed" too: a provisional outcome_unknown written by a redelivery is replaced
+            # by the outcome this worker really saw.
+            self.ports.messages.transition(changed, ("sending", "failed"), claimed.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, changed.status, **details)
+        return changed.status
+
+    def _after(self, message: Message, outcome: Any, status: str, delay: float | None) -> None:
+        if status == "bounced" and delivery_rules.suppress_after(outcome, 1):
+            self._suppress(message, outcome)
+        if status == "deferred":
+            if outcome.kind == "throttled":
+                self._cool_down(message, delay or 0)
+            self._requeue(message, delay or 0)
+        if status == "failed":
+            self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), "failed")
+
+    def _suppress(self, message: Message, outcome: Any) -> None:
+        entry = Suppression(
+            address=normalise(message.to),
+            scope="tenant",
+            reason=f"hard bounce {outcome.code} {outcome.enhanced or ''}".strip(),
+            source="bounce",
+            created_at=self.ports.clock.now_iso(),
+            actor=f"message:{message.message_id}",
+        )
+        if self.ports.suppressions.add(message.tenant_id, entry):
+            self.events.append(
+                new_event(
+                    "recipient.suppressed",
+                    message.tenant_id,
+                    entry.created_at,
+                    address=entry.address,
+                    reason=entry.reason,
+                    source="bounce",
+                    message_id=message.message_id,
+                )
+            )
+
+    def _cool_down(self, message: Message, seconds: float) -> None:
+        provider = delivery_rules.provider_of(message.to)
+        until = int(self.ports.clock.now().timestamp() + seconds)
+        self.ports.cooldowns.set(message.tenant_id, message.mailbox_id, provider, until)
+        self._facts.cooldowns[(message.tenant_id, message.mailbox_id, provider)] = until
+
+    def _fail_unknown(self, message: Message) -> str:
+        changed = messages.with_status(
+            message,
+            "failed",
+            self.ports.clock.now_iso(),
+            reason=UNKNOWN,
+            detail="the worker stopped mid-send; not sent again so it is never sent twice",
+        )
+        try:
+            self.ports.messages.transition(changed, ("sending",), message.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, "failed", reason=UNKNOWN)
+        self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), UNKNOWN)
+        return "failed"
+
+    def _requeue(self, message: Message, seconds: float) -> None:
+        delay = max(0, min(MAX_DELAY, int(seconds + 0.999)))
+        self.ports.queues.enqueue_many(self.queue, [(message.tenant_id, message.message_id, delay)])
+
+    def _event(self, message: Message, status: str, **details: Any) -> None:
+        fields = {k: v for k, v in details.items() if v is not None and v != ""}
+        self.events.append(
+            new_event(
+                f"message.{status}",
+                message.tenant_id,
+                message.timeline[-1]["at"],
+                message_id=message.message_id,
+                mailbox_id=message.mailbox_id,
+                to=message.to,
+                **fields,
+            )
+        )
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
+        self._senders.clear()
+
+    def flush_events(self) -> None:
+        events, self.events = self.events, []
+        self.ports.events.publish_many(events)
+
+
+def _ctx(tenant_id: str) -> TenantContext:
+    return TenantContext(tenant_id=tenant_id, key_id="worker", scope="full", plan="")
+
+
+def _seconds_until(when: str | None, now: datetime) -> float:
+    if not when:
+        return 0
+    at = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    return max(0.0, (at - now) / timedelta(seconds=1))
+
+
+def _outcome(result: Any, recipient: str) -> Any:
+    if result.code is None or result.stage in ("connect", "tls", "auth"):
+        return delivery_rules.Outcome("deferred", result.code, None, result.text)
+    return delivery_rules.classify(result.code, result.text, recipient)
+
+
+def _status_for(outcome: Any, result: Any) -> str:
+    if outcome.kind == "sent" and result.stage == "done":
+        return "sent"
+    if outcome.kind == "bounced":
+        # A 5xx to MAIL FROM refuses the sender, not the recipient: no suppression.
+        return "bounced" if result.stage in ("rcpt", "data") else "failed"
+    return "deferred"

@@ -1,0 +1,74 @@
+"""Send worker (SQS ``send-priority`` and ``send-bulk``): every record is one message id.
+
+Powertools' ``AsyncBatchProcessor`` runs the batch's records concurrently and reports
+partial batch failures; each mailbox gets one ``MailboxSender`` for the invocation, whose
+connections are reused across the batch and bounded per mailbox. The send path itself
+(guards, claim, build, send, record, retries) is ``domain.send_service``. A record that
+is not a send job can never become one: it is logged, counted and dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import deps
+from functions._runtime import count, invocation
+
+
+def parse_job(body: str) -> tuple[str, str] | None:
+    try:
+        job = json.loads(body)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(job, dict):
+        return None
+    tenant_id, message_id = job.get("tenant_id"), job.get("message_id")
+    if not isinstance(tenant_id, str) or not isinstance(message_id, str):
+        return None
+    return tenant_id, message_id
+
+
+def queue_of(event: dict[str, Any]) -> str:
+    records = event.get("Records") or [{}]
+    return "bulk" if "send-bulk" in str(records[0].get("eventSourceARN", "")) else "priority"
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import (
+        AsyncBatchProcessor,
+        EventType,
+        async_process_partial_response,
+    )
+
+    from chalicelib.domain.send_service import SendBatch
+
+    with invocation("send_worker", context) as log:
+        batch = SendBatch(deps.send_ports(), queue_of(event))
+        records = event.get("Records") or []
+        jobs = [j for j in (parse_job(r.get("body", "")) for r in records) if j]
+        batch.prepare(jobs)
+        left = {"records": len(records)}
+
+        async def send_record(record: Any) -> None:
+            try:
+                job = parse_job(record.body)
+                if job is None:
+                    log.warning("dropped a record that is not a send job")
+                    count("MalformedSendJobs")
+                    return
+                count("SendOutcome_" + await batch.process(*job))
+            finally:
+                left["records"] -= 1
+                if left["records"] == 0:
+                    await batch.close()
+
+        processor = AsyncBatchProcessor(
+            event_type=EventType.SQS, raise_on_entire_batch_failure=False
+        )
+        try:
+            return async_process_partial_response(
+                event=event, record_handler=send_record, processor=processor, context=context
+            )
+        finally:
+            batch.flush_events()
