@@ -359,6 +359,11 @@ def message_ports() -> Any:
 
 
 def send_ports() -> Any:
+    """Cached like every dependency, so tests can ``override("send_ports", …)``."""
+    return _get("send_ports", _build_send_ports)
+
+
+def _build_send_ports() -> Any:
     from chalicelib.adapters import send_wiring
     from chalicelib.domain.send_service import SendPorts
 

@@ -83,7 +83,9 @@ def build(
     base = identity.tracking_base_url
     unsubscribe_url = f"{base}/u/{unsubscribe_token}"
     html = parts["html"]
-    if html is not None and (message.track_clicks or message.track_opens):
+    if html is not None and not (message.track_clicks or message.track_opens):
+        tracking_links.check_links(html)
+    elif html is not None:
         html = tracking_links.rewrite_html(
             html,
             base_url=base,

@@ -9,6 +9,7 @@ the admin key). ``stop`` undoes it in reverse; nothing is left listening.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,7 @@ class LocalPlatform:
         self.ports.dns = self.dns.port
 
     def _configure_app_environment(self) -> None:
-        os.environ.update(app_environment(self.emulator, self.ports, self.host))
+        os.environ.update(app_environment(self.emulator, self.ports, self.host, self.time_scale))
         from chalicelib import deps
         from chalicelib.settings import reset_settings
 
@@ -103,6 +104,12 @@ class LocalPlatform:
         )
         self.ports.api = self.http.port
         self.http.start()
+        # The tracking links of emails sent locally point at this front door, whose port is
+        # only known now (``--api-port 0`` picks a free one).
+        os.environ["PM_TRACKING_BASE_URL"] = f"http://{self.host}:{self.ports.api}"
+        from chalicelib.settings import reset_settings
+
+        reset_settings()
 
     def _start_workers(self) -> None:
         from infrastructure.local.pumps import build_pumps
@@ -178,7 +185,7 @@ class LocalPlatform:
             {
                 "email": email,
                 "display_name": name.title(),
-                "daily_limit": 50,
+                "daily_limit": 100,
                 "smtp": {
                     "host": self.host,
                     "port": self.ports.smtp,
@@ -248,10 +255,20 @@ def _status_check(component: Any) -> Any:
     return check
 
 
-def app_environment(emulator: Emulator, ports: Ports, host: str) -> dict[str, str]:
-    """The app's environment: the stack's outputs, as ``make deploy`` hands them to chalice."""
+def app_environment(
+    emulator: Emulator, ports: Ports, host: str, time_scale: float = 60.0
+) -> dict[str, str]:
+    """The app's environment: the stack's outputs, as ``make deploy`` hands them to chalice,
+    plus the local platform's own choices: retry backoff and the send lease scaled like the
+    queues' visibility timeouts, the local SMTP server's self-signed certificate accepted,
+    and tracking links pointing at the local front door."""
     out = emulator.outputs
     return {
+        "PM_RETRY_SCALE": str(1 / time_scale),
+        "PM_SEND_LEASE_SECONDS": str(max(2, math.ceil(150 / time_scale))),
+        "PM_VERIFY_SMTP_TLS": "false",
+        "PM_SMTP_TIMEOUT": "10",
+        "PM_TRACKING_BASE_URL": f"http://{host}:{ports.api}",
         "PM_STAGE": "local",
         "AWS_ENDPOINT_URL": emulator.endpoint,
         "AWS_REGION": REGION,

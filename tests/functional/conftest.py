@@ -15,7 +15,9 @@ from infrastructure.local import template as tpl
 
 STACK = "penguinmails-functional"
 ADMIN_KEY = "admin-" + secrets.token_urlsafe(24)
-TRACKING_KEYS = '{"current": "k2", "keys": {"k1": "old-key-material", "k2": "new-key-material"}}'
+TRACKING_KEYS = json.dumps(
+    {"current": "k2", "keys": {"k1": "old-" + "a" * 40, "k2": secrets.token_urlsafe(36)}}
+)
 
 
 def _deploy(region: str) -> dict[str, str]:
@@ -72,6 +74,7 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
         "PM_SEND_BULK_DLQ_URL": outputs["SendBulkDLQUrl"],
         "PM_TRACKING_KEYS_SECRET": outputs["TrackingKeysSecret"],
         "PM_NOTIFY_SMTP_USERNAME": "notifications@penguinmails.local",
+        "PM_RETRY_SCALE": "0",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }

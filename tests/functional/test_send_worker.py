@@ -1,0 +1,273 @@
+"""The send path end to end in one process: the API queues, the worker handler drains the
+send queue (moto's SQS, records shaped like Lambda's), an SMTP twin answers as scripted.
+
+Faults: transient replies, a server that is down, refuses AUTH or drops mid-DATA, the same
+SQS message delivered twice, a worker that dies mid-batch. Every message must end in exactly
+one final status, the sink must get each email at most once, nothing may stay ``sending``.
+The real SMTP conversations (TLS, AUTH, drops) are in tests/integration/test_smtp_sender.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+
+import boto3
+import pytest
+
+from tests.fakes.probe import FakeProber
+from tests.fakes.smtp import SmtpSink, WorkerCrash
+from tests.functional.test_domains import ZoneDns
+
+FINAL = {"sent", "bounced", "failed", "suppressed", "cancelled"}
+
+
+class Sending:
+    def __init__(self, api, key: str, tenant_id: str, mailbox: dict, sink: SmtpSink) -> None:
+        self.api, self.key, self.tenant_id, self.mailbox, self.sink = (
+            api,
+            key,
+            tenant_id,
+            mailbox,
+            sink,
+        )
+        from chalicelib.settings import settings
+
+        self.sqs = boto3.client("sqs", region_name="us-east-1")
+        self.url = settings().send_priority_queue_url
+        self.dlq = settings().send_priority_dlq_url
+
+    def send(self, to: str, **fields) -> dict:
+        body = {"from": self.mailbox["id"], "to": to, "subject": "Hello", "text": "Hi there"}
+        reply = self.api.call("POST", "/v1/messages", self.key, {**body, **fields})
+        assert reply.status_code == 202, reply.data
+        return reply.data
+
+    def get(self, message_id: str) -> dict:
+        return self.api.call("GET", f"/v1/messages/{message_id}", self.key).data
+
+    def receive(self) -> list[dict]:
+        reply = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        )
+        return reply.get("Messages", [])
+
+    def deliver(self, messages: list[dict]) -> dict:
+        from functions.send_worker import handler
+
+        event = {"Records": [_record(m) for m in messages]}
+        return handler(event, None)
+
+    def drain(self, rounds: int = 50) -> None:
+        for _ in range(rounds):
+            messages = self.receive()
+            if not messages:
+                return
+            failed = {f["itemIdentifier"] for f in self.deliver(messages)["batchItemFailures"]}
+            for m in messages:
+                if m["MessageId"] not in failed:
+                    self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        raise AssertionError("the queue did not drain")
+
+
+def _record(message: dict) -> dict:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:penguinmails-local-send-priority",
+        "awsRegion": "us-east-1",
+    }
+
+
+@pytest.fixture
+def sending(api, aws):
+    from chalicelib import deps
+
+    deps.override("dns_lookup", ZoneDns())
+    deps.override("mailbox_probe", FakeProber())
+    tenant, key = api.new_tenant("business", postal_address="1 Test Road, Testville")
+    name = f"send{tenant['id'][4:12]}.test"
+    domain = api.call(
+        "POST",
+        "/v1/domains",
+        key,
+        {"name": name, "dns_provider": "route53", "server_ips": ["192.0.2.10"]},
+    ).data
+    assert api.call("POST", f"/v1/domains/{domain['id']}/verify", key).data["status"] == "verified"
+    mailbox = api.call(
+        "POST",
+        "/v1/mailboxes",
+        key,
+        {
+            "email": f"alice@{name}",
+            "display_name": "Alice",
+            "daily_limit": 1000,
+            "smtp": {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "right"},
+        },
+    ).data
+    sink = SmtpSink()
+    deps.override("send_ports", dataclasses.replace(deps.send_ports(), senders=sink.factory))
+    return Sending(api, key, tenant["id"], mailbox, sink)
+
+
+def _statuses(sending: Sending, ids: list[str]) -> list[str]:
+    return [sending.get(i)["status"] for i in ids]
+
+
+def test_sent_bounced_and_deferred_then_sent(sending):
+    # given
+    ok = sending.send("ok@example.test")
+    bounce = sending.send("gone@example.test")
+    defer = sending.send("later@example.test")
+    sending.sink.script("gone@example.test", "550 5.1.1 user unknown")
+    sending.sink.script("later@example.test", "451 4.7.1 try later", "451 4.7.1 try later")
+    # when
+    sending.drain()
+    # then
+    assert _statuses(sending, [ok["id"], bounce["id"], defer["id"]]) == ["sent", "bounced", "sent"]
+    deferred = sending.get(defer["id"])
+    assert deferred["attempts"] == 3
+    codes = [(e["status"], e.get("smtp_code")) for e in deferred["timeline"]]
+    assert codes.count(("deferred", 451)) == 2 and codes[-1] == ("sent", 250)
+    bounced = sending.get(bounce["id"])["timeline"][-1]
+    assert bounced["smtp_code"] == 550 and bounced["enhanced_status"] == "5.1.1"
+    suppression = sending.api.call("GET", "/v1/suppressions/gone@example.test", sending.key)
+    assert suppression.status_code == 200 and suppression.data["source"] == "bounce"
+    assert [sending.sink.count(a) for a in ("ok@example.test", "later@example.test")] == [1, 1]
+
+
+def test_a_suppressed_recipient_is_never_sent(sending):
+    sending.api.call("POST", "/v1/suppressions", sending.key, {"address": "No@Example.test"})
+    message = sending.send("no@example.test")
+    sending.drain()
+    found = sending.get(message["id"])
+    assert found["status"] == "suppressed"
+    assert found["timeline"][-1]["step"] == "hold_if_suppressed"
+    assert sending.sink.count("no@example.test") == 0
+
+
+def test_transient_failures_end_failed_after_the_last_attempt_and_go_to_the_dlq(sending):
+    from chalicelib.domain.delivery_rules import MAX_ATTEMPTS
+
+    message = sending.send("wall@example.test")
+    sending.sink.script("wall@example.test", *["451 4.3.0 busy"] * MAX_ATTEMPTS)
+    sending.drain()
+    found = sending.get(message["id"])
+    assert found["status"] == "failed" and found["attempts"] == MAX_ATTEMPTS
+    dead = sending.sqs.receive_message(QueueUrl=sending.dlq, MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in dead.get("Messages", [])]
+    assert any(b["message_id"] == message["id"] for b in bodies)
+    assert sending.sink.count("wall@example.test") == 0
+
+
+def test_server_down_auth_failure_and_a_drop_mid_data_are_retried_and_sent_once(sending):
+    message = sending.send("flaky@example.test")
+    sending.sink.script("flaky@example.test", "down", "auth", "drop")
+    sending.drain()
+    found = sending.get(message["id"])
+    assert found["status"] == "sent" and found["attempts"] == 4
+    stages = [e.get("stage") for e in found["timeline"] if e["status"] == "deferred"]
+    assert stages == ["connect", "auth", "data"]
+    assert sending.sink.count("flaky@example.test") == 1
+
+
+def test_the_same_sqs_message_delivered_twice_is_sent_once(sending):
+    message = sending.send("twice@example.test")
+    [received] = sending.receive()
+    copy = {**received, "MessageId": received["MessageId"] + "-copy"}
+    # when: both copies in one batch, then the same record again later
+    sending.deliver([received, copy])
+    sending.deliver([received])
+    # then
+    assert sending.get(message["id"])["status"] == "sent"
+    assert sending.sink.count("twice@example.test") == 1
+
+
+def test_a_worker_that_dies_mid_batch_never_sends_twice_and_leaves_nothing_sending(sending):
+    # given: four messages in one batch; the worker dies while the second is handed over
+    addresses = [f"crash{n}@example.test" for n in range(4)]
+    ids = [sending.send(a)["id"] for a in addresses]
+    sending.sink.script(addresses[1], "crash-after")
+    sending.sink.script(addresses[2], "crash-before")
+    from chalicelib import deps
+
+    deps.override("send_ports", dataclasses.replace(deps.send_ports(), lease_seconds=0))
+    received = []
+    while len(received) < 4:
+        received += sending.receive()
+    # when
+    with pytest.raises(WorkerCrash):
+        sending.deliver(received)
+    asyncio.set_event_loop(asyncio.new_event_loop())  # the dead process's loop is gone
+    for m in received:  # SQS makes them visible again after the visibility timeout
+        sending.sqs.change_message_visibility(
+            QueueUrl=sending.url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+        )
+    sending.drain()
+    # then
+    statuses = _statuses(sending, ids)
+    assert set(statuses) <= FINAL, statuses
+    assert all(sending.sink.count(a) <= 1 for a in addresses)
+    for message_id, address, status in zip(ids, addresses, statuses, strict=True):
+        if status == "failed":
+            reason = sending.get(message_id)["timeline"][-1]["reason"]
+            assert reason == "outcome_unknown"
+        else:
+            assert status == "sent" and sending.sink.count(address) == 1
+
+
+def test_a_cancelled_message_is_never_sent_and_cannot_be_cancelled_twice(sending):
+    message = sending.send("cancel@example.test")
+    cancelled = sending.api.call("DELETE", f"/v1/messages/{message['id']}", sending.key)
+    assert cancelled.status_code == 200 and cancelled.data["status"] == "cancelled"
+    sending.drain()
+    assert sending.get(message["id"])["status"] == "cancelled"
+    assert sending.sink.count("cancel@example.test") == 0
+    again = sending.api.call("DELETE", f"/v1/messages/{message['id']}", sending.key)
+    assert again.status_code == 409
+
+
+def test_provider_throttling_cools_the_mailbox_down_for_that_provider(sending):
+    from chalicelib import deps
+
+    deps.override("send_ports", dataclasses.replace(deps.send_ports(), retry_scale=1.0))
+    first = sending.send("a@gmail.com")
+    sending.sink.script("a@gmail.com", "421 4.7.28 rate limited, try later")
+    sending.drain()
+    second = sending.send("b@gmail.com")
+    other = sending.send("c@example.test")
+    sending.drain()
+    assert sending.get(first["id"])["status"] == "deferred"
+    cooled = sending.get(second["id"])
+    assert cooled["status"] == "deferred" and cooled["attempts"] == 0
+    assert cooled["timeline"][-1]["step"] == "defer_if_provider_cooling"
+    assert sending.get(other["id"])["status"] == "sent"
+    assert sending.sink.count("b@gmail.com") == 0
+
+
+def test_the_sent_email_is_signed_and_carries_one_click_unsubscribe(sending):
+    import dkim
+
+    sending.send("signed@example.test", html='<p>Hi <a href="https://example.com/a">a</a></p>')
+    sending.drain()
+    [(_, raw)] = [(r, d) for r, d in sending.sink.accepted if r == "signed@example.test"]
+    zone = ZoneDns()
+
+    def dnsfunc(name, timeout=5):
+        found = zone.lookup(name.decode().rstrip("."), "TXT")
+        return found.values[0].encode() if found.values else None
+
+    assert dkim.verify(raw, dnsfunc=dnsfunc)
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
+    signed = head.split("h=", 1)[1].split(";", 1)[0].replace("\r\n", "").replace(" ", "")
+    assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(
+        signed.lower().split(":")
+    )
+    assert b"/t/c/" in raw and b"/t/o/" in raw
