@@ -80,6 +80,7 @@ class SendBatch:
         self._loaded: dict[tuple[str, str], tuple[Message, int]] = {}
         self._facts = _Facts()
         self._senders: dict[tuple[str, str], Any] = {}
+        self._seen: set[tuple[str, str]] = set()
 
     def prepare(self, jobs: list[tuple[str, str]]) -> None:
         self._loaded = self.ports.messages.get_many(jobs)
@@ -88,6 +89,11 @@ class SendBatch:
         self._facts.suppressed = {(t, normalise(a)): s for (t, a), s in found.items()}
 
     async def process(self, tenant_id: str, message_id: str) -> str:
+        # SQS may deliver the same message twice in one batch: the first copy does the work
+        # (the conditional claim would stop the second too; this saves its requests).
+        if (tenant_id, message_id) in self._seen:
+            return "duplicate_in_batch"
+        self._seen.add((tenant_id, message_id))
         loaded = self._loaded.get((tenant_id, message_id))
         if loaded is None:
             loaded = await asyncio.to_thread(

@@ -138,6 +138,23 @@ def test_queue_monitor_reports_depths(aws):
     assert "notifications" in reply["depths"]
 
 
+MESSAGE_EVENTS = ("queued", "sending", "sent", "deferred", "bounced", "failed", "suppressed")
+
+
+def _message_sample(status: str) -> dict:
+    sample = {"message_id": "msg_abc", "mailbox_id": "mbx_abc", "to": "a@example.test"}
+    extra = {
+        "queued": {"tags": ["t"]},
+        "sending": {"attempt": 1},
+        "sent": {"attempt": 1, "smtp_code": 250, "smtp_text": "ok", "stage": "done"},
+        "deferred": {"attempt": 1, "smtp_code": 451, "enhanced_status": "4.7.1"},
+        "bounced": {"attempt": 1, "smtp_code": 550, "enhanced_status": "5.1.1"},
+        "failed": {"reason": "outcome_unknown"},
+        "suppressed": {"step": "hold_if_suppressed", "reason": "on the list"},
+    }
+    return {**sample, **extra[status]}
+
+
 @pytest.mark.parametrize("schema", sorted((EVENTS / "schemas").glob("*.json")))
 def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
     spec = json.loads(schema.read_text())
@@ -148,12 +165,19 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         "api_key.created": {"key_id": "key_abc", "scope": "send"},
         "api_key.revoked": {"key_id": "key_abc"},
         "notification.sent": {"notification_id": "ntf_abc", "kind": "tenant.welcome"},
+        **{f"message.{status}": _message_sample(status) for status in MESSAGE_EVENTS},
+        "recipient.suppressed": {
+            "address": "a@example.test",
+            "reason": "hard bounce 550 5.1.1",
+            "source": "bounce",
+            "message_id": "msg_abc",
+        },
     }
     event = new_event(
         spec["title"],
         "ten_abcdefghijklmnopqrst",
         "2026-11-28T12:00:00.000Z",
-        **samples[spec["title"]],
+        **samples.get(spec["title"], {"message_id": "msg_abc"}),
     )
     jsonschema.validate(event, spec)
     with pytest.raises(jsonschema.ValidationError):
