@@ -87,8 +87,28 @@ def _environment(html: bool) -> Any:
     return environment
 
 
+class _Static:
+    """A part with no template syntax renders to itself; Jinja is skipped entirely."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.source
+
+
 def compile_part(field: str, source: str, html: bool = False) -> Any:
-    """The compiled template, or a 422 naming the field and line of a syntax error."""
+    """The compiled template, or a 422 naming the field and line of a syntax error.
+
+    Compiled templates are cached per process: a batch or a campaign renders the same
+    source for every recipient, and compiling costs far more than rendering."""
+    if "{" not in source:
+        return _Static(source)
+    return _compiled(field, source, html)
+
+
+@lru_cache(maxsize=256)
+def _compiled(field: str, source: str, html: bool) -> Any:
     from jinja2 import TemplateSyntaxError
 
     environment = _environment(html)

@@ -1,0 +1,147 @@
+"""The send path against in-memory twins: guards, claim, outcomes, retries, suppression,
+the crash window and scheduling. The real stores and SMTP are in the functional and
+integration tiers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from tests.fakes.ports import FakeClock
+from tests.fakes.sending import memory_world
+from tests.fakes.smtp import SmtpSink
+
+
+@pytest.fixture
+def sink():
+    return SmtpSink()
+
+
+@pytest.fixture
+def world(sink):
+    return memory_world(sink.factory, FakeClock())
+
+
+def _run(world, *messages, queue="priority"):
+    from chalicelib.domain.send_service import SendBatch
+
+    batch = SendBatch(world.ports, queue)
+    jobs = [(m.tenant_id, m.message_id) for m in messages]
+    batch.prepare(jobs)
+
+    async def go():
+        outcomes = await asyncio.gather(*(batch.process(*j) for j in jobs))
+        await batch.close()
+        return outcomes
+
+    outcomes = asyncio.run(go())
+    batch.flush_events()
+    return outcomes
+
+
+def _stored(world, message):
+    return world.messages.get(message.tenant_id, message.message_id)
+
+
+def test_an_accepted_message_is_sent_with_its_transitions_as_events(world, sink):
+    message = world.message("lead@example.test")
+    assert _run(world, message) == ["sent"]
+    stored = _stored(world, message)
+    assert [e["status"] for e in stored.timeline] == ["queued", "sending", "sent"]
+    assert stored.timeline[-1]["smtp_code"] == 250
+    assert world.events.types() == ["message.sending", "message.sent"]
+    assert sink.count("lead@example.test") == 1
+
+
+def test_a_hard_bounce_suppresses_the_recipient_at_once(world, sink):
+    message = world.message("gone@example.test")
+    sink.script("gone@example.test", "550 5.1.1 no such user")
+    assert _run(world, message) == ["bounced"]
+    assert world.suppressions.check([(message.tenant_id, "GONE@example.test")])
+    assert "recipient.suppressed" in world.events.types()
+    again = world.message("gone@example.test")
+    assert _run(world, again) == ["suppressed"]
+    assert _stored(world, again).timeline[-1]["step"] == "hold_if_suppressed"
+
+
+def test_a_deferral_requeues_with_backoff_and_the_last_attempt_fails_to_the_dlq(world, sink):
+    message = world.message("later@example.test", attempts=7, status="deferred")
+    sink.script("later@example.test", "451 4.7.1 later")
+    assert _run(world, message) == ["failed"]
+    assert world.queues.dead_letters == [
+        ("priority", (message.tenant_id, message.message_id), "failed")
+    ]
+    early = world.message("early@example.test")
+    sink.script("early@example.test", "451 4.7.1 later")
+    assert _run(world, early) == ["deferred"]
+    assert world.queues.jobs[-1] == ("priority", (early.tenant_id, early.message_id, 0))
+
+
+def test_a_message_stuck_sending_after_its_lease_fails_as_unknown_and_is_not_resent(world, sink):
+    message = world.message("lost@example.test")
+    claimed = replace(message, status="sending", attempts=1)
+    world.messages.items[(message.tenant_id, message.message_id)] = (claimed, 1)  # lease over
+    assert _run(world, message) == ["failed"]
+    assert _stored(world, message).timeline[-1]["reason"] == "outcome_unknown"
+    assert sink.sends == 0
+
+
+def test_a_message_held_by_a_live_worker_is_left_alone(world, sink):
+    message = world.message("busy@example.test")
+    lease = int(world.ports.clock.now().timestamp()) + 60
+    world.messages.items[(message.tenant_id, message.message_id)] = (
+        replace(message, status="sending", attempts=1),
+        lease,
+    )
+    assert _run(world, message) == ["in_flight_elsewhere"]
+    assert sink.sends == 0
+
+
+def test_a_full_mailbox_defers_until_later_without_using_an_attempt(world, sink):
+    world.counters.values[
+        (world.tenant.tenant_id, "mailbox#mbx_benchbenchbenchbench#day#2026-11-28")
+    ] = {"message_sent": 100_000}
+    message = world.message("capped@example.test")
+    assert _run(world, message) == ["deferred"]
+    stored = _stored(world, message)
+    assert stored.attempts == 0 and stored.timeline[-1]["step"] == "defer_if_mailbox_over_cap"
+    assert world.queues.jobs[-1][1][2] == 900
+
+
+def test_a_tenant_without_a_postal_address_cannot_send_bulk_mail(sink):
+    world = memory_world(sink.factory, FakeClock(), postal_address="")
+    message = world.message("lead@example.test")
+    assert _run(world, message) == ["suppressed"]
+    assert _stored(world, message).timeline[-1]["step"] == "hold_if_not_compliant"
+
+
+def test_a_javascript_link_fails_the_message_when_it_is_built(world, sink):
+    message = world.message("x@example.test", html='<a href="javascript:alert(1)">x</a>')
+    assert _run(world, message) == ["failed"]
+    assert "could not build" in _stored(world, message).timeline[-1]["reason"]
+    assert sink.sends == 0
+
+
+def test_a_scheduled_message_waits_in_the_queue(world, sink):
+    message = world.message("soon@example.test", scheduled_at="2026-11-28T12:10:00Z")
+    assert _run(world, message) == ["scheduled"]
+    assert world.queues.jobs[-1][1][2] == 600
+    assert sink.sends == 0
+
+
+def test_a_5xx_to_mail_from_fails_without_suppressing_the_recipient(world, sink):
+    from tests.fakes.smtp import Result
+
+    class RefusesSender:
+        async def send(self, envelope):
+            return Result(553, "5.7.1 sender not allowed", "mail")
+
+        async def close(self):
+            pass
+
+    world.ports.senders = lambda mailbox: RefusesSender()
+    message = world.message("fine@example.test")
+    assert _run(world, message) == ["failed"]
+    assert not world.suppressions.check([(message.tenant_id, "fine@example.test")])
