@@ -1,4 +1,4 @@
-"""Building and DKIM-signing outgoing email, verified offline with a fake DNS lookup."""
+"""Building, tracking and DKIM-signing outgoing email, verified offline with a fake DNS lookup."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import base64
 import dataclasses
 import email
 import email.policy
+import random
 import re
 from datetime import UTC, datetime
 
 import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from dkim.canonicalization import Relaxed
 
-from chalicelib.adapters import mime
+from chalicelib.adapters import dkim_signer, mime
+from chalicelib.adapters.dkim_signer import DkimSigner
+from chalicelib.domain import tracking_tokens
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 DOMAIN = "acme.test"
@@ -147,6 +151,51 @@ def test_multipart_alternative_with_derived_text():
 def test_html_to_text_skips_hidden_content_and_plain_links():
     text = mime.html_to_text('<a href="https://x.test">https://x.test</a><style>a{}</style>')
     assert text == "https://x.test\n"
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>a &amp; b &lt;tag&gt; &#169; caf&eacute;</p>", "a & b <tag> © café\n"),
+        ("<div>one<br>two<br/>3</div><ul><li>x</li><li>y</li></ul>", "one\ntwo\n\n3\n\nx\n\ny\n"),
+        ('<script>if (a < b) { x("</div>") }</script>shown<style>p>a{}</style>!', "shown!\n"),
+        ('<!-- <a href="https://hidden.test">h</a> -->kept<!doctype html>', "kept\n"),
+        ('<a href="#top">top</a> <a>no</a> <A HREF="https://up.test">Up</A>', "top no Up (https://up.test)\n"),
+        ("x < y and 3</4", "x < y and 3</4\n"),
+        ("<p>unclosed <b", "unclosed <b\n"),
+        ('<a href="https://n.test"><b>bold</b> label</a>', "bold label (https://n.test)\n"),
+    ],
+)  # fmt: skip
+def test_html_to_text_reads_markup_like_an_html_parser(html, text):
+    assert mime.html_to_text(html) == text
+
+
+def test_html_to_text_is_linear_on_markup_that_never_closes():
+    # Would take quadratic time if every "<p" were retried to the end of the document.
+    assert mime.html_to_text("<p " * 30_000).startswith("<p <p")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Subject", "Quick question"),
+        ("Subject", "x" * 69),
+        ("Subject", 'say "hi" (there), ok?'),
+        ("X-Campaign", "c_1"),
+        ("Date", "Mon, 06 May 2024 07:08:09 +0000"),
+        ("Message-ID", "<msg_abc.0123456789abcdef@acme.test>"),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", 'text/plain; charset="utf-8"'),
+        ("Content-Type", 'multipart/alternative; boundary="=_pm_0123456789abcdef01234567"'),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ],
+)
+def test_headers_written_directly_are_what_the_stdlib_folder_writes(name, value):
+    # build() skips the stdlib folder for short ASCII values of simple types (it is slow);
+    # this pins that shortcut to the stdlib's own output.
+    stdlib = email.policy.SMTP
+    header = mime._SMTP.header_factory(name, value)
+    assert mime._SMTP.fold_binary(name, header) == stdlib.fold_binary(name, header)
 
 
 def test_given_text_is_kept_and_text_only_mail_is_single_part():
@@ -315,3 +364,217 @@ def test_smtputf8_message_signature_verifies(keys):
     raw, _, smtputf8 = mime.build(_email(to="jörg@bücher.example", subject="Grüße"), NOW)
     assert smtputf8
     assert dkim.verify(mime.sign(raw, DOMAIN, SELECTOR, pem), dnsfunc=_dnsfunc(record))
+
+
+# --- fast DKIM signing (DkimSigner: cryptography RSA, own relaxed canonicalization) -------
+
+LONG_HEADERS = {
+    "from_name": "Zoë " * 20,
+    "subject": "Sübject with a long long line " * 6,
+    "reply_to": "r@acme.test",
+    "headers": {"X-Long": "word " * 60, "X-Tabs": "a\tb   c"},
+}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param(lambda: _email(), id="multipart-html-text"),
+        pytest.param(lambda: _email(html=None, text="Plain hello\n"), id="text-only"),
+        pytest.param(lambda: _bulk(reply_to="ceo@acme.test"), id="bulk-list-unsubscribe"),
+        pytest.param(lambda: _email(to="jörg@bücher.example", subject="Grüße"), id="smtputf8"),
+        pytest.param(lambda: _bulk(**LONG_HEADERS), id="long-folded-headers"),
+        pytest.param(lambda: _email(html=None, text="  spaced \t\ttabs  \n\n\n\n"), id="ws"),
+        pytest.param(lambda: _email(html=None, text=""), id="empty-body"),
+    ],
+)
+def test_fast_signatures_verify_with_dkimpy(keys, message):
+    pem, record = keys
+    raw, _, _ = mime.build(message(), NOW)
+    signed = DkimSigner(DOMAIN, SELECTOR, pem).sign(raw)
+    assert signed.endswith(raw)
+    assert dkim.verify(signed, dnsfunc=_dnsfunc(record))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"Subject: Quick question", b"Subject: Quick questions"),
+        (b"To: ann@example.test", b"To: bob@example.test"),
+        (b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"X-Removed: 1"),
+        (b"Springfield", b"Shelbyville"),
+    ],
+)
+def test_tampering_with_a_signed_header_or_the_body_fails(keys, old, new):
+    pem, record = keys
+    raw, _, _ = mime.build(_bulk(), NOW)
+    signed = DkimSigner(DOMAIN, SELECTOR, pem).sign(raw)
+    assert old in signed
+    assert not dkim.verify(signed.replace(old, new), dnsfunc=_dnsfunc(record))
+
+
+def test_adding_a_list_unsubscribe_to_a_signed_one_to_one_mail_fails(keys):
+    # List-Unsubscribe is signed even when absent, so nobody can add one on the way.
+    pem, record = keys
+    raw, _, _ = mime.build(_email(), NOW)
+    signed = DkimSigner(DOMAIN, SELECTOR, pem).sign(raw)
+    added = signed.replace(b"\r\nTo: ", b"\r\nList-Unsubscribe: <https://evil.test>\r\nTo: ", 1)
+    assert not dkim.verify(added, dnsfunc=_dnsfunc(record))
+
+
+def test_relaxed_canonicalization_tolerates_whitespace_changes_in_transit(keys):
+    # given a signed message
+    pem, record = keys
+    raw, _, _ = mime.build(_email(html=None, text="Hello there\nSecond line\n"), NOW)
+    signed = DkimSigner(DOMAIN, SELECTOR, pem).sign(raw)
+    # when a relay refolds a header, pads spaces and adds blank lines at the end
+    relayed = signed.replace(b"Subject: Quick question", b"Subject:  Quick\r\n\t question ")
+    relayed = relayed.replace(b"Hello there", b"Hello    there  ") + b"\r\n\r\n"
+    # then the relaxed/relaxed signature still verifies
+    assert relayed != signed
+    assert dkim.verify(relayed, dnsfunc=_dnsfunc(record))
+
+
+def test_signature_field_tags_and_line_lengths(keys):
+    pem, _ = keys
+    raw, _, _ = mime.build(_email(), NOW)
+    field = DkimSigner(DOMAIN, SELECTOR, pem).header(raw, timestamp=1_715_000_000)
+    assert field.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;")
+    assert field.endswith(b"\r\n") and b"\n" not in field[:-2].replace(b"\r\n ", b"")
+    assert max(len(line) for line in field.split(b"\r\n")) <= 78
+    value = field.decode().split(":", 1)[1].replace("\r\n", "")
+    tags = {k.strip(): v.strip() for k, v in (t.split("=", 1) for t in value.split(";"))}
+    assert tags["d"] == DOMAIN and tags["s"] == SELECTOR and tags["t"] == "1715000000"
+    signed = [h.strip() for h in tags["h"].split(":")]
+    assert signed == [
+        "from", "to", "subject", "date", "message-id", "list-unsubscribe", "mime-version",
+        "content-type",
+    ]  # fmt: skip
+    assert len(base64.b64decode(tags["bh"])) == 32
+    assert len(base64.b64decode(re.sub(r"\s", "", tags["b"]))) == 256
+
+
+def test_relaxed_canonicalization_matches_dkimpy_on_random_input():
+    # given random bodies and header values made of the characters canonicalization cares about
+    rng = random.Random(6376)
+    alphabet = [b"a", b"Z", b" ", b"  ", b"\t", b"\r\n", b"\r\n ", b"\xc3\xa9", b"="]
+    for _ in range(500):
+        sample = b"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        body = sample.replace(b"\r\n ", b"\r\n")
+        name = rng.choice([b"Subject", b"X-Tag ", b"FROM"])
+        # when both implementations canonicalize them, then they agree byte for byte
+        assert dkim_signer.relaxed_body(body) == Relaxed.canonicalize_body(body), body
+        expected = b":".join(Relaxed.canonicalize_headers([(name, sample)])[0])
+        assert dkim_signer.relaxed_header(name, sample) == expected, sample
+
+
+def test_sign_uses_one_cached_signer_per_key(keys):
+    pem, record = keys
+    assert mime.signer(DOMAIN, SELECTOR, pem) is mime.signer(DOMAIN, SELECTOR, pem)
+    raw, _, _ = mime.build(_email(), NOW)
+    signed = mime.sign(raw, DOMAIN.upper() + ".", SELECTOR, pem)  # domain normalised
+    assert dkim.verify(signed, dnsfunc=_dnsfunc(record))
+
+
+def test_signer_refuses_bad_keys_domains_and_selectors(keys):
+    pem, _ = keys
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode("ascii")
+    )
+    with pytest.raises(ValueError, match="RSA"):
+        DkimSigner(DOMAIN, SELECTOR, ec_pem)
+    with pytest.raises(ValueError):
+        DkimSigner(DOMAIN, SELECTOR, "not a key")
+    for selector in ("", "pm1; h=from", "pm1\r\nX: y", "-pm"):
+        with pytest.raises(ValueError, match="selector"):
+            DkimSigner(DOMAIN, selector, pem)
+    for domain in ("ACME.test", "acme", "acme.test; x=y", "bücher.test"):
+        with pytest.raises(ValueError, match="domain"):
+            DkimSigner(domain, SELECTOR, pem)
+    assert "PRIVATE" not in repr(DkimSigner(DOMAIN, SELECTOR, pem))
+
+
+# --- tracking in build ---------------------------------------------------------------------
+
+KEYS = tracking_tokens.TokenKeys({"k1": b"k" * 32}, "k1")
+EXPIRES = 1_900_000_000
+TRACKED_HTML = (
+    "<html><body><p>Hi, read <a href='https://acme.test/post?a=1&amp;b=2'>our post</a>,"
+    ' <a href="mailto:sales@acme.test">write</a> or'
+    ' <a href="https://acme.test/u/own">leave</a>.</p></body></html>'
+)
+
+
+def _tracking(**changes: object) -> mime.Tracking:
+    base = mime.Tracking("https://t.acme.test", "ten_1", KEYS, EXPIRES)
+    return dataclasses.replace(base, **changes)
+
+
+def _tokens(html: str, kind: str) -> list[tracking_tokens.TokenClaims]:
+    found = re.findall(rf"https://t\.acme\.test/t/{kind}/([A-Za-z0-9_-]+)", html)
+    return [tracking_tokens.decode(token, KEYS, int(NOW.timestamp())) for token in found]
+
+
+def test_tracked_build_signs_links_and_adds_the_open_pixel(keys):
+    # given a bulk email with tracking whose template links to the unsubscribe URL too
+    email_ = _bulk(
+        html=TRACKED_HTML, unsubscribe_url="https://acme.test/u/own", tracking=_tracking()
+    )
+    # when it is built
+    raw, _, _ = mime.build(email_, NOW)
+    parts = _parts(_parse(raw))
+    html = parts["text/html"]
+    # then the http link goes through a click token naming this message, link and URL
+    clicks = _tokens(html, "c")
+    assert [(c.kind, c.tenant_id, c.message_id, c.link_index, c.url) for c in clicks] == [
+        ("click", "ten_1", "msg_abc123", 0, "https://acme.test/post?a=1&b=2")
+    ]
+    assert clicks[0].expires_at == EXPIRES
+    opens = _tokens(html, "o")
+    assert [(o.kind, o.message_id) for o in opens] == [("open", "msg_abc123")]
+    assert 'width="1" height="1"' in html and html.index("/t/o/") < html.index("</body>")
+    # and mailto, the unsubscribe link and the footer are untouched; text keeps real URLs
+    assert 'href="mailto:sales@acme.test"' in html
+    assert html.count('href="https://acme.test/u/own"') == 2
+    assert "https://acme.test/post?a=1&b=2" in parts["text/plain"]
+    assert "/t/c/" not in parts["text/plain"]
+    pem, record = keys
+    assert dkim.verify(mime.sign(raw, DOMAIN, SELECTOR, pem), dnsfunc=_dnsfunc(record))
+
+
+def test_opens_and_clicks_can_be_tracked_separately():
+    opens_only = mime.build(_email(html=TRACKED_HTML, tracking=_tracking(clicks=False)), NOW)
+    html = _parts(_parse(opens_only[0]))["text/html"]
+    assert "/t/c/" not in html and len(_tokens(html, "o")) == 1
+    clicks_only = mime.build(_email(html=TRACKED_HTML, tracking=_tracking(opens=False)), NOW)
+    html = _parts(_parse(clicks_only[0]))["text/html"]
+    assert "/t/o/" not in html and len(_tokens(html, "c")) == 2
+
+
+def test_untracked_build_leaves_links_alone():
+    raw, _, _ = mime.build(_email(html=TRACKED_HTML), NOW)
+    html = _parts(_parse(raw))["text/html"]
+    assert "t.acme.test" not in html and "https://acme.test/post?a=1&amp;b=2" in html
+
+
+@pytest.mark.parametrize("tracking", [None, "tracked"])
+@pytest.mark.parametrize(
+    "href", ["javascript:alert(document.cookie)", "data:text/html,<b>x</b>", "&#106;avascript:x"]
+)
+def test_script_and_data_links_are_refused_when_the_email_is_built(tracking, href):
+    html = f'<p><a href="https://acme.test/ok">ok</a> <a href="{href}">click</a></p>'
+    email_ = _email(html=html, tracking=_tracking() if tracking else None)
+    with pytest.raises(ValueError, match=r"^html: link '(javascript|data):.*' is refused"):
+        mime.build(email_, NOW)
+
+
+def test_a_link_too_long_to_sign_is_a_clear_error():
+    html = '<a href="https://acme.test/' + "x" * 2100 + '">x</a>'
+    with pytest.raises(ValueError, match=r"^html: URL is over 2000 bytes"):
+        mime.build(_email(html=html, tracking=_tracking()), NOW)
