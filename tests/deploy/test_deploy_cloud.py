@@ -116,6 +116,7 @@ def test_outputs_give_the_api_its_tables_queues_stream_bucket_and_role(aws, firs
     # moto skips Secrets Manager resources, so their outputs are filled the way AWS would
     outputs.setdefault("AdminKeySecret", "arn:aws:secretsmanager:us-east-1:1:secret:admin")
     outputs.setdefault("NotifySmtpSecret", "arn:aws:secretsmanager:us-east-1:1:secret:smtp")
+    outputs.setdefault("TrackingKeysSecret", "arn:aws:secretsmanager:us-east-1:1:secret:track")
     env = d.environment_from_outputs(outputs)
     assert env["PM_TENANTS_TABLE"] == "penguinmails-dev-tenants"
     assert env["PM_NOTIFICATIONS_DLQ_URL"].endswith("/penguinmails-dev-notifications-dlq")
@@ -132,15 +133,16 @@ def test_partial_batch_failures_are_switched_on_for_sqs_mappings_once(aws, first
 
     declared = tpl.load()
     assert len(functions) == len(tpl.functions(declared))
-    assert len(mappings) == len(tpl.mappings(declared)) and len(sqs) == 1
+    assert len(mappings) == len(tpl.mappings(declared)) and len(sqs) == 3
     lam.update_event_source_mapping(UUID=sqs[0]["UUID"], FunctionResponseTypes=[])
     # when the deploy's last step runs twice
     first = d.enable_partial_batch_failures(cfn, lam, STACK)
     second = d.enable_partial_batch_failures(cfn, lam, STACK)
-    # then the SQS mapping was updated once, and only it
+    # then the cleared SQS mapping was updated once, and only it
     assert first == [sqs[0]["UUID"]] and second == []
-    updated = lam.get_event_source_mapping(UUID=sqs[0]["UUID"])
-    assert updated["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for mapping in sqs:
+        updated = lam.get_event_source_mapping(UUID=mapping["UUID"])
+        assert updated["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_unknown_paths_are_mapped_to_a_404_envelope(tmp_path):
