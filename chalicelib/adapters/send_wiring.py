@@ -59,6 +59,15 @@ def sender_factory(secrets: Any, settings: Any) -> Callable[[Any], Any]:
 
 
 def envelope(built: Any, rcpt: str) -> Any:
+    """The SMTP envelope; an IDN recipient's domain goes out as its A-label (punycode), so
+    only a non-ASCII local part ever needs SMTPUTF8."""
     from chalicelib.adapters.smtp_sender import Envelope
 
-    return Envelope(built.mail_from, rcpt, built.data, built.smtputf8)
+    return Envelope(built.mail_from, ascii_domain(rcpt), built.data, built.smtputf8)
+
+
+def ascii_domain(address: str) -> str:
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    return f"{local}@{domain.encode('idna').decode('ascii')}"

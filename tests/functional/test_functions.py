@@ -192,3 +192,10 @@ def test_the_api_publishes_events_that_match_their_schemas(api, aws):
     for event in published:
         spec = json.loads((EVENTS / "schemas" / f"{event['type']}.json").read_text())
         jsonschema.validate(event, spec)
+
+
+def test_the_send_worker_drops_what_is_not_a_send_job_and_skips_unknown_messages(aws):
+    from functions import send_worker
+
+    reply = send_worker.handler(sample("sqs/send_job.json"), Context())
+    assert reply == {"batchItemFailures": []}

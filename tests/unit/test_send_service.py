@@ -145,3 +145,10 @@ def test_a_5xx_to_mail_from_fails_without_suppressing_the_recipient(world, sink)
     message = world.message("fine@example.test")
     assert _run(world, message) == ["failed"]
     assert not world.suppressions.check([(message.tenant_id, "fine@example.test")])
+
+
+def test_an_idn_recipient_goes_on_the_envelope_as_punycode():
+    from chalicelib.adapters.send_wiring import ascii_domain
+
+    assert ascii_domain("ana@bücher.example") == "ana@xn--bcher-kva.example"
+    assert ascii_domain("ана@example.test") == "ана@example.test"
