@@ -109,21 +109,29 @@ class SendBatch:
         return outcome
 
     async def _process(self, message: Message, lease: int) -> str:
+        # Two thread hops per message: everything before the SMTP transaction (blocking
+        # store calls and the CPU-bound build), then the record.
+        ready = await asyncio.to_thread(self._before_send, message, lease)
+        if isinstance(ready, str):
+            return ready
+        claimed, built, mailbox = ready
+        result = await self._sender(mailbox).send(self.ports.envelope(built, message.to))
+        return await asyncio.to_thread(self._record, claimed, result)
+
+    def _before_send(self, message: Message, lease: int) -> str | tuple[Message, Any, Any]:
+        """An outcome (the message needs no SMTP now), or (claimed message, built email,
+        mailbox) ready to hand over."""
         now = self.ports.clock.now()
         if message.final:
             return "duplicate"
         if message.status == "sending":
-            if lease > now.timestamp():
-                return "in_flight_elsewhere"
-            return await asyncio.to_thread(self._fail_unknown, message)
+            return "in_flight_elsewhere" if lease > now.timestamp() else self._fail_unknown(message)
         wait = _seconds_until(message.scheduled_at, now)
         if wait > 0:
-            await asyncio.to_thread(self._requeue, message, wait)
+            self._requeue(message, wait)
             return "scheduled"
-        stop = await asyncio.to_thread(self._guard, message, now)
-        if stop is not None:
-            return stop
-        return await self._send(message, now)
+        stop = self._guard(message, now)
+        return stop if stop is not None else self._claim_and_build(message, now)
 
     # --- guards -------------------------------------------------------------------------
 
@@ -234,8 +242,8 @@ class SendBatch:
 
     # --- claim, build, send, record -------------------------------------------------------
 
-    async def _send(self, message: Message, now: datetime) -> str:
-        claimed = await asyncio.to_thread(self._claim, message, now)
+    def _claim_and_build(self, message: Message, now: datetime) -> str | tuple[Message, Any, Any]:
+        claimed = self._claim(message, now)
         if claimed is None:
             return "changed_elsewhere"
         ctx = _ctx(message.tenant_id)
@@ -243,12 +251,10 @@ class SendBatch:
         key = (message.tenant_id, mailbox.mailbox_id)
         self._facts.sent_today[key] = self._facts.sent_today.get(key, 0) + 1
         try:
-            built = await asyncio.to_thread(self._build, claimed, ctx, mailbox, now)
+            built = self._build(claimed, ctx, mailbox, now)
         except (ValueError, LookupError) as exc:
-            return await asyncio.to_thread(self._record_build_failure, claimed, str(exc))
-        sender = self._sender(mailbox)
-        result = await sender.send(self.ports.envelope(built, message.to))
-        return await asyncio.to_thread(self._record, claimed, result)
+            return self._record_build_failure(claimed, str(exc))
+        return claimed, built, mailbox
 
     def _claim(self, message: Message, now: datetime) -> Message | None:
         at = self.ports.clock.now_iso()
