@@ -287,10 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  (the run put {sent * 3} message events on the stream: ~3 per sent message, so")
     print(f"  counting them costs about ${per_event * 3:.5f} per 1,000 messages)")
+    total = cost + per_event * 3
     print(
-        f"\nAWS cost per 1,000 sent messages: ${cost:.5f} (goal < $0.01; SES charges "
-        f"${SES_PER_1000:.2f}: {SES_PER_1000 / cost if cost else 0:.0f}x cheaper). Excludes "
-        "Kinesis shard hours and Lambda compute."
+        f"\nAWS cost per 1,000 sent messages: ${cost:.5f} sending + ${per_event * 3:.5f} counting "
+        f"events = ${total:.5f} (goal < $0.01; SES charges ${SES_PER_1000:.2f}, "
+        f"{SES_PER_1000 / total if total else 0:.0f}x more). Excludes Kinesis shard hours and "
+        "Lambda compute."
     )
     return 0 if sent == args.messages else 1
 

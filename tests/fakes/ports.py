@@ -142,6 +142,13 @@ class FakeCounters:
             bucket[name] = bucket.get(name, 0) + 1
         return True
 
+    def apply_many(self, events: list[dict[str, Any]]) -> bool:
+        if any(e["event_id"] in self.seen for e in events):
+            return False
+        for event in events:
+            self.apply_once(event)
+        return True
+
     def read(self, tenant_id: str, period: str) -> dict[str, int]:
         return dict(self.values.get((tenant_id, period), {}))
 

@@ -118,6 +118,65 @@ def test_event_consumer_counts_each_event_once(aws):
     }
 
 
+def _kinesis_batch(events: list[dict]) -> dict:
+    return {
+        "Records": [
+            {
+                "eventID": f"shardId-000000000000:{n}",
+                "eventSource": "aws:kinesis",
+                "kinesis": {
+                    "data": base64.b64encode(json.dumps(e).encode()).decode(),
+                    "sequenceNumber": str(n),
+                    "partitionKey": e["tenant_id"],
+                },
+            }
+            for n, e in enumerate(events)
+        ]
+    }
+
+
+def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_only_those(aws):
+    from chalicelib import deps
+    from functions import event_consumer
+
+    # given 150 sent messages over two mailboxes (more than one transaction holds)
+    tenant = "ten_batchbatchbatchbatc"
+    sent = [
+        new_event(
+            "message.sent",
+            tenant,
+            "2026-11-28T10:00:00.000Z",
+            message_id=f"msg_a{n}",
+            mailbox_id=f"mbx_{n % 2}",
+            to="a@example.test",
+            attempt=1,
+            smtp_code=250,
+        )
+        for n in range(150)
+    ]
+    # when the batch arrives, then again with five new events in it
+    assert event_consumer.handler(_kinesis_batch(sent), Context()) == {"batchItemFailures": []}
+    extra = [
+        new_event(
+            "message.queued",
+            tenant,
+            "2026-11-28T10:00:01.000Z",
+            message_id=f"msg_b{n}",
+            mailbox_id="mbx_0",
+            to="a@example.test",
+            tags=[],
+        )
+        for n in range(5)
+    ]
+    assert event_consumer.handler(_kinesis_batch(sent + extra), Context()) == {
+        "batchItemFailures": []
+    }
+    # then each event counted once, per tenant and per mailbox
+    counters = deps.counters()
+    assert counters.read(tenant, "month#2026-11") == {"message_sent": 150, "message_queued": 5}
+    assert counters.read(tenant, "mailbox#mbx_1#day#2026-11-28") == {"message_sent": 75}
+
+
 def test_event_consumer_skips_malformed_records_without_blocking(aws):
     from functions import event_consumer
 

@@ -59,6 +59,46 @@ class DynamoCounterStore:
             raise
         return True
 
+    def apply_many(self, events: list[dict[str, Any]]) -> bool:
+        """Count a whole batch in as few transactions as fit (markers plus one aggregated
+        update per counter item): about a third of the writes of ``apply_once`` per event.
+        False when a chunk was refused (a redelivered event among them): the caller then
+        counts event by event, and the markers skip whatever was already counted."""
+        for chunk in _chunks(events):
+            items = [self._marker(e) for e in chunk] + self._aggregated(chunk)
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                    return False
+                raise
+        return True
+
+    def _aggregated(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        totals: dict[tuple[str, str], dict[str, int]] = {}
+        for event in events:
+            for period in counter_names(event):
+                bucket = totals.setdefault((event["tenant_id"], period), {})
+                name = counter_attribute(event["type"])
+                bucket[name] = bucket.get(name, 0) + 1
+        updates = []
+        for (tenant_id, period), counts in totals.items():
+            names = {f"#n{i}": name for i, name in enumerate(counts)}
+            values = {f":v{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+            updates.append(
+                {
+                    "Update": {
+                        "TableName": self._counters,
+                        "Key": {"tenant_id": {"S": tenant_id}, "sk": {"S": period}},
+                        "UpdateExpression": "ADD "
+                        + ", ".join(f"#n{i} :v{i}" for i in range(len(counts))),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
+        return updates
+
     def read(self, tenant_id: str, period: str) -> dict[str, int]:
         reply = self._client.get_item(
             TableName=self._counters,
@@ -67,6 +107,24 @@ class DynamoCounterStore:
         )
         item = reply.get("Item", {})
         return {k[2:]: int(v["N"]) for k, v in item.items() if k.startswith("n_")}
+
+
+def _chunks(events: list[dict[str, Any]], limit: int = 100) -> list[list[dict[str, Any]]]:
+    """Events in chunks whose markers plus distinct counter items stay within one
+    transaction's 100 items."""
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    items: set[tuple[str, str]] = set()
+    for event in events:
+        mine = {(event["tenant_id"], p) for p in counter_names(event)}
+        if current and len(current) + 1 + len(items | mine) > limit:
+            chunks.append(current)
+            current, items = [], set()
+        current.append(event)
+        items |= mine
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _is_duplicate(exc: ClientError) -> bool:
