@@ -11,12 +11,14 @@ from chalicelib.api import (
     audit,
     domains,
     health,
+    inbound,
     mailboxes,
     messages,
     openapi,
     suppressions,
     templates,
     tenants,
+    tracking,
 )
 from chalicelib.api.pipeline import http_middleware
 
@@ -31,7 +33,9 @@ for module in (
     templates,
     messages,
     suppressions,
+    inbound,
     health,
     openapi,
 ):
     app.register_blueprint(module.bp, url_prefix="/v1")
+app.register_blueprint(tracking.bp)  # /t/… and /u/… on the tracking host, outside /v1

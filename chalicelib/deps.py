@@ -395,3 +395,19 @@ def request_keys() -> Any:
     return _get(
         "request_keys", lambda: RequestKeys(client("dynamodb"), settings().idempotency_table)
     )
+
+
+def unsubscribe_ports() -> Any:
+    from chalicelib.domain.unsubscribe import UnsubscribePorts
+
+    return UnsubscribePorts(
+        messages=messages(), suppressions=suppressions(), events=guarded_events(), clock=clock()
+    )
+
+
+def inbound() -> Any:
+    from chalicelib.adapters.dynamodb.inbound import DynamoInboundRepository
+
+    return _get(
+        "inbound", lambda: DynamoInboundRepository(client("dynamodb"), settings().inbound_table)
+    )

@@ -81,6 +81,7 @@ class Settings:
     smtp_connections_per_mailbox: int
     smtp_timeout: float
     verify_smtp_tls: bool
+    inbound_table: str
 
     @property
     def is_local(self) -> bool:
@@ -143,6 +144,7 @@ def load_settings() -> Settings:
         smtp_connections_per_mailbox=_int("PM_SMTP_CONNECTIONS_PER_MAILBOX", 2),
         smtp_timeout=float(_optional("PM_SMTP_TIMEOUT", "20")),
         verify_smtp_tls=_optional("PM_VERIFY_SMTP_TLS", "true").lower() != "false",
+        inbound_table=_table("PM_INBOUND_TABLE", stage, "inbound"),
     )
 
 

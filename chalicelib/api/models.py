@@ -505,3 +505,28 @@ class SuppressionReply(BaseModel):
 class SuppressionPage(BaseModel):
     items: list[SuppressionReply]
     next_token: str | None
+
+
+class InboundClassification(BaseModel):
+    type: Literal["bounce", "complaint", "auto_reply", "reply", "unknown"]
+    bounce_type: Literal["hard", "soft"] | None
+    recipients: list[str]
+    status_codes: list[str]
+    diagnostic: str
+    feedback_type: str | None
+    matched_message_id: str = Field(description="Our message id, or `unmatched`.")
+
+
+class InboundReply(BaseModel):
+    id: str
+    message_id: str
+    model_config = ConfigDict(extra="allow")
+    received_at: str
+    mailbox_id: str
+    subject: str
+    classification: InboundClassification
+
+
+class InboundPage(BaseModel):
+    items: list[InboundReply]
+    next_token: str | None

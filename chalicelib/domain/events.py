@@ -26,6 +26,9 @@ EVENT_TYPES = (
     "message.suppressed",
     "message.cancelled",
     "recipient.suppressed",
+    "message.opened",
+    "message.clicked",
+    "message.unsubscribed",
 )
 
 

@@ -290,6 +290,7 @@ def app_environment(
         "PM_TEMPLATES_TABLE": out["TemplatesTable"],
         "PM_MESSAGES_TABLE": out["MessagesTable"],
         "PM_SUPPRESSIONS_TABLE": out["SuppressionsTable"],
+        "PM_INBOUND_TABLE": out["InboundTable"],
         "PM_SEND_PRIORITY_QUEUE_URL": out["SendPriorityQueueUrl"],
         "PM_SEND_BULK_QUEUE_URL": out["SendBulkQueueUrl"],
         "PM_SEND_PRIORITY_DLQ_URL": out["SendPriorityDLQUrl"],

@@ -1,6 +1,7 @@
 """Cold starts: the fresh-process time to import each entry point and answer one call.
 
-Entry points: the Chalice ``app`` (``GET /v1/tenant`` with a real tenant key) and every
+Entry points: the Chalice ``app`` (``GET /v1/tenant`` with a real tenant key, and the open
+pixel ``GET /t/o/{token}`` with a valid token: the tracking goal is 1.3x the floor) and every
 ``functions/*.py`` module with a ``handler``, fed the event its trigger in the template sends.
 Each run is a new ``python`` process against the emulator (moto on loopback, started here); the
 child checks its answer and prints its import and call times as a marked last JSON line. The
@@ -114,6 +115,26 @@ def api_event(token: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def pixel_event(token: str) -> dict[str, Any]:
+    """``GET /t/o/{token}``: the tracking entry point's hottest route, with a valid token."""
+    path = f"/t/o/{token}"
+    context = {"httpMethod": "GET", "resourcePath": "/t/o/{token}", "path": path}
+    headers = {"host": HOST, "accept": "image/*", "user-agent": "Mozilla/5.0 (iPhone) Mail"}
+    return {
+        "requestContext": context | {"identity": {"sourceIp": HOST}}, "headers": headers,
+        "pathParameters": {"token": token}, "stageVariables": {},
+        "multiValueQueryStringParameters": None, "body": None,
+    }  # fmt: skip
+
+
+def open_token(emulator: Emulator, tenant_id: str) -> str:
+    from chalicelib.adapters.tracking_keys import load_keys
+    from chalicelib.domain.tracking_tokens import TokenClaims, encode
+
+    keys = load_keys(emulator.secret_values["TrackingKeysSecret"])
+    return encode(TokenClaims("open", tenant_id, "msg_bench", int(time.time()) + 86400), keys)
+
+
 def worker_entries(emulator: Emulator, tenant_id: str) -> dict[str, Entry]:
     """handler -> Entry with a fresh event per call, for every trigger in the template."""
     from chalicelib.domain.events import new_event
@@ -184,6 +205,13 @@ def entry_points(emulator: Emulator, tenant_id: str, token: str) -> list[Entry]:
         Entry("floor: + list_streams", None, call=True),
     ]
     entries.append(api)
+    pixel = open_token(emulator, tenant_id)
+    tracking = Entry(
+        "app (GET /t/o/{token} pixel)", "app", "app", lambda: pixel_event(pixel),
+        {"statusCode": 200},
+    )  # fmt: skip
+    tracking.memory, tracking.timeout = memory, timeout
+    entries.append(tracking)
     workers = worker_entries(emulator, tenant_id)
     for path in sorted((ROOT / "functions").glob("*.py")):
         module = f"functions.{path.stem}"

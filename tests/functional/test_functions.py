@@ -200,6 +200,18 @@ def test_queue_monitor_reports_depths(aws):
 MESSAGE_EVENTS = ("queued", "sending", "sent", "deferred", "bounced", "failed", "suppressed")
 
 
+def _hit_sample() -> dict:
+    return {
+        "message_id": "msg_abc",
+        "actor": "machine",
+        "reason": "scanner_user_agent",
+        "source": "Mimecast",
+        "user_agent": "Mimecast",
+        "ip": "192.0.2.0",
+        "method": "GET",
+    }
+
+
 def _message_sample(status: str) -> dict:
     sample = {"message_id": "msg_abc", "mailbox_id": "mbx_abc", "to": "a@example.test"}
     extra = {
@@ -225,6 +237,9 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         "api_key.revoked": {"key_id": "key_abc"},
         "notification.sent": {"notification_id": "ntf_abc", "kind": "tenant.welcome"},
         **{f"message.{status}": _message_sample(status) for status in MESSAGE_EVENTS},
+        "message.opened": _hit_sample(),
+        "message.clicked": {**_hit_sample(), "link_index": 0, "url": "https://example.com/"},
+        "message.unsubscribed": {"message_id": "msg_abc", "how": "one_click"},
         "recipient.suppressed": {
             "address": "a@example.test",
             "reason": "hard bounce 550 5.1.1",

@@ -42,7 +42,31 @@ def _concrete(path: str, value: str) -> str:
     return re.sub(r"{\w+}", value, path)
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[1]} {r[0]}")
+PUBLIC_PAGES = ("/t/", "/u/")  # the recipients' routes answer GIF, HTML or a redirect
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r in ROUTES if r[0].startswith(PUBLIC_PAGES)),
+    ids=lambda r: f"{r[1]} {r[0]}",
+)
+def test_hostile_requests_to_the_recipients_routes_never_get_a_500(api, route):
+    path, method = route
+    for ident in HOSTILE_IDS:
+        for body in HOSTILE_BODIES if method == "POST" else [None]:
+            for headers in ({}, {"Accept": "text/html"}, {"User-Agent": "\u00e9" * 600}):
+                reply = api.client.http.request(
+                    method, _concrete(path, ident), headers=headers, body=body
+                )
+                assert reply.status_code < 500, (method, path, ident, body)
+                assert "Location" not in reply.headers, (method, path, ident)
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(r for r in ROUTES if not r[0].startswith(PUBLIC_PAGES)),
+    ids=lambda r: f"{r[1]} {r[0]}",
+)
 def test_hostile_requests_never_get_a_500(api, route):
     path, method = route
     _, tenant_key = api.new_tenant()

@@ -1,0 +1,126 @@
+"""The public tracking routes: the pixel always answers, a click redirects only to what a
+valid token signs, a scanner is flagged, one-click unsubscribe suppresses at once, and a
+Kinesis outage never costs a recipient their redirect or pixel."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+
+from tests.functional.test_send_worker import sending  # noqa: F401 - the shared fixture
+
+GIF = b"GIF89a"
+HUMAN = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+SCANNER = "Mozilla/5.0 (compatible; Mimecast URL Protect)"
+
+
+def _token(kind, tenant_id="ten_abcdefghijklmnopqrst", message_id="msg_abc", **extra):
+    from chalicelib import deps
+    from chalicelib.domain.tracking_tokens import TokenClaims, encode
+
+    claims = TokenClaims(kind, tenant_id, message_id, int(time.time()) + 3600, **extra)
+    return encode(claims, deps.tracking_keys())
+
+
+def _get(api, path, agent=HUMAN, method="GET", body=None, headers=None):
+    sent = {"User-Agent": agent, **(headers or {})}
+    reply = api.client.http.request(method, path, headers=sent, body=body)
+    return reply
+
+
+def _events(aws, kind):
+    kinesis = boto3.client("kinesis", region_name="us-east-1")
+    shard = kinesis.list_shards(StreamName=aws["EventsStream"])["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=aws["EventsStream"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    found = []
+    while iterator:
+        reply = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+        found += [json.loads(r["Data"]) for r in reply["Records"]]
+        if not reply["Records"]:
+            break
+        iterator = reply["NextShardIterator"]
+    return [e for e in found if e["type"] == kind]
+
+
+@pytest.mark.parametrize(
+    "token", ["", "x", "garbage-token", "A" * 3000, "%2e%2e%2fetc", "<script>", "..%00"]
+)
+def test_the_pixel_always_answers_a_gif_and_never_caches(api, aws, token):
+    reply = _get(api, f"/t/o/{token}" if token else "/t/o/-")
+    assert reply.status_code == 200
+    assert reply.body.startswith(GIF) and reply.headers["Content-Type"] == "image/gif"
+    assert "no-store" in reply.headers["Cache-Control"]
+
+
+def test_a_valid_open_records_one_event_with_the_verdict_and_a_truncated_ip(api, aws):
+    message_id = "msg_opentest" + "a" * 10
+    reply = _get(api, f"/t/o/{_token('open', message_id=message_id)}")
+    assert reply.status_code == 200 and reply.body.startswith(GIF)
+    [event] = [e for e in _events(aws, "message.opened") if e["message_id"] == message_id]
+    assert event["actor"] == "human" and event["user_agent"] == HUMAN
+
+
+def test_a_click_redirects_to_the_signed_url_only(api, aws):
+    url = "https://example.com/pricing?a=1&b=2"
+    token = _token("click", message_id="msg_clicktest", link_index=3, url=url)
+    reply = _get(api, f"/t/c/{token}?url=https://evil.example/")
+    assert reply.status_code == 302 and reply.headers["Location"] == url
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    for bad in (tampered, token[:20], _token("open"), "garbage", token + "x"):
+        refused = _get(api, f"/t/c/{bad}?next=https://evil.example/")
+        assert refused.status_code == 404 and "Location" not in refused.headers
+    [event] = [e for e in _events(aws, "message.clicked") if e["message_id"] == "msg_clicktest"]
+    assert event["url"] == url and event["link_index"] == 3
+
+
+def test_a_known_scanner_is_flagged_as_machine(api, aws):
+    token = _token("click", message_id="msg_scanned", link_index=0, url="https://example.com/")
+    assert _get(api, f"/t/c/{token}", agent=SCANNER).status_code == 302
+    [event] = [e for e in _events(aws, "message.clicked") if e["message_id"] == "msg_scanned"]
+    assert event["actor"] == "machine"
+
+
+def test_a_kinesis_outage_still_serves_the_pixel_and_the_redirect(api, aws):
+    from chalicelib import deps
+
+    class Down:
+        def publish(self, event):
+            raise ConnectionError("stream unavailable")
+
+    deps.override("events", Down())
+    assert _get(api, f"/t/o/{_token('open')}").status_code == 200
+    token = _token("click", link_index=0, url="https://example.com/x")
+    assert _get(api, f"/t/c/{token}").status_code == 302
+
+
+def test_one_click_unsubscribe_suppresses_at_once_and_is_idempotent(sending):  # noqa: F811
+    message = sending.send("leaving@example.test")
+    token = _token("unsubscribe", tenant_id=sending.tenant_id, message_id=message["id"])
+    page = _get(sending.api, f"/u/{token}")
+    assert page.status_code == 200 and b"<form method=post" in page.body
+    assert (
+        sending.api.call("GET", "/v1/suppressions/leaving@example.test", sending.key).status_code
+        == 404
+    )
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for _ in range(2):
+        reply = _get(
+            sending.api,
+            f"/u/{token}",
+            method="POST",
+            body="List-Unsubscribe=One-Click",
+            headers=form,
+        )
+        assert reply.status_code == 200
+    entry = sending.api.call("GET", "/v1/suppressions/leaving@example.test", sending.key)
+    assert entry.status_code == 200 and entry.data["source"] == "unsubscribe"
+    assert "one-click" in entry.data["reason"]
+    assert (
+        _get(sending.api, "/u/not-a-token", method="POST", body="x", headers=form).status_code
+        == 404
+    )
