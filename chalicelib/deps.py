@@ -411,3 +411,57 @@ def inbound() -> Any:
     return _get(
         "inbound", lambda: DynamoInboundRepository(client("dynamodb"), settings().inbound_table)
     )
+
+
+def inbound_queue() -> Any:
+    from chalicelib.adapters.sqs import SendQueues
+
+    return _get(
+        "inbound_queue",
+        lambda: SendQueues(client("sqs"), {"inbound": settings().inbound_queue_url}, {}),
+    )
+
+
+def inbox_state() -> Any:
+    from chalicelib.adapters.inbound_store import DynamoInboxState
+
+    return _get(
+        "inbox_state", lambda: DynamoInboxState(client("dynamodb"), settings().counters_table)
+    )
+
+
+def inbox_source(mailbox: Any) -> Any:
+    """IMAP when the mailbox has it; on the local platform, the local SMTP server's inbox
+    store; otherwise None (nothing to read)."""
+    s = settings()
+    if mailbox.imap is not None:
+        from chalicelib.adapters.inbox_sources import ImapInboxSource
+
+        password = secrets().get(mailbox.imap.secret_name)
+        return ImapInboxSource(mailbox.imap, password, s.smtp_timeout, s.verify_smtp_tls)
+    if s.is_local and s.local_inbox_url:
+        from chalicelib.adapters.inbox_sources import LocalInboxSource
+
+        return LocalInboxSource(s.local_inbox_url, mailbox.email)
+    return None
+
+
+def inbound_ports() -> Any:
+    def build() -> Any:
+        from chalicelib.adapters.inbound_store import DynamoSoftBounces, S3InboundStore
+        from chalicelib.domain.inbound import classify
+        from chalicelib.domain.inbound_service import InboundPorts
+
+        s = settings()
+        return InboundPorts(
+            messages=messages(),
+            inbound=inbound(),
+            store=S3InboundStore(client("s3"), s.bucket),
+            suppressions=suppressions(),
+            soft_bounces=DynamoSoftBounces(client("dynamodb"), s.counters_table),
+            events=guarded_events(),
+            clock=clock(),
+            classify=classify,
+        )
+
+    return _get("inbound_ports", build)

@@ -82,6 +82,8 @@ class Settings:
     smtp_timeout: float
     verify_smtp_tls: bool
     inbound_table: str
+    inbound_queue_url: str
+    local_inbox_url: str
 
     @property
     def is_local(self) -> bool:
@@ -145,6 +147,8 @@ def load_settings() -> Settings:
         smtp_timeout=float(_optional("PM_SMTP_TIMEOUT", "20")),
         verify_smtp_tls=_optional("PM_VERIFY_SMTP_TLS", "true").lower() != "false",
         inbound_table=_table("PM_INBOUND_TABLE", stage, "inbound"),
+        inbound_queue_url=_optional("PM_INBOUND_QUEUE_URL"),
+        local_inbox_url=_optional("PM_LOCAL_INBOX_URL"),
     )
 
 

@@ -30,13 +30,16 @@ class SendQueues:
         body = {"tenant_id": tenant_id, "message_id": message_id, "reason": reason}
         self._client.send_message(QueueUrl=self._dead[queue], MessageBody=json.dumps(body))
 
-    def enqueue_many(self, queue: str, jobs: list[tuple[str, str, int]]) -> None:
-        """``jobs``: (tenant id, message id, delay seconds); raises if any entry is refused."""
+    def enqueue_many(
+        self, queue: str, jobs: list[tuple[str, str, int]], key: str = "message_id"
+    ) -> None:
+        """``jobs``: (tenant id, message id — or ``key`` — , delay seconds); raises if any
+        entry is refused."""
         for start in range(0, len(jobs), 10):
             entries = [
                 {
                     "Id": str(index),
-                    "MessageBody": json.dumps({"tenant_id": t, "message_id": m}),
+                    "MessageBody": json.dumps({"tenant_id": t, key: m}),
                     "DelaySeconds": max(0, min(900, int(delay))),
                 }
                 for index, (t, m, delay) in enumerate(jobs[start : start + 10])

@@ -29,6 +29,9 @@ EVENT_TYPES = (
     "message.opened",
     "message.clicked",
     "message.unsubscribed",
+    "message.replied",
+    "message.auto_replied",
+    "message.complained",
 )
 
 

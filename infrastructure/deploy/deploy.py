@@ -77,6 +77,7 @@ ENV_FROM_OUTPUTS: dict[str, str] = {
     "PM_MESSAGES_TABLE": "MessagesTable",
     "PM_SUPPRESSIONS_TABLE": "SuppressionsTable",
     "PM_INBOUND_TABLE": "InboundTable",
+    "PM_INBOUND_QUEUE_URL": "InboundQueueUrl",
     "PM_SEND_PRIORITY_QUEUE_URL": "SendPriorityQueueUrl",
     "PM_SEND_BULK_QUEUE_URL": "SendBulkQueueUrl",
     "PM_SEND_PRIORITY_DLQ_URL": "SendPriorityDLQUrl",

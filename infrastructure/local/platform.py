@@ -107,6 +107,7 @@ class LocalPlatform:
         # The tracking links of emails sent locally point at this front door, whose port is
         # only known now (``--api-port 0`` picks a free one).
         os.environ["PM_TRACKING_BASE_URL"] = f"http://{self.host}:{self.ports.api}"
+        os.environ["PM_LOCAL_INBOX_URL"] = f"http://{self.host}:{self.ports.api}"
         from chalicelib.settings import reset_settings
 
         reset_settings()
@@ -291,6 +292,7 @@ def app_environment(
         "PM_MESSAGES_TABLE": out["MessagesTable"],
         "PM_SUPPRESSIONS_TABLE": out["SuppressionsTable"],
         "PM_INBOUND_TABLE": out["InboundTable"],
+        "PM_INBOUND_QUEUE_URL": out["InboundQueueUrl"],
         "PM_SEND_PRIORITY_QUEUE_URL": out["SendPriorityQueueUrl"],
         "PM_SEND_BULK_QUEUE_URL": out["SendBulkQueueUrl"],
         "PM_SEND_PRIORITY_DLQ_URL": out["SendPriorityDLQUrl"],

@@ -192,6 +192,7 @@ def worker_entries(emulator: Emulator, tenant_id: str) -> dict[str, Entry]:
 SCHEDULE_EXPECT = {
     "functions.queue_monitor.handler": {"depths": None},
     "functions.domain_verifier.handler": {"checked": None, "errors": 0},
+    "functions.inbound_poller.handler": {"queued": None},
 }
 
 

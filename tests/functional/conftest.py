@@ -69,6 +69,7 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
         "PM_MESSAGES_TABLE": outputs["MessagesTable"],
         "PM_SUPPRESSIONS_TABLE": outputs["SuppressionsTable"],
         "PM_INBOUND_TABLE": outputs["InboundTable"],
+        "PM_INBOUND_QUEUE_URL": outputs["InboundQueueUrl"],
         "PM_SEND_PRIORITY_QUEUE_URL": outputs["SendPriorityQueueUrl"],
         "PM_SEND_BULK_QUEUE_URL": outputs["SendBulkQueueUrl"],
         "PM_SEND_PRIORITY_DLQ_URL": outputs["SendPriorityDLQUrl"],

@@ -240,6 +240,13 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         "message.opened": _hit_sample(),
         "message.clicked": {**_hit_sample(), "link_index": 0, "url": "https://example.com/"},
         "message.unsubscribed": {"message_id": "msg_abc", "how": "one_click"},
+        "message.replied": {"message_id": "msg_abc", "inbound_id": "inb_abc"},
+        "message.auto_replied": {"message_id": "msg_abc", "inbound_id": "inb_abc"},
+        "message.complained": {
+            "message_id": "msg_abc",
+            "inbound_id": "inb_abc",
+            "feedback_type": "abuse",
+        },
         "recipient.suppressed": {
             "address": "a@example.test",
             "reason": "hard bounce 550 5.1.1",

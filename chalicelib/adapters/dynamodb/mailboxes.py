@@ -28,6 +28,15 @@ def _to_json(mailbox: Mailbox) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+POLL_SHARDS = 8
+
+
+def poll_shard(mailbox_id: str) -> str:
+    import hashlib
+
+    return f"p{int(hashlib.sha256(mailbox_id.encode()).hexdigest()[:8], 16) % POLL_SHARDS}"
+
+
 class DynamoMailboxRepository:
     def create(self, ctx: TenantContext, mailbox: Mailbox) -> None:
         marker = MailboxItem(ctx.tenant_id, f"email#{mailbox.email}", data=mailbox.mailbox_id)
@@ -43,7 +52,19 @@ class DynamoMailboxRepository:
 
     def save(self, ctx: TenantContext, mailbox: Mailbox) -> None:
         assert mailbox.tenant_id == ctx.tenant_id
-        MailboxItem(ctx.tenant_id, mailbox.mailbox_id, data=_to_json(mailbox)).save()
+        MailboxItem(
+            ctx.tenant_id,
+            mailbox.mailbox_id,
+            data=_to_json(mailbox),
+            poll_shard=poll_shard(mailbox.mailbox_id),
+            poll_key=f"{ctx.tenant_id}#{mailbox.mailbox_id}",
+        ).save()
+
+    def to_poll(self, shard: str) -> list[tuple[str, str]]:
+        """(tenant id, mailbox id) of every mailbox in one poll shard: the inbound fan-out
+        reads the sparse ``by_poll`` index, never the table."""
+        found = MailboxItem.by_poll.query(shard)
+        return [tuple(item.poll_key.split("#", 1)) for item in found]  # type: ignore[misc]
 
     def get(self, ctx: TenantContext, mailbox_id: str) -> Mailbox | None:
         if not mailbox_id.startswith("mbx_"):

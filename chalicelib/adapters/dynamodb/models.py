@@ -107,6 +107,15 @@ class DomainClaimItem(Model):
     domain_id = UnicodeAttribute()
 
 
+class PollIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_poll"
+        projection = KeysOnlyProjection()
+
+    poll_shard = UnicodeAttribute(hash_key=True)
+    poll_key = UnicodeAttribute(range_key=True)
+
+
 class MailboxItem(Model):
     class Meta(_Meta):
         table_name = _S.mailboxes_table
@@ -114,6 +123,9 @@ class MailboxItem(Model):
     tenant_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     data = UnicodeAttribute()
+    poll_shard = UnicodeAttribute(null=True)
+    poll_key = UnicodeAttribute(null=True)
+    by_poll = PollIndex()
 
 
 class TemplateItem(Model):
