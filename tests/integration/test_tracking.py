@@ -1,0 +1,77 @@
+"""Issue 5's tracking half on the running platform: the links in a sent email are signed
+tracking URLs on the local front door; opening the pixel and following a link record
+events, a scanner is flagged, a tampered click never redirects, and a POST to the
+``List-Unsubscribe`` URL suppresses the address."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import uuid
+
+import requests
+
+from tests.integration.conftest import eventually
+
+FINAL = {"sent", "bounced", "failed", "suppressed"}
+
+
+def _sent_email(platform, key: str, to: str) -> tuple[str, email.message.EmailMessage]:
+    reply = platform.request(
+        "POST",
+        "/v1/messages",
+        key,
+        json={
+            "from": "alice@demo.test",
+            "to": to,
+            "subject": "Tracking",
+            "html": '<p><a href="https://example.com/offer?x=1">offer</a></p>',
+        },
+    )
+    assert reply.status_code == 202, reply.text
+    message_id = reply.json()["id"]
+    eventually(lambda: platform.get(f"/v1/messages/{message_id}", key).json()["status"] in FINAL)
+
+    def stored():
+        items = platform.get(f"/local/smtp/messages?to={to}").json()["items"]
+        return items[0] if items else None
+
+    raw = eventually(stored)["raw"]
+    return message_id, email.message_from_string(raw, policy=email.policy.default)
+
+
+def test_pixel_click_scanner_tamper_and_one_click_unsubscribe(platform):
+    key, to = platform.demo_key, f"reader-{uuid.uuid4().hex[:8]}@example.test"
+    message_id, parsed = _sent_email(platform, key, to)
+    html = parsed.get_body(("html",)).get_content()
+    click = re.search(r'href="(http://127\.0\.0\.1:\d+/t/c/[^"]+)"', html).group(1)
+    pixel = re.search(r'src="(http://127\.0\.0\.1:\d+/t/o/[^"]+)"', html).group(1)
+    # the pixel always answers, the click redirects to the signed destination
+    opened = requests.get(pixel, timeout=10, headers={"User-Agent": "Mozilla/5.0 (Macintosh)"})
+    assert opened.status_code == 200 and opened.content.startswith(b"GIF89a")
+    followed = requests.get(click, timeout=10, allow_redirects=False)
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "https://example.com/offer?x=1"
+    scanned = requests.get(
+        click, timeout=10, allow_redirects=False, headers={"User-Agent": "Mimecast"}
+    )
+    assert scanned.status_code == 302
+    # a tampered token never redirects
+    tampered = click[:-3] + ("AAA" if not click.endswith("AAA") else "BBB")
+    refused = requests.get(
+        tampered + "?url=https://evil.example", timeout=10, allow_redirects=False
+    )
+    assert refused.status_code == 404 and "Location" not in refused.headers
+    # one-click unsubscribe from the List-Unsubscribe header
+    header = parsed["List-Unsubscribe"]
+    url = re.search(r"<(http[^>]+)>", header).group(1)
+    posted = requests.post(
+        url,
+        data="List-Unsubscribe=One-Click",
+        timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert posted.status_code == 200
+    entry = platform.get(f"/v1/suppressions/{to}", key)
+    assert entry.status_code == 200 and entry.json()["source"] == "unsubscribe"
