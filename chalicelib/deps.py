@@ -81,7 +81,9 @@ def counters() -> Any:
     s = settings()
     return _get(
         "counters",
-        lambda: DynamoCounterStore(client("dynamodb"), s.counters_table, s.idempotency_table),
+        lambda: DynamoCounterStore(
+            client("dynamodb"), s.counters_table, s.idempotency_table, s.messages_table
+        ),
     )
 
 

@@ -1,7 +1,10 @@
 """Building and DKIM-signing one outgoing email.
 
-``build`` turns an ``OutgoingEmail`` into RFC 5322 bytes (CRLF line endings) with the stdlib
-``email`` package, plus the VERP envelope sender and whether the message needs SMTPUTF8.
+``build`` turns an ``OutgoingEmail`` into RFC 5322 bytes (CRLF line endings), plus the VERP
+envelope sender and whether the message needs SMTPUTF8. It checks the values and writes the
+fields and MIME parts through ``mime_fast`` (the ``email`` object model was most of the
+cost); ``_build_reference``, the same message through ``EmailMessage``, takes the values the
+stdlib treats in ways of its own and is what the equivalence tests compare ``build`` with.
 With ``tracking``, HTML links go through signed ``/t/c/`` tokens and an open pixel is added
 (the derived text part keeps the real URLs); ``javascript:``, ``vbscript:`` and ``data:``
 links are refused with or without tracking. ``sign`` prepends a DKIM-Signature (RSA-SHA256,
@@ -18,7 +21,7 @@ import html as html_lib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import (
     Address,
     ContentTransferEncodingHeader,
@@ -34,6 +37,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 from functools import lru_cache, partial
 
+from chalicelib.adapters import mime_fast
 from chalicelib.adapters.dkim_signer import DkimSigner
 from chalicelib.domain import tracking_links, tracking_tokens
 
@@ -177,42 +181,62 @@ _TEXT_TYPES = {
 
 # Markup as ``html.parser`` splits it, as compiled regexes (the stdlib parser took a fifth
 # of ``build``): comments, declarations and processing instructions are dropped whole. The
-# quantifiers are possessive, so markup that never closes fails in one linear pass.
-_MARKUP = re.compile(
-    r"<!--.*?(?:-->|\Z)|<![^>]*+>|<\?[^>]*+>"
-    r"|<(/?)([a-zA-Z][^\t\n\r\f />\x00]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>",
+# quantifiers are possessive, so markup that never closes fails in one linear pass. One
+# ``_STEP`` match reads the text up to the next markup, then that markup if it closes (a
+# regex call per tag, and Python work per tag, are most of the cost of ``html_to_text``).
+_STEP = re.compile(
+    r"([^<]*+(?:<(?!/?[a-zA-Z]|[!?])[^<]*+)*+)"
+    r"(<(/?)([a-zA-Z][^\t\n\r\f />\x00]*+)([^>\"']*+(?:(?:\"[^\"]*+\"|'[^']*+')[^>\"']*+)*+)>"
+    r"|<!--.*?(?:-->|\Z)|<![^>]*+>|<\?[^>]*+>)?+",
     re.DOTALL,
 )
-_MARKUP_START = re.compile(r"<(?:/?[a-zA-Z]|[!?])")
 _ATTRIBUTE = re.compile(
     r"""([^\t\n\r\f />=][^\t\n\r\f />=]*+)"""
     r"""(?:[\t\n\r\f ]*+=[\t\n\r\f ]*+("[^"]*+"|'[^']*+'|[^\t\n\r\f >]*+))?+"""
 )
-_SELF_CLOSING = re.compile(r"(?:\A|[\t\n\r\f \"'])/[\t\n\r\f ]*\Z")
+_SPACE = "\t\n\r\f "
 _RAW_TEXT_END = {
     name: re.compile(rf"</[\t\n\r\f ]*{name}[\t\n\r\f ]*>", re.IGNORECASE)
     for name in ("script", "style")
 }
+# What a tag does to the text; other tags do nothing.
+_HIDDEN, _BLOCK, _LINK = range(3)
+_TAG_KINDS = {
+    **dict.fromkeys(("script", "style", "head", "title"), _HIDDEN),
+    **dict.fromkeys(
+        ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"),
+        _BLOCK,
+    ),
+    "a": _LINK,
+}
 
 
-def _attributes(source: str) -> list[tuple[str, str | None]]:
-    """(lower-case name, value with entities decoded or None), like ``html.parser``."""
-    found = []
-    for attribute in _ATTRIBUTE.finditer(source):
-        value = attribute.group(2)
-        if value is not None:
-            value = html_lib.unescape(value[1:-1] if value[:1] in ("'", '"') else value)
-        found.append((attribute.group(1).lower(), value))
-    return found
+def _href(attributes: str) -> str | None:
+    """The value of the last ``href`` (the one ``html.parser`` keeps in a dict), entities
+    decoded; "" or None when it has none."""
+    if attributes[:7] == ' href="' and attributes[-1:] == '"' and attributes.count('"') == 2:
+        value = attributes[7:-1]  # the only attribute, as tracked links have it
+        return html_lib.unescape(value) if "&" in value else value
+    for name, value in reversed(_ATTRIBUTE.findall(attributes)):
+        if name.lower() == "href":
+            value = value[1:-1] if value[:1] in ("'", '"') else value
+            return html_lib.unescape(value) if "&" in value else value
+    return None
+
+
+def _self_closing(attributes: str) -> bool:
+    """Whether a start tag ends with ``/>`` that is not the end of an unquoted value."""
+    rest = attributes.rstrip(_SPACE)
+    # A string test, not a regex: a regex search tried every "/" of a long href.
+    return rest[-1:] == "/" and (len(rest) == 1 or rest[-2] in _SPACE + "\"'")
 
 
 class _TextExtractor:
-    """Collects the readable text of an HTML document; links become ``text (url)``."""
+    """Collects the readable text of an HTML document; links become ``text (url)``.
 
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"}
-    )
-    _HIDDEN = frozenset({"script", "style", "head", "title"})
+    Block tags add a line break (hidden or not), text inside script, style, head and title
+    is dropped, and a link whose text is not its URL gets `` (url)`` after its text.
+    """
 
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -220,63 +244,98 @@ class _TextExtractor:
         self._links: list[tuple[str | None, int]] = []
 
     def feed(self, html: str) -> None:
-        at = 0
-        while (found := _MARKUP_START.search(html, at)) is not None:
-            self.handle_data(html[at : found.start()])
-            markup = _MARKUP.match(html, found.start())
-            if markup is None:  # never closes: the rest is text, as html.parser leaves it
-                at = found.start()
-                break
-            at = markup.end()
-            if markup.group(2) is not None:
-                at = self._tag(html, at, *markup.groups())
-        self.handle_data(html[at:])
+        at: int | None = 0
+        while at is not None:
+            at = self._read(html, at)
 
-    def _tag(self, html: str, at: int, slash: str, name: str, attributes: str) -> int:
-        """Handles one tag ending at ``at``; where to go on (past script or style text)."""
-        name = name.lower()
+    def _read(self, html: str, at: int) -> int | None:
+        """Reads from ``at`` to the end (None), or up to script or style text to skip (where
+        to go on). Steps of one ``finditer`` are contiguous: ``_STEP`` matches anywhere.
+        The loop runs once per tag, so the common cases are inline."""
+        append = self.parts.append
+        for step in _STEP.finditer(html, at):
+            data, markup, slash, name, attributes = step.groups()
+            if data and not self._hidden:
+                append(html_lib.unescape(data) if "&" in data else data)
+            if markup is None:  # the end, or markup that never closes: text, as html.parser
+                rest = html[step.end() :]
+                if rest and not self._hidden:
+                    append(html_lib.unescape(rest) if "&" in rest else rest)
+                return None
+            kind = None if name is None else _TAG_KINDS.get(name.lower())
+            if kind == _BLOCK:
+                append("\n")
+                if not slash and "/" in attributes and _self_closing(attributes):
+                    append("\n")
+            elif kind == _LINK:
+                self._link(slash, attributes)
+            elif kind == _HIDDEN:
+                skip_to = self._hidden_tag(html, step.end(), slash, name.lower(), attributes)
+                if skip_to is not None:
+                    return skip_to
+        return None
+
+    def _hidden_tag(self, html: str, at: int, slash: str, name: str, attributes: str) -> int | None:
+        """Counts hidden elements open; where script or style text ends, to skip it."""
         if slash:
-            self.handle_endtag(name)
-            return at
-        self.handle_starttag(name, _attributes(attributes) if name == "a" else [])
-        if _SELF_CLOSING.search(attributes):
-            self.handle_endtag(name)
-        elif name in _RAW_TEXT_END:  # hidden: skip to its end tag, read next
-            end = _RAW_TEXT_END[name].search(html, at)
-            return len(html) if end is None else end.start()
-        return at
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._HIDDEN:
-            self._hidden += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-        elif tag == "a":
-            self._links.append((dict(attrs).get("href"), len(self.parts)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
             self._hidden = max(0, self._hidden - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-        elif tag == "a" and self._links:
+            return None
+        if _self_closing(attributes):  # opened and closed at once
+            return None
+        self._hidden += 1
+        if name not in _RAW_TEXT_END:
+            return None
+        end = _RAW_TEXT_END[name].search(html, at)
+        return len(html) if end is None else end.start()
+
+    def _link(self, slash: str, attributes: str) -> None:
+        """Opens a link, or closes the last one: `` (url)`` unless its text is the URL."""
+        if not slash:
+            self._links.append((_href(attributes), len(self.parts)))
+            if _self_closing(attributes):
+                self._link("/", "")
+        elif self._links:
             href, start = self._links.pop()
             label = "".join(self.parts[start:]).strip()
             if href and not href.startswith(("#", "javascript:")) and href != label:
                 self.parts.append(f" ({href})")
 
-    def handle_data(self, data: str) -> None:
-        if data and not self._hidden:
-            self.parts.append(html_lib.unescape(data) if "&" in data else data)
+
+def _collapsed(text: str) -> str:
+    """``text`` with whitespace runs in a line as one space, no whitespace at the ends of a
+    line or of the text, and at most one empty line in a row."""
+    lines: list[str] = []
+    blank = True  # no empty line at the start, nor after an empty line
+    for line in text.splitlines():
+        if not _tidy(line):
+            line = " ".join(line.split())
+        if line or not blank:
+            lines.append(line)
+            blank = not line
+    if lines and blank:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _tidy(line: str) -> bool:
+    """Whether an ASCII line is already as ``" ".join(line.split())`` makes it (checked in
+    C, cheaper than splitting a paragraph into words). Within a line from ``splitlines``,
+    the only ASCII whitespace ``split`` knows besides the space are TAB and US (0x1f)."""
+    return (
+        line.isascii()
+        and line[:1] != " "
+        and line[-1:] != " "
+        and "  " not in line
+        and "\t" not in line
+        and "\x1f" not in line
+    )
 
 
 def html_to_text(html: str) -> str:
     """Plain text from HTML: tags stripped, links kept as ``text (url)``, whitespace collapsed."""
     parser = _TextExtractor()
     parser.feed(html)
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return text.strip() + "\n"
+    return _collapsed("".join(parser.parts)) + "\n"
 
 
 def _no_crlf(name: str, value: str) -> str:
@@ -292,12 +351,12 @@ def _idna(domain: str) -> str:
         raise ValueError(f"invalid domain: {domain!r}") from exc
 
 
-def _address(field: str, value: str) -> tuple[Address, bool]:
-    """(Address with a punycode domain, whether the local part needs SMTPUTF8)."""
+def _address(field: str, value: str) -> tuple[str, str]:
+    """(local part, punycode domain) of a bare address."""
     local, at, domain = _no_crlf(field, value.strip()).rpartition("@")
     if not at or not local or not domain or _ADDRESS_FORBIDDEN.search(local + domain):
         raise ValueError(f"{field} is not a valid email address: {value!r}")
-    return Address(username=local, domain=_idna(domain)), not local.isascii()
+    return local, _idna(domain)
 
 
 def verp_address(message_id: str, bounce_domain: str) -> str:
@@ -334,17 +393,18 @@ def _check_custom_headers(headers: dict[str, str]) -> None:
 # The local platform serves its tracking and unsubscribe routes over plain http on loopback;
 # nothing else may use http (RFC 8058 one-click needs https on the internet).
 _LOOPBACK = ("http://127.0.0.1:", "http://localhost:")
+_NOT_IN_ANGLE_BRACKETS = re.compile(r"[\s<>]")
 
 
 def _list_unsubscribe(email: OutgoingEmail) -> str:
     url = _no_crlf("unsubscribe_url", email.unsubscribe_url or "")
-    if not url.startswith(("https://", *_LOOPBACK)) or re.search(r"[\s<>]", url):
+    if not url.startswith(("https://", *_LOOPBACK)) or _NOT_IN_ANGLE_BRACKETS.search(url):
         raise ValueError("bulk mail needs an https unsubscribe_url")
     parts = [f"<{url}>"]
     if email.unsubscribe_mailto:
         mailto = _no_crlf("unsubscribe_mailto", email.unsubscribe_mailto)
         mailto = mailto if mailto.startswith("mailto:") else f"mailto:{mailto}"
-        if re.search(r"[\s<>]", mailto):
+        if _NOT_IN_ANGLE_BRACKETS.search(mailto):
             raise ValueError("invalid unsubscribe_mailto")
         parts.append(f"<{mailto}>")
     return ", ".join(parts)
@@ -405,31 +465,129 @@ def _bodies(email: OutgoingEmail) -> tuple[str, str | None]:
     return text, html
 
 
-def _addresses(email: OutgoingEmail) -> tuple[dict[str, Address], bool]:
-    """From, To and Reply-To headers, and whether any local part needs SMTPUTF8."""
-    sender, utf8_from = _address("from_address", email.from_address)
-    recipient, utf8_to = _address("to", email.to)
+@dataclass(frozen=True)
+class _Mailbox:
+    """A validated mailbox: display name, local part and punycode domain."""
+
+    display_name: str
+    local: str
+    domain: str
+
+
+def _mailboxes(email: OutgoingEmail) -> tuple[dict[str, _Mailbox], bool]:
+    """From, To and Reply-To, and whether any local part needs SMTPUTF8."""
+    sender = _address("from_address", email.from_address)
     name = _no_crlf("from_name", email.from_name)
-    headers = {"From": Address(name, sender.username, sender.domain), "To": recipient}
-    utf8_reply = False
+    mailboxes = {"From": _Mailbox(name, *sender), "To": _Mailbox("", *_address("to", email.to))}
     if email.reply_to:
-        headers["Reply-To"], utf8_reply = _address("reply_to", email.reply_to)
-    return headers, utf8_from or utf8_to or utf8_reply
+        mailboxes["Reply-To"] = _Mailbox("", *_address("reply_to", email.reply_to))
+    return mailboxes, not all(box.local.isascii() for box in mailboxes.values())
+
+
+def _message_id(email: OutgoingEmail) -> str:
+    return f"<{email.message_id}.{secrets.token_hex(8)}@{_idna(email.sending_domain)}>"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date(now: datetime) -> str:
+    """RFC 5322 date as ``format_datetime`` writes it; UTC (the usual case) without its
+    ``strftime`` call, a tenth of the header time."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    if now.utcoffset() != timedelta(0):
+        return format_datetime(now)
+    return (
+        f"{_DAYS[now.weekday()]}, {now.day:02d} {_MONTHS[now.month - 1]} {now.year:04d} "
+        f"{now.hour:02d}:{now.minute:02d}:{now.second:02d} +0000"
+    )
+
+
+# Values the stdlib treats in ways of its own, left to it (``_build_reference``): control
+# characters and the other characters ``str.splitlines`` breaks at (refused there, some
+# silently dropped), and "=?", which it decodes as an encoded word before writing.
+_STDLIB_ONLY_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]|=\?")
+# Custom fields the stdlib parses as addresses or dates rather than text.
+_STDLIB_ONLY_NAMES = frozenset(
+    name
+    for name, kind in HeaderRegistry().registry.items()
+    if not issubclass(kind, UnstructuredHeader)
+)
+
+
+def _stdlib_only(email: OutgoingEmail) -> bool:
+    """Whether the message has a field value or name that only the stdlib path writes as
+    before: rare in practice, so it keeps that path's behaviour rather than copying it."""
+    if any(name.lower() in _STDLIB_ONLY_NAMES for name in email.headers):
+        return True
+    values = (email.subject, email.from_name, email.from_address, email.to, email.reply_to or "")
+    return _STDLIB_ONLY_TEXT.search(" ".join((*values, *email.headers.values()))) is not None
+
+
+def _head(
+    email: OutgoingEmail, now: datetime, smtputf8: bool, mailboxes: dict[str, _Mailbox]
+) -> str:
+    """Every header field up to MIME-Version, in the order the stdlib path writes them."""
+    fields = [
+        mime_fast.mailbox(name, box.display_name, box.local, box.domain, smtputf8)
+        for name, box in mailboxes.items()
+    ]
+    fields += (
+        mime_fast.field("Subject", _no_crlf("subject", email.subject), smtputf8),
+        f"Date: {_date(now)}\r\n",
+        f"Message-ID: {_message_id(email)}\r\n",
+    )
+    if email.bulk:
+        fields.append(mime_fast.field("List-Unsubscribe", _list_unsubscribe(email), smtputf8))
+        fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+    fields += (mime_fast.field(name, value, smtputf8) for name, value in email.headers.items())
+    fields.append("MIME-Version: 1.0\r\n")
+    return "".join(fields)
 
 
 def build(email: OutgoingEmail, now: datetime) -> tuple[bytes, str, bool]:
-    """(RFC 5322 bytes with CRLF, envelope MAIL FROM, whether SMTPUTF8 is required)."""
+    """(RFC 5322 bytes with CRLF, envelope MAIL FROM, whether SMTPUTF8 is required).
+
+    Written directly (``mime_fast``); the stdlib ``email`` path, ``_build_reference``, takes
+    the messages that path handles in ways of its own (see ``_stdlib_only``).
+    """
+    envelope = verp_address(email.message_id, email.bounce_domain)
+    _check_custom_headers(email.headers)
+    if _stdlib_only(email):
+        return _build_reference(email, now)
+    text, html = _bodies(email)
+    mailboxes, smtputf8 = _mailboxes(email)
+    try:
+        head = _head(email, now, smtputf8, mailboxes)
+    except mime_fast.TooLong:  # a word near 998 characters: the stdlib encodes it
+        return _build_reference(email, now)
+    # The stdlib path writes header text as UTF-8 too; without SMTPUTF8 it is ASCII here.
+    body = mime_fast.body(text, html, _boundary() if html is not None else "")
+    return head.encode("utf-8") + body, envelope, smtputf8
+
+
+def _boundary() -> str:
+    # Our own boundary: "=_" cannot occur in quoted-printable text ("=" is sent as "=3D").
+    return f"=_pm_{secrets.token_hex(12)}"
+
+
+# --- the stdlib path: EmailMessage with the policy above ---------------------------------
+
+
+def _build_reference(email: OutgoingEmail, now: datetime) -> tuple[bytes, str, bool]:
+    """``build`` through ``EmailMessage``: the behaviour ``build`` keeps, used for the
+    messages it leaves to the stdlib and by the equivalence tests."""
     envelope = verp_address(email.message_id, email.bounce_domain)
     _check_custom_headers(email.headers)
     text, html = _bodies(email)
-    addresses, smtputf8 = _addresses(email)
+    mailboxes, smtputf8 = _mailboxes(email)
     msg = EmailMessage(policy=_SMTPUTF8 if smtputf8 else _SMTP)
-    for name, address in addresses.items():
-        msg[name] = address
+    for name, box in mailboxes.items():
+        msg[name] = Address(box.display_name, box.local, box.domain)
     msg["Subject"] = _no_crlf("subject", email.subject)
-    msg["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=UTC))
-    token = secrets.token_hex(8)
-    msg["Message-ID"] = f"<{email.message_id}.{token}@{_idna(email.sending_domain)}>"
+    msg["Date"] = _date(now)
+    msg["Message-ID"] = _message_id(email)
     if email.bulk:
         msg["List-Unsubscribe"] = _list_unsubscribe(email)
         msg["List-Unsubscribe-Post"] = _ONE_CLICK
@@ -458,9 +616,7 @@ def _set_bodies(msg: EmailMessage, text: str, html: str | None) -> None:
     if html is None:
         _fill(msg, "plain", text)
         return
-    # Our own boundary: the stdlib's is checked against the bodies with a regex compiled per
-    # message. "=_" cannot occur in quoted-printable text ("=" is sent as "=3D").
-    msg["Content-Type"] = f'multipart/alternative; boundary="=_pm_{secrets.token_hex(12)}"'
+    msg["Content-Type"] = f'multipart/alternative; boundary="{_boundary()}"'
     for subtype, body in (("plain", text), ("html", html)):
         part = EmailMessage(policy=msg.policy)
         _fill(part, subtype, body)

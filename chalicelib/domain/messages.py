@@ -63,6 +63,7 @@ class Message:
     subject: str = ""
     timeline: tuple[dict[str, Any], ...] = field(default=())
     batch_id: str | None = None
+    engagement: dict[str, Any] = field(default_factory=dict)
 
     @property
     def final(self) -> bool:
@@ -89,7 +90,24 @@ class Message:
         }
         if with_timeline:
             body["timeline"] = [dict(entry) for entry in self.timeline]
+            body["engagement"] = self.engagement_view()
         return body
+
+    def engagement_view(self) -> dict[str, Any]:
+        """Opens and clicks (people and machines apart) from the events, and the replies,
+        auto-replies, complaints and bounce from the timeline."""
+        e = self.engagement
+        events = [entry.get("event") for entry in self.timeline]
+        return {
+            "opens": {"human": e.get("opens_human", 0), "machine": e.get("opens_machine", 0)},
+            "clicks": {"human": e.get("clicks_human", 0), "machine": e.get("clicks_machine", 0)},
+            "last_open_at": e.get("last_opens_at"),
+            "last_click_at": e.get("last_clicks_at"),
+            "replies": events.count("reply"),
+            "auto_replies": events.count("auto_reply"),
+            "complained": "complained" in events,
+            "bounced": self.status == "bounced",
+        }
 
 
 def entry(status: str, at: str, **details: Any) -> dict[str, Any]:

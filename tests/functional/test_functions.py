@@ -280,3 +280,51 @@ def test_the_send_worker_drops_what_is_not_a_send_job_and_skips_unknown_messages
 
     reply = send_worker.handler(sample("sqs/send_job.json"), Context())
     assert reply == {"batchItemFailures": []}
+
+
+def test_opens_and_clicks_land_on_their_message_apart_for_people_and_machines(api, aws):
+    from chalicelib import deps
+    from functions import event_consumer
+    from tests.functional.test_isolation import _stored_message
+
+    tenant, key = api.new_tenant("business")
+    mailbox = {"id": "mbx_aaaaaaaaaaaaaaaaaaaa", "domain_id": "dom_x", "email": "a@x.test"}
+    message = _stored_message(tenant["id"], mailbox)
+
+    def hit(kind, actor, at):
+        return new_event(
+            kind,
+            tenant["id"],
+            at,
+            message_id=message.message_id,
+            actor=actor,
+            reason="r",
+            user_agent="ua",
+            ip="192.0.2.0",
+            method="GET",
+        )
+
+    events = [
+        hit("message.opened", "human", "2026-11-28T10:00:00.000Z"),
+        hit("message.opened", "machine", "2026-11-28T10:00:01.000Z"),
+        hit("message.opened", "human", "2026-11-28T10:05:00.000Z"),
+    ]
+    clicked = {
+        **hit("message.clicked", "human", "2026-11-28T10:06:00.000Z"),
+        "link_index": 0,
+        "url": "https://example.com/",
+    }
+    assert event_consumer.handler(_kinesis_batch([*events, clicked]), Context()) == {
+        "batchItemFailures": []
+    }
+    orphan = {
+        **hit("message.opened", "human", "2026-11-28T10:07:00.000Z"),
+        "message_id": "msg_gone",
+    }
+    event_consumer.handler(_kinesis_batch([orphan]), Context())
+    view = api.call("GET", f"/v1/messages/{message.message_id}", key).data["engagement"]
+    assert view["opens"] == {"human": 2, "machine": 1} and view["clicks"]["human"] == 1
+    assert view["last_open_at"] == "2026-11-28T10:05:00.000Z"
+    listed = api.call("GET", "/v1/messages", key).data["items"]
+    assert [m["id"] for m in listed] == [message.message_id]
+    assert deps.messages().get(tenant["id"], "msg_gone") is None

@@ -198,6 +198,25 @@ def test_headers_written_directly_are_what_the_stdlib_folder_writes(name, value)
     assert mime._SMTP.fold_binary(name, header) == stdlib.fold_binary(name, header)
 
 
+def test_long_words_stay_whole_and_other_header_lines_fold_within_78():
+    url = "https://acme.test/u/" + "t" * 300
+    raw, _, _ = mime.build(_bulk(unsubscribe_url=url, subject="word " * 40 + "end"), NOW)
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert f"List-Unsubscribe: <{url}>,\r\n" in head  # the URL whole, on one line
+    assert all(len(line) <= 78 or url in line for line in head.split("\r\n"))
+    msg = _parse(raw)
+    assert msg["Subject"] == "word " * 40 + "end"
+    assert msg["List-Unsubscribe"] == f"<{url}>, <mailto:unsub+msg_abc123@acme.test>"
+
+
+def test_non_ascii_subject_is_encoded_words_of_whole_characters():
+    subject = "Grüße — " + "🚀" * 30 + " aus Köln"
+    raw, _, _ = mime.build(_email(subject=subject), NOW)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 78
+    assert _parse(raw)["Subject"] == subject
+
+
 def test_given_text_is_kept_and_text_only_mail_is_single_part():
     raw, _, _ = mime.build(_email(text="My own text\n"), NOW)
     assert _parts(_parse(raw))["text/plain"] == "My own text\n"

@@ -15,13 +15,17 @@ from chalicelib.adapters.dynamodb.keys import counter_attribute, idempotency_sor
 from chalicelib.domain.events import counter_names
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
+ENGAGEMENT = {"message.opened": "opens", "message.clicked": "clicks"}
 
 
 class DynamoCounterStore:
-    def __init__(self, client: Any, counters_table: str, idempotency_table: str) -> None:
+    def __init__(
+        self, client: Any, counters_table: str, idempotency_table: str, messages_table: str = ""
+    ) -> None:
         self._client = client
         self._counters = counters_table
         self._idempotency = idempotency_table
+        self._messages = messages_table
 
     def _marker(self, event: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -51,6 +55,7 @@ class DynamoCounterStore:
 
     def apply_once(self, event: dict[str, Any]) -> bool:
         items = [self._marker(event)] + [self._increment(event, p) for p in counter_names(event)]
+        items += self._engagement([event])
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -66,6 +71,7 @@ class DynamoCounterStore:
         counts event by event, and the markers skip whatever was already counted."""
         for chunk in _chunks(events):
             items = [self._marker(e) for e in chunk] + self._aggregated(chunk)
+            items += self._engagement(chunk)
             try:
                 self._client.transact_write_items(TransactItems=items)
             except ClientError as exc:
@@ -98,6 +104,45 @@ class DynamoCounterStore:
                 }
             )
         return updates
+
+    def _engagement(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Opens and clicks also land on their message (human and machine apart, and the
+        time of the last one), so ``GET /v1/messages/{id}`` shows them; one update per
+        message, in the same transaction as the event's marker."""
+        if not self._messages:
+            return []
+        per_message: dict[tuple[str, str], dict[str, Any]] = {}
+        for event in events:
+            kind = ENGAGEMENT.get(event["type"])
+            if kind is None or not event.get("message_id"):
+                continue
+            totals = per_message.setdefault((event["tenant_id"], event["message_id"]), {})
+            name = f"eng_{kind}_{'human' if event.get('actor') == 'human' else 'machine'}"
+            totals[name] = totals.get(name, 0) + 1
+            last = f"eng_last_{kind}_at"
+            totals[last] = max(str(totals.get(last, "")), str(event["occurred_at"]))
+        return [self._engagement_update(t, m, totals) for (t, m), totals in per_message.items()]
+
+    def _engagement_update(self, tenant_id: str, message_id: str, totals: dict) -> dict:
+        adds = {k: v for k, v in totals.items() if isinstance(v, int)}
+        sets = {k: v for k, v in totals.items() if isinstance(v, str)}
+        names = {f"#a{i}": k for i, k in enumerate(adds)} | {
+            f"#s{i}": k for i, k in enumerate(sets)
+        }
+        values = {f":a{i}": {"N": str(v)} for i, v in enumerate(adds.values())}
+        values |= {f":s{i}": {"S": v} for i, v in enumerate(sets.values())}
+        expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds)))
+        if sets:
+            expression += " SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
+        return {
+            "Update": {
+                "TableName": self._messages,
+                "Key": {"tenant_id": {"S": tenant_id}, "sk": {"S": message_id}},
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]:
         reply = self._client.get_item(

@@ -18,7 +18,17 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.messages import Message, StaleWrite
 from chalicelib.domain.pagination import Page, decode_token, encode_token
 
-_COLUMNS = ("tenant_id", "message_id", "status", "attempts", "timeline", "tags", "to", "subject")
+_COLUMNS = (
+    "tenant_id",
+    "message_id",
+    "status",
+    "attempts",
+    "timeline",
+    "tags",
+    "to",
+    "subject",
+    "engagement",
+)
 
 
 def to_item(message: Message, lease_until: int = 0) -> dict[str, Any]:
@@ -39,8 +49,18 @@ def to_item(message: Message, lease_until: int = 0) -> dict[str, Any]:
     return item
 
 
+def _engagement(item: dict[str, Any]) -> dict[str, Any]:
+    """What the event consumer recorded on the item: ``eng_opens_human`` and the like."""
+    found: dict[str, Any] = {}
+    for name, value in item.items():
+        if name.startswith("eng_"):
+            found[name[4:]] = int(value["N"]) if "N" in value else value.get("S")
+    return found
+
+
 def from_item(item: dict[str, Any]) -> Message:
     rest = json.loads(item["data"]["S"])
+    rest.pop("engagement", None)
     rest["headers"] = dict(rest.get("headers") or {})
     return Message(
         tenant_id=item["tenant_id"]["S"],
@@ -51,6 +71,7 @@ def from_item(item: dict[str, Any]) -> Message:
         subject=item.get("subject", {}).get("S", ""),
         tags=tuple(t["S"] for t in item.get("tags", {}).get("L", [])),
         timeline=tuple(json.loads(item["timeline"]["S"])),
+        engagement=_engagement(item),
         **rest,
     )
 
@@ -89,7 +110,7 @@ class DynamoMessageRepository:
             ConsistentRead=True,
         )
         item = reply.get("Item")
-        return (from_item(item), lease_of(item)) if item else None
+        return (from_item(item), lease_of(item)) if item and "data" in item else None
 
     def get_many(
         self, refs: Iterable[tuple[str, str]]
@@ -102,6 +123,8 @@ class DynamoMessageRepository:
             for _ in range(8):
                 reply = self._client.batch_get_item(RequestItems=pending)
                 for item in reply.get("Responses", {}).get(self._table, []):
+                    if "data" not in item:  # engagement counted for no stored message
+                        continue
                     message = from_item(item)
                     found[(message.tenant_id, message.message_id)] = (message, lease_of(item))
                 pending = reply.get("UnprocessedKeys") or {}
@@ -164,7 +187,7 @@ class DynamoMessageRepository:
         if start:
             request["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "sk": {"S": start["sk"]}}
         reply = self._client.query(**request)
-        items = [from_item(i) for i in reply.get("Items", [])]
+        items = [from_item(i) for i in reply.get("Items", []) if "data" in i]
         last = reply.get("LastEvaluatedKey")
         return Page(items, encode_token({"sk": last["sk"]["S"]}) if last else None)
 
