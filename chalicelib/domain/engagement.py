@@ -27,12 +27,12 @@ _PROXIES = (  # opens fetched by a mail provider's proxy, not by the reader's ey
     (re.compile(r"YahooMailProxy", re.I), "yahoo_proxy", "Yahoo mail proxy"),
     (re.compile(r"ms-office|Microsoft Office/|OneOutlook", re.I), "outlook_proxy", "Outlook"),
 )
+# Matched against the lower-cased agent: a case-insensitive regex is ten times slower.
 _SCANNERS = re.compile(
-    r"Barracuda|Mimecast|Proofpoint|urldefense|SafeLinks|Microsoft Defender|Trend ?Micro|"
-    r"Sophos|Fortinet|FortiGuard|IronPort|Cisco|Symantec|Forcepoint|Zscaler|"
-    r"python-requests|python-urllib|curl/|Wget|Go-http-client|okhttp|Java/|libwww|"
-    r"HeadlessChrome|PhantomJS|bot\b|crawler|spider|preview",
-    re.I,
+    r"barracuda|mimecast|proofpoint|urldefense|safelinks|microsoft defender|trend ?micro|"
+    r"sophos|fortinet|fortiguard|ironport|cisco|symantec|forcepoint|zscaler|"
+    r"python-requests|python-urllib|curl/|wget|go-http-client|okhttp|java/|libwww|"
+    r"headlesschrome|phantomjs|bot\b|crawler|spider|preview"
 )
 _SCANNER_SOURCES = (
     ("mimecast", "Mimecast"),
@@ -87,9 +87,11 @@ def _networks() -> tuple[tuple[str, str, object], ...]:
 
 def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(ip.strip())
+        address = ipaddress.ip_address(str(ip or "").strip())
     except ValueError:
         return None
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:a.b.c.d is an IPv4 client
+    return mapped or address
 
 
 def truncate_ip(ip: str) -> str:
@@ -120,8 +122,8 @@ def _by_user_agent(hit: Hit, agent: str) -> Verdict | None:
         for pattern, reason, source in _PROXIES:
             if pattern.search(agent):
                 return Verdict("machine", reason, source)
-    if _SCANNERS.search(agent):
-        lower = agent.lower()
+    lower = agent.lower()
+    if _SCANNERS.search(lower):
         source = next((name for key, name in _SCANNER_SOURCES if key in lower), None)
         return Verdict("machine", "scanner_user_agent", source)
     return None
@@ -141,9 +143,13 @@ def _by_timing(hit: Hit, recent_clicks: Sequence[tuple[int, float]]) -> Verdict 
 
 def classify_hit(hit: Hit, recent_clicks: Sequence[tuple[int, float]] = ()) -> Verdict:
     """The verdict for one open or click; never raises."""
-    if hit.method.upper() == "HEAD":
+    if str(hit.method or "").upper() == "HEAD":
         return Verdict("machine", "head_request")
-    agent = (hit.user_agent or "")[:MAX_USER_AGENT]
-    return (
-        _by_user_agent(hit, agent) or _by_network(hit.ip) or _by_timing(hit, recent_clicks) or HUMAN
-    )
+    agent = str(hit.user_agent or "")[:MAX_USER_AGENT]
+    verdict = _by_user_agent(hit, agent) or _by_network(hit.ip)
+    if verdict is None:
+        try:
+            verdict = _by_timing(hit, recent_clicks)
+        except (TypeError, ValueError):  # odd times or click records: no timing verdict
+            verdict = None
+    return verdict or HUMAN

@@ -50,13 +50,22 @@ def test_pixel_click_scanner_tamper_and_one_click_unsubscribe(platform):
     # the pixel always answers, the click redirects to the signed destination
     opened = requests.get(pixel, timeout=10, headers={"User-Agent": "Mozilla/5.0 (Macintosh)"})
     assert opened.status_code == 200 and opened.content.startswith(b"GIF89a")
-    followed = requests.get(click, timeout=10, allow_redirects=False)
+    browser = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15"}
+    followed = requests.get(click, timeout=10, allow_redirects=False, headers=browser)
     assert followed.status_code == 302
     assert followed.headers["Location"] == "https://example.com/offer?x=1"
     scanned = requests.get(
         click, timeout=10, allow_redirects=False, headers={"User-Agent": "Mimecast"}
     )
     assert scanned.status_code == 302
+
+    # the consumer puts both on the message: the reader as a person, the scanner as a machine
+    def engagement():
+        view = platform.get(f"/v1/messages/{message_id}", key).json()["engagement"]
+        done = view["opens"]["human"] >= 1 and view["clicks"]["machine"] >= 1
+        return view if done and view["clicks"]["human"] >= 1 else None
+
+    eventually(engagement, attempts=120, pause=0.5)
     # a tampered token never redirects
     tampered = click[:-3] + ("AAA" if not click.endswith("AAA") else "BBB")
     refused = requests.get(
