@@ -1,44 +1,66 @@
 """Classifying one inbound email: bounce (RFC 3464 DSN, or the free-text bounces of classic
 MTAs and large providers), complaint (RFC 5965 ARF), auto-reply (RFC 3834 and out-of-office
-conventions), reply, or unknown — with the recipients, status codes, diagnostic, and the ids
-of our messages it refers to (VERP return path, then In-Reply-To/References).
+conventions), reply, or unknown — with the recipients, status codes, diagnostic, reply text,
+and the ids of our messages it refers to, best first.
 
-Parsing is the stdlib ``email`` package; input is untrusted, so nothing here raises for any
-bytes, every text scan is bounded, and at most ``max_bytes`` are parsed.
+Owns the decision and the message-id matching (VERP return path ``b+<id>@bounces.<domain>``
+and our ``<msg_….<16 hex>@<domain>>`` Message-IDs). Parsing is the stdlib ``email`` package
+via ``inbound_mime``; bounce wording is ``bounce_formats``; quote cutting is ``reply_text``.
+Input is untrusted: nothing here raises for any bytes, every scan is bounded, and at most
+``max_bytes`` are parsed.
 """
 
 from __future__ import annotations
 
-import email
-import email.header
-import email.policy
 import re
 from dataclasses import dataclass
 from datetime import UTC
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-SCAN = 64 * 1024  # characters of a body part looked at by the text heuristics
-_OUR_ID = re.compile(r"\b(msg_[a-z2-7]{12,40})\b")
-_VERP = re.compile(r"\bb\+(msg_[a-z2-7]{12,40})@", re.I)
-_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_SMTP_CODE = re.compile(r"\b([45]\d\d)[ -]")
-_ADDRESS = re.compile(r"<?([A-Za-z0-9._%+\-=]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63})>?")
-_SOFT = {"4", "5.2.2", "5.3.4", "5.2.3"}
-_BOUNCE_FROM = re.compile(r"mailer-daemon|postmaster|mail delivery (subsystem|system)", re.I)
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|returned mail|delivery (status notification|has failed|failure)|"
-    r"mail delivery failed|failure notice|could not be delivered|non remis|unzustellbar",
+from chalicelib.domain import bounce_formats, reply_text
+from chalicelib.domain.clock import iso
+from chalicelib.domain.inbound_mime import (
+    EMBEDDED_TYPES,
+    FIELD_TYPES,
+    Headers,
+    Part,
+    addresses,
+    embedded_headers,
+    field_blocks,
+    first_address,
+    html_to_text,
+    is_attachment,
+    param,
+    parse,
+    part_text,
+    walk,
+)
+
+KINDS = ("bounce", "complaint", "auto_reply", "reply", "unknown")
+MAX_IDS = 10
+DELIVERY_STATUS = frozenset({"message/delivery-status", "message/global-delivery-status"})
+FEEDBACK_REPORT = "message/feedback-report"
+_VERP = re.compile(r"(?<![\w.+\-])b\+([a-z0-9_]{1,60})@", re.I | re.A)
+_OUR_MESSAGE_ID = re.compile(r"<(msg_[a-z0-9_]{1,60})\.[0-9a-z]{1,40}@[^<>\s]{1,255}>", re.I | re.A)
+# The copy's own Message-ID line, not its In-Reply-To (which names an earlier message).
+_QUOTED_MESSAGE_ID = re.compile(
+    r"^[ \t>]{0,8}message-id:[ \t]{0,8}<(msg_[a-z0-9_]{1,60})\.[0-9a-z]{1,40}@[^<>\s]{1,255}>",
+    re.I | re.M | re.A,
+)
+_FEEDBACK_TYPE = re.compile(r"[a-z0-9_\-]{1,40}", re.A)
+_AUTO_FLAGS = ("x-autoreply", "x-autorespond")
+_NO = ("no", "false", "0")
+_OOO_START = re.compile(
+    r"[\s\[(]{0,3}(?:out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?(?:reply|response)"
+    r"|autoreply|auto:|abwesenheitsnotiz|abwesend|automatische antwort|r[ée]ponse automatique"
+    r"|absence|i['’]?m away|i am away|on vacation|on leave|away from (?:the )?office"
+    r"|vacation reply|automatisch antwoord|risposta automatica|respuesta autom[áa]tica"
+    r"|fuera de la oficina|autosvar|auto-reply)(?!\w)",
     re.I,
 )
-_AUTO_SUBJECT = re.compile(
-    r"out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|^auto:|"
-    r"abwesenheit|r[ée]ponse automatique|i'?m away|on vacation|on leave|autoreply",
-    re.I,
-)
-_QUOTE_START = re.compile(
-    r"^(on .{0,200} wrote:|le .{0,200} a [ée]crit ?:|am .{0,200} schrieb .{0,100}:|"
-    r"-{2,}\s*original message\s*-{2,}|from: .{0,200}|_{5,})\s*$",
+_OOO_ANYWHERE = re.compile(
+    r"out of (?:the )?office|automatic reply|auto[- ]?reply|abwesenheit|r[ée]ponse automatique",
     re.I,
 )
 
@@ -46,52 +68,237 @@ _QUOTE_START = re.compile(
 @dataclass(frozen=True)
 class Classification:
     kind: str  # bounce | complaint | auto_reply | reply | unknown
-    bounce_type: str | None
-    recipients: tuple[str, ...]
-    status_codes: tuple[str, ...]
-    diagnostic: str
-    message_ids: tuple[str, ...]
+    bounce_type: str | None  # hard | soft (bounces only)
+    recipients: tuple[str, ...]  # affected recipient addresses, lower-cased
+    status_codes: tuple[str, ...]  # enhanced ("5.1.1") first, then SMTP ("550")
+    diagnostic: str  # at most 500 characters
+    message_ids: tuple[str, ...]  # our msg_… ids, best first
     subject: str
     from_address: str
     message_id_header: str
-    received_at: str | None
-    reply_text: str
-    feedback_type: str | None
+    received_at: str | None  # Date header as ISO 8601 UTC, if parseable
+    reply_text: str  # replies and auto-replies: the new text, at most 10 000 characters
+    feedback_type: str | None  # ARF Feedback-Type (complaints only)
+
+
+UNREADABLE = Classification("unknown", None, (), (), "", (), "", "", "", None, "", None)
 
 
 def classify(
     raw: bytes, envelope_rcpt: str | None = None, max_bytes: int = 25 * 1024 * 1024
 ) -> Classification:
+    """What ``raw`` is and what it refers to; never raises (unreadable input is ``unknown``)."""
     try:
-        return _classify(raw[:max_bytes])
+        return _classify(bytes(raw[: max(0, max_bytes)]), str(envelope_rcpt or "")[:1000])
     except Exception:  # noqa: BLE001 - hostile input ends as unknown, never as a crash
-        return Classification("unknown", None, (), (), "", (), "", "", "", None, "", None)
+        return UNREADABLE
 
 
-def _classify(raw: bytes) -> Classification:
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    report = _report_type(message)
-    if report == "delivery-status" or (not report and _looks_like_bounce(message)):
-        return _bounce(message, structured=report == "delivery-status")
-    if report == "feedback-report":
-        return _complaint(message)
-    kind = "auto_reply" if _is_auto_reply(message) else "reply"
-    ids = _our_ids(message, include_body=False)
-    return _common(message, kind if ids else "unknown", ids, reply_text=_reply_text(message))
+@dataclass(frozen=True)
+class _Mail:
+    """One parsed inbound message and what every rule needs from it."""
+
+    message: Message
+    headers: Headers
+    parts: list[Part]
+    envelope_rcpt: str
 
 
-def _header(message: Message, name: str) -> str:
-    value = message.get(name)
-    if value is None:
-        return ""
-    try:
-        text = str(email.header.make_header(email.header.decode_header(str(value))))
-    except Exception:  # noqa: BLE001 - a broken encoded word is kept as it came
-        text = str(value)
-    return " ".join(text.split())[:1000]
+def _classify(raw: bytes, envelope_rcpt: str) -> Classification:
+    message = parse(raw)
+    mail = _Mail(message, Headers(message), walk(message), envelope_rcpt)
+    report = _report_part(mail)
+    if report is not None and report.content_type == FEEDBACK_REPORT:
+        return _complaint(mail, report)
+    if report is not None:
+        return _delivery_report(mail, report)
+    if _report_type(message) == "feedback-report":  # its report part unreadable
+        return _complaint(mail, None)
+    if _report_type(message) == "delivery-status" or bounce_formats.is_free_text_bounce(
+        mail.headers, lambda: _body_text(mail.parts), bool(_verp_ids(mail))
+    ):
+        return _bounce(mail, _text_bounce(mail, _body_text(mail.parts)))
+    return _answer(mail)
 
 
-def _common(message: Message, kind: str, ids: tuple[str, ...], **fields: object) -> Classification:
+# --- reports ----------------------------------------------------------------------------------
+
+
+def _report_part(mail: _Mail) -> Part | None:
+    for part in mail.parts:
+        if not part.attached and part.content_type in FIELD_TYPES:
+            return part
+    return None
+
+
+def _report_type(message: Message) -> str:
+    return param(message, "report-type") if message.get_content_type() == "multipart/report" else ""
+
+
+def _delivery_report(mail: _Mail, report: Part) -> Classification:
+    blocks = field_blocks(report.message)
+    if bounce_formats.only_successes(blocks):
+        return _fields(mail, "unknown", _ids(mail, from_report=True))  # a delivery receipt
+    found = bounce_formats.from_delivery_status(blocks, _ours(mail))
+    if found is None or not (found.recipients and found.status_codes):
+        found = _merge(found, _text_bounce(mail, _body_text(mail.parts)))
+    return _bounce(mail, found)
+
+
+def _text_bounce(mail: _Mail, body: str) -> bounce_formats.Bounce:
+    failed = " ".join(mail.headers.raw_all("x-failed-recipients"))
+    return bounce_formats.from_text(body, mail.headers.text("subject"), failed, _ours(mail))
+
+
+def _merge(
+    first: bounce_formats.Bounce | None, second: bounce_formats.Bounce
+) -> bounce_formats.Bounce:
+    """A structured report's fields, gaps filled from its human-readable text."""
+    if first is None:
+        return second
+    return bounce_formats.Bounce(
+        bounce_type=first.bounce_type if first.status_codes else second.bounce_type,
+        recipients=first.recipients or second.recipients,
+        status_codes=first.status_codes or second.status_codes,
+        diagnostic=first.diagnostic or second.diagnostic,
+    )
+
+
+def _bounce(mail: _Mail, found: bounce_formats.Bounce) -> Classification:
+    return _fields(
+        mail,
+        "bounce",
+        _ids(mail, from_report=True),
+        bounce_type=found.bounce_type,
+        recipients=found.recipients,
+        status_codes=found.status_codes,
+        diagnostic=found.diagnostic,
+    )
+
+
+def _complaint(mail: _Mail, report: Part | None) -> Classification:
+    blocks = field_blocks(report.message) if report is not None else []
+    fields = next((block for block in blocks if block), Headers())
+    recipients = addresses(" ".join(fields.raw_all("original-rcpt-to")), 50)
+    recipients += addresses(" ".join(fields.raw_all("removal-recipient")), 50)
+    if not recipients:  # the embedded original's To: the recipient who complained
+        recipients = [a for h in _embedded(mail) for a in addresses(h.raw("to"), 5)]
+    return _fields(
+        mail,
+        "complaint",
+        _ids(mail, from_report=True),
+        recipients=tuple(dict.fromkeys(recipients))[:50],
+        feedback_type=_feedback_type(fields),
+    )
+
+
+def _feedback_type(fields: Headers) -> str | None:
+    """RFC 5965 Feedback-Type (abuse, fraud, virus, other…); None if the report has none."""
+    value = fields.text("feedback-type").lower().split(";")[0].strip()
+    if not value:
+        return None
+    return value if _FEEDBACK_TYPE.fullmatch(value) else "other"
+
+
+def _embedded(mail: _Mail) -> list[Headers]:
+    found = (embedded_headers(p) for p in mail.parts if p.content_type in EMBEDDED_TYPES)
+    return [headers for headers in found if headers]
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+def _answer(mail: _Mail) -> Classification:
+    ids = _ids(mail, from_report=False)
+    if _is_auto_reply(mail.headers):
+        kind = "auto_reply"
+    else:
+        kind = "reply" if ids else "unknown"
+    text = _body_text(mail.parts, stop_at_quote=True)
+    return _fields(mail, kind, ids, reply_text=reply_text.extract(text))
+
+
+def _is_auto_reply(headers: Headers) -> bool:
+    """RFC 3834 Auto-Submitted, vendor auto-reply headers, Precedence, or the subject."""
+    auto = headers.raw("auto-submitted").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return True
+    if "x-ms-exchange-inbox-rules-loop" in headers:  # Exchange inbox rules answered
+        return True
+    if any(n in headers and headers.raw(n).strip().lower() not in _NO for n in _AUTO_FLAGS):
+        return True
+    precedence = headers.raw("precedence").strip().lower()
+    subject = headers.text("subject")[:300]
+    if precedence == "auto_reply" or _OOO_START.match(subject):
+        return True
+    return precedence in ("bulk", "junk", "list") and bool(_OOO_ANYWHERE.search(subject))
+
+
+def _is_body(part: Part, content_type: str) -> bool:
+    return (
+        part.content_type == content_type and not part.attached and not is_attachment(part.message)
+    )
+
+
+def _body_text(parts: list[Part], stop_at_quote: bool = False) -> str:
+    """The message's own text: its plain parts, else its first HTML part as text."""
+    plain = [part_text(p.message) for p in parts if _is_body(p, "text/plain")]
+    if plain:
+        return "\n".join(plain)[: 64 * 1024]
+    html = next((p for p in parts if _is_body(p, "text/html")), None)
+    return html_to_text(part_text(html.message), stop_at_quote) if html else ""
+
+
+# --- our message ids --------------------------------------------------------------------------
+
+
+def _ids(mail: _Mail, from_report: bool) -> tuple[str, ...]:
+    """Our ids, best first: VERP address we were sent to, the original inside a report, then
+    In-Reply-To, then References (nearest ancestor first)."""
+    found = _verp_ids(mail)
+    if from_report:
+        for headers in _embedded(mail):
+            found += _our_message_ids(headers.raw("message-id"))
+            found += _verp_in(headers.raw("return-path"))
+        found += _inline_copy_ids(mail)
+    found += _our_message_ids(mail.headers.raw("in-reply-to"))
+    found += reversed(_our_message_ids(mail.headers.raw("references")))
+    return tuple(dict.fromkeys(found))[:MAX_IDS]
+
+
+def _verp_ids(mail: _Mail) -> list[str]:
+    names = ("to", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
+    values = [v for name in names for v in mail.headers.raw_all(name)]
+    return [i for value in [*values, mail.envelope_rcpt] for i in _verp_in(value)]
+
+
+def _verp_in(value: str, limit: int = 4000) -> list[str]:
+    """Ids of the VERP addresses (``b+<id>@…``) in a header value."""
+    found = (m.group(1).lower() for m in _VERP.finditer(value[:limit]))
+    return [message_id for message_id in found if message_id.startswith("msg_")]
+
+
+def _our_message_ids(value: str) -> list[str]:
+    return [m.group(1).lower() for m in _OUR_MESSAGE_ID.finditer(value[:8000])][:MAX_IDS]
+
+
+def _inline_copy_ids(mail: _Mail) -> list[str]:
+    """Free-text bounces often quote the returned message inline: its Message-ID and VERP."""
+    text = _body_text(mail.parts)
+    quoted = [m.group(1).lower() for m in _QUOTED_MESSAGE_ID.finditer(text)][:MAX_IDS]
+    return (quoted + _verp_in(text, len(text)))[:MAX_IDS]
+
+
+def _ours(mail: _Mail) -> frozenset[str]:
+    """Addresses on our side of the conversation: never a bounced recipient."""
+    values = [mail.headers.raw(n) for n in ("from", "to", "delivered-to", "x-original-to")]
+    return frozenset(addresses(" ".join([*values, mail.envelope_rcpt]), 40))
+
+
+# --- common fields ----------------------------------------------------------------------------
+
+
+def _fields(mail: _Mail, kind: str, ids: tuple[str, ...], **rest: object) -> Classification:
     values: dict[str, object] = {
         "bounce_type": None,
         "recipients": (),
@@ -100,174 +307,23 @@ def _common(message: Message, kind: str, ids: tuple[str, ...], **fields: object)
         "reply_text": "",
         "feedback_type": None,
     }
-    values.update(fields)
-    from_match = _ADDRESS.search(_header(message, "From"))
+    values.update(rest)
+    headers = mail.headers
     return Classification(
         kind=kind,
         message_ids=ids,
-        subject=_header(message, "Subject"),
-        from_address=from_match.group(1).lower() if from_match else "",
-        message_id_header=_header(message, "Message-ID"),
-        received_at=_date(_header(message, "Date")),
+        subject=headers.text("subject")[:1000],
+        from_address=first_address(headers.raw("from")),
+        message_id_header=headers.clean("message-id")[:1000],
+        received_at=_date(headers.raw("date")),
         **values,  # type: ignore[arg-type]
     )
 
 
 def _date(value: str) -> str | None:
+    """The Date header as ISO 8601 UTC; a zone-less date is taken as UTC (RFC 5322 -0000)."""
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(value[:200])
+        return iso(when if when.tzinfo else when.replace(tzinfo=UTC))
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
         return None
-    if when is None or when.tzinfo is None:
-        return None
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _report_type(message: Message) -> str:
-    if message.get_content_type() != "multipart/report":
-        return ""
-    return str(message.get_param("report-type") or "").lower()
-
-
-def _looks_like_bounce(message: Message) -> bool:
-    """Free-text bounces: a bounce-like subject from a mailer daemon, or sent to our VERP."""
-    if not _BOUNCE_SUBJECT.search(_header(message, "Subject")):
-        return False
-    daemon = _BOUNCE_FROM.search(_header(message, "From"))
-    return bool(daemon or _VERP.search(str(message.get("To", ""))[:2000]))
-
-
-def _parts(message: Message) -> list[Message]:
-    return list(message.walk())[:200]
-
-
-def _text_of(part: Message) -> str:
-    try:
-        payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
-        payload = None
-    if isinstance(payload, bytes):
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            return payload[: SCAN * 4].decode(charset, errors="replace")[:SCAN]
-        except LookupError:
-            return payload[: SCAN * 4].decode("utf-8", errors="replace")[:SCAN]
-    inner = part.get_payload()
-    if isinstance(inner, list):
-        return "\n".join(str(p)[:SCAN] for p in inner)[:SCAN]
-    return str(inner or "")[:SCAN]
-
-
-def _our_ids(message: Message, include_body: bool) -> tuple[str, ...]:
-    found: list[str] = []
-    for name in ("To", "Delivered-To", "X-Original-To", "Return-Path"):
-        found += [m.lower() for m in _VERP.findall(str(message.get(name, ""))[:2000])]
-    for name in ("In-Reply-To", "References"):
-        found += _OUR_ID.findall(str(message.get(name, ""))[:8000])
-    if include_body:
-        for part in _parts(message)[1:]:
-            if part.get_content_type() in (
-                "message/rfc822",
-                "text/rfc822-headers",
-                "message/rfc822-headers",
-            ):
-                text = _text_of(part)
-                found += [m.lower() for m in _VERP.findall(text)]
-                found += _OUR_ID.findall(text)
-        found += [m.lower() for m in _VERP.findall(_body_text(message))]
-    return tuple(dict.fromkeys(found))[:10]
-
-
-def _body_text(message: Message) -> str:
-    texts = [_text_of(p) for p in _parts(message) if p.get_content_type() == "text/plain"]
-    return "\n".join(texts)[:SCAN]
-
-
-def _bounce(message: Message, structured: bool) -> Classification:
-    recipients, codes, diagnostics = [], [], []
-    if structured:
-        for part in _parts(message):
-            if part.get_content_type() == "message/delivery-status":
-                _status_fields(_text_of(part), recipients, codes, diagnostics)
-    if not codes:
-        text = _body_text(message)
-        codes += [".".join(m) for m in _ENHANCED.findall(text)][:5] or _SMTP_CODE.findall(text)[:3]
-        recipients += [a.lower() for a in _ADDRESS.findall(text) if not _VERP.search(a)][:5]
-        diagnostics.append(_first_line_with_code(text))
-    soft = bool(codes) and all(c.split(".")[0] == "4" or c in _SOFT for c in codes)
-    return _common(
-        message,
-        "bounce",
-        _our_ids(message, include_body=True),
-        bounce_type="soft" if soft else "hard",
-        recipients=tuple(dict.fromkeys(recipients)),
-        status_codes=tuple(dict.fromkeys(codes)),
-        diagnostic=" ".join(d for d in diagnostics if d)[:500],
-    )
-
-
-def _status_fields(text: str, recipients: list, codes: list, diagnostics: list) -> None:
-    for line in text.splitlines()[:500]:
-        name, _, value = line.partition(":")
-        name, value = name.strip().lower(), value.strip()
-        if name in ("final-recipient", "original-recipient"):
-            address = _ADDRESS.search(value)
-            if address:
-                recipients.append(address.group(1).lower())
-        elif name == "status" and _ENHANCED.search(value):
-            codes.append(".".join(_ENHANCED.search(value).groups()))  # type: ignore[union-attr]
-        elif name == "diagnostic-code":
-            diagnostics.append(value.partition(";")[2].strip() or value)
-
-
-def _first_line_with_code(text: str) -> str:
-    for line in text.splitlines()[:400]:
-        if _SMTP_CODE.search(line) or _ENHANCED.search(line):
-            return line.strip()[:300]
-    return ""
-
-
-def _complaint(message: Message) -> Classification:
-    feedback, recipients = None, []
-    for part in _parts(message):
-        if part.get_content_type() == "message/feedback-report":
-            for line in _text_of(part).splitlines()[:200]:
-                name, _, value = line.partition(":")
-                if name.strip().lower() == "feedback-type":
-                    feedback = value.strip().lower()[:40]
-                elif name.strip().lower() in ("original-rcpt-to", "removal-recipient"):
-                    address = _ADDRESS.search(value)
-                    if address:
-                        recipients.append(address.group(1).lower())
-    return _common(
-        message,
-        "complaint",
-        _our_ids(message, include_body=True),
-        recipients=tuple(dict.fromkeys(recipients)),
-        feedback_type=feedback or "abuse",
-    )
-
-
-def _is_auto_reply(message: Message) -> bool:
-    auto = str(message.get("Auto-Submitted", "")).strip().lower()
-    if auto and auto != "no":
-        return True
-    if any(message.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")):
-        return True
-    if str(message.get("Precedence", "")).strip().lower() == "auto_reply":
-        return True
-    return bool(_AUTO_SUBJECT.search(_header(message, "Subject")))
-
-
-def _reply_text(message: Message) -> str:
-    text = _body_text(message)
-    if not text:
-        html = [_text_of(p) for p in _parts(message) if p.get_content_type() == "text/html"]
-        text = re.sub(r"<[^>]{0,2000}>", " ", "\n".join(html))[:SCAN]
-    kept = []
-    for line in text.splitlines()[:2000]:
-        stripped = line.strip()
-        if stripped.startswith(">") or _QUOTE_START.match(stripped) or stripped == "--":
-            break
-        kept.append(line.rstrip())
-    return "\n".join(kept).strip()[:10_000]

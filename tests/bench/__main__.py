@@ -6,6 +6,7 @@ Modules whose names start with ``_`` are skipped; the arguments go to each ``mai
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -19,7 +20,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"== tests.bench.{info.name}", flush=True)
         module = importlib.import_module(f"tests.bench.{info.name}")
-        failed |= module.main(argv) != 0
+        saved = dict(os.environ)  # each bench sets up its own AWS; none may leak into the next
+        try:
+            failed |= module.main(argv) != 0
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     return int(failed)
 
 

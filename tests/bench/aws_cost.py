@@ -261,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.settings import reset_settings, settings
     from tests.functional.conftest import Api, _deploy, environment
 
+    os.environ.pop("AWS_ENDPOINT_URL", None)  # moto in-process, not a server
     with mock_aws():
         os.environ.update({**environment(_deploy("us-east-1")), **quiet})
         reset_settings()
