@@ -69,8 +69,9 @@ _RECIPIENT = re.compile(
     r"^\s*<([^<>\s@]{1,64}@[^<>\s@]{1,254})>"  # Postfix, qmail, Sendmail: "<a@b>: ..."
     r"|rcpt to:?\s*<([^<>\s@]{1,64}@[^<>\s@]{1,254})>"  # SMTP transcripts (Exim, Sendmail)
     r"|(?:delivered to|message to|delivery to|addressed to|recipient:?)\s+<?"
-    r"([^<>\s@]{1,64}@[^<>\s@(),;]{1,254})",  # Gmail, Outlook prose
-    re.I,
+    r"([^<>\s@]{1,64}@[^<>\s@(),;]{1,254})"  # Gmail, Outlook prose
+    r"|^[^()<>@]{0,100}\(([^()\s@]{1,64}@[^()\s@]{1,254})\)\s*(?:<mailto:[^<>]{0,300}>)?\s*$",
+    re.I,  # the last: Exchange's "Display Name (a@b)"
 )
 # A line holding only an address (Exim, old Gmail), maybe "(a@b)" or "<mailto:a@b>" (Exchange).
 _BARE_RECIPIENT = re.compile(

@@ -4,7 +4,7 @@ conventions), reply, or unknown — with the recipients, status codes, diagnosti
 and the ids of our messages it refers to, best first.
 
 Owns the decision and the message-id matching (VERP return path ``b+<id>@bounces.<domain>``
-and our ``<msg_….<16 hex>@<domain>>`` Message-IDs). Parsing is the stdlib ``email`` package
+and our ``<msg_….<suffix>@<domain>>`` Message-IDs). Parsing is the stdlib ``email`` package
 via ``inbound_mime``; bounce wording is ``bounce_formats``; quote cutting is ``reply_text``.
 Input is untrusted: nothing here raises for any bytes, every scan is bounded, and at most
 ``max_bytes`` are parsed.
@@ -112,9 +112,10 @@ def _classify(raw: bytes, envelope_rcpt: str) -> Classification:
         return _complaint(mail, report)
     if report is not None:
         return _delivery_report(mail, report)
-    if _report_type(message) == "feedback-report":  # its report part unreadable
+    report_type = _report_type(mail)
+    if report_type == "feedback-report":  # its report part unreadable
         return _complaint(mail, None)
-    if _report_type(message) == "delivery-status" or bounce_formats.is_free_text_bounce(
+    if report_type == "delivery-status" or bounce_formats.is_free_text_bounce(
         mail.headers, lambda: _body_text(mail.parts), bool(_verp_ids(mail))
     ):
         return _bounce(mail, _text_bounce(mail, _body_text(mail.parts)))
@@ -131,8 +132,10 @@ def _report_part(mail: _Mail) -> Part | None:
     return None
 
 
-def _report_type(message: Message) -> str:
-    return param(message, "report-type") if message.get_content_type() == "multipart/report" else ""
+def _report_type(mail: _Mail) -> str:
+    """``report-type`` of a top-level ``multipart/report`` (its report part may be missing)."""
+    top = mail.parts[0]
+    return param(top.message, "report-type") if top.content_type == "multipart/report" else ""
 
 
 def _delivery_report(mail: _Mail, report: Part) -> Classification:
@@ -262,7 +265,7 @@ def _ids(mail: _Mail, from_report: bool) -> tuple[str, ...]:
             found += _verp_in(headers.raw("return-path"))
         found += _inline_copy_ids(mail)
     found += _our_message_ids(mail.headers.raw("in-reply-to"))
-    found += reversed(_our_message_ids(mail.headers.raw("references")))
+    found += reversed(_our_message_ids(mail.headers.raw("references")[-8000:]))
     return tuple(dict.fromkeys(found))[:MAX_IDS]
 
 
@@ -279,7 +282,8 @@ def _verp_in(value: str, limit: int = 4000) -> list[str]:
 
 
 def _our_message_ids(value: str) -> list[str]:
-    return [m.group(1).lower() for m in _OUR_MESSAGE_ID.finditer(value[:8000])][:MAX_IDS]
+    found = [m.group(1).lower() for m in _OUR_MESSAGE_ID.finditer(value[:8000])]
+    return found[-MAX_IDS:]  # the last are the nearest (References lists the oldest first)
 
 
 def _inline_copy_ids(mail: _Mail) -> list[str]:

@@ -21,7 +21,8 @@ from email.utils import parseaddr
 from itertools import islice
 
 TEXT_LIMIT = 64 * 1024  # characters of one part's text looked at
-HEADER_LIMIT = 4000  # characters of one header value looked at
+HEADER_LIMIT = 4000  # characters of one header value decoded as text
+RAW_HEADER_LIMIT = 16_000  # characters of one header value kept (long References chains)
 MAX_HEADERS = 500  # header fields of one block kept
 MAX_PARTS = 200
 MAX_DEPTH = 12
@@ -89,7 +90,7 @@ class Headers:
         if message is None:
             return
         for name, value in islice(message.raw_items(), MAX_HEADERS):
-            unfolded = str(value)[:HEADER_LIMIT].replace("\r", "").replace("\n", "")
+            unfolded = str(value)[:RAW_HEADER_LIMIT].replace("\r", "").replace("\n", "")
             self._fields.setdefault(str(name).strip().lower(), []).append(unfolded)
 
     def __bool__(self) -> bool:
@@ -199,13 +200,21 @@ def walk(message: Message) -> list[Part]:
         part, attached, depth = stack.pop()
         ctype = content_type(part)
         found.append(Part(part, ctype, attached))
-        payload = part.get_payload()
-        if not isinstance(payload, list) or depth >= MAX_DEPTH or ctype in FIELD_TYPES:
+        payload = _children(part)
+        if not payload or depth >= MAX_DEPTH or ctype in FIELD_TYPES:
             continue
         inner = attached or ctype.startswith("message/")
-        children = [p for p in payload[:MAX_PARTS] if isinstance(p, Message)]
-        stack.extend((child, inner, depth + 1) for child in reversed(children))
+        stack.extend((child, inner, depth + 1) for child in reversed(payload))
     return found
+
+
+def _children(part: Message) -> list[Message]:
+    """Sub-messages of a container; a leaf's payload is never fetched here (``get_payload``
+    decodes 8-bit text with the declared charset, which can raise)."""
+    if not part.is_multipart():
+        return []
+    payload = part.get_payload()
+    return [p for p in payload[:MAX_PARTS] if isinstance(p, Message)]
 
 
 def content_type(part: Message) -> str:
@@ -259,7 +268,8 @@ def html_to_text(markup: str, stop_at_quote: bool = False) -> str:
 
 
 def _tag_break(match: re.Match[str]) -> str:
-    return "\n" if match.group(2).lower() in _BLOCK_TAGS else ""
+    name = match.group(2).lower()
+    return "\n" if name in _BLOCK_TAGS else " " if name in ("td", "th") else ""
 
 
 def _drop_blocks(markup: str) -> str:
@@ -278,8 +288,8 @@ def _drop_blocks(markup: str) -> str:
 
 def _html_quote_start(markup: str) -> int:
     lower = markup.lower()
-    found = [lower.find(marker) for marker in _HTML_QUOTE_MARKERS]
-    starts = [lower.rfind("<", 0, at + 1) for at in found if at >= 0]
+    found = [at for at in (lower.find(marker) for marker in _HTML_QUOTE_MARKERS) if at >= 0]
+    starts = [max(lower.rfind("<", 0, at + 1), 0) for at in found]  # the marker's tag
     return min(starts, default=len(markup))
 
 
@@ -288,11 +298,9 @@ def _html_quote_start(markup: str) -> int:
 
 def field_blocks(part: Message) -> list[Headers]:
     """The field blocks of a ``message/delivery-status`` or ``message/feedback-report`` part."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        blocks = [Headers(p) for p in payload[:100] if isinstance(p, Message)]
-        if any(blocks):
-            return blocks
+    blocks = [Headers(p) for p in _children(part)[:100]]
+    if any(blocks):
+        return blocks
     text = part_text(part)
     chunks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))[:100]
     return [Headers(_header_parser().parsestr(chunk, headersonly=True)) for chunk in chunks]
@@ -302,10 +310,8 @@ def embedded_headers(part: Part) -> Headers | None:
     """Headers of the original message returned inside a report, if ``part`` holds them."""
     if part.content_type not in EMBEDDED_TYPES:
         return None
-    payload = part.message.get_payload()
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        return Headers(payload[0])
-    return _headers_of(part.message)
+    inner = _children(part.message)
+    return Headers(inner[0]) if inner else _headers_of(part.message)
 
 
 def _headers_of(part: Message) -> Headers:
