@@ -8,8 +8,9 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from chalicelib.adapters.dynamodb.paging import query_tenant_page
 from chalicelib.domain.inbound_messages import InboundMessage
-from chalicelib.domain.pagination import Page, decode_token, encode_token
+from chalicelib.domain.pagination import Page
 
 
 class DynamoInboundRepository:
@@ -47,15 +48,8 @@ class DynamoInboundRepository:
             request["ExpressionAttributeValues"][":mbx"] = {"S": filters["mailbox_id"]}
         if clauses:
             request["FilterExpression"] = " AND ".join(clauses)
-        start = decode_token(token, {"sk"})
-        if start:
-            request["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "sk": {"S": start["sk"]}}
-        reply = self._client.query(**request)
-        last = reply.get("LastEvaluatedKey")
-        return Page(
-            [_inbound(tenant_id, i) for i in reply.get("Items", [])],
-            encode_token({"sk": last["sk"]["S"]}) if last else None,
-        )
+        items, next_token = query_tenant_page(self._client, request, tenant_id, token)
+        return Page([_inbound(tenant_id, i) for i in items], next_token)
 
 
 def _inbound(tenant_id: str, item: dict[str, Any]) -> InboundMessage:

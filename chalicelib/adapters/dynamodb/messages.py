@@ -15,8 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dynamodb.paging import batch_get, query_tenant_page
 from chalicelib.domain.messages import Message, StaleWrite
-from chalicelib.domain.pagination import Page, decode_token, encode_token
+from chalicelib.domain.pagination import Page
 
 _COLUMNS = (
     "tenant_id",
@@ -118,18 +119,11 @@ class DynamoMessageRepository:
         """Consistent reads of many messages in BatchGetItem calls of up to 100 keys."""
         keys = [{"tenant_id": {"S": t}, "sk": {"S": m}} for t, m in dict.fromkeys(refs)]
         found: dict[tuple[str, str], tuple[Message, int]] = {}
-        for start in range(0, len(keys), 100):
-            pending = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            for _ in range(8):
-                reply = self._client.batch_get_item(RequestItems=pending)
-                for item in reply.get("Responses", {}).get(self._table, []):
-                    if "data" not in item:  # engagement counted for no stored message
-                        continue
-                    message = from_item(item)
-                    found[(message.tenant_id, message.message_id)] = (message, lease_of(item))
-                pending = reply.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
+        for item in batch_get(self._client, self._table, keys):
+            if "data" not in item:  # engagement counted for no stored message
+                continue
+            message = from_item(item)
+            found[(message.tenant_id, message.message_id)] = (message, lease_of(item))
         return found
 
     def transition(
@@ -183,13 +177,8 @@ class DynamoMessageRepository:
             "Limit": limit,
         }
         _add_filters(request, filters)
-        start = decode_token(token, {"sk"})
-        if start:
-            request["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "sk": {"S": start["sk"]}}
-        reply = self._client.query(**request)
-        items = [from_item(i) for i in reply.get("Items", []) if "data" in i]
-        last = reply.get("LastEvaluatedKey")
-        return Page(items, encode_token({"sk": last["sk"]["S"]}) if last else None)
+        items, next_token = query_tenant_page(self._client, request, tenant_id, token)
+        return Page([from_item(i) for i in items if "data" in i], next_token)
 
 
 def _add_filters(request: dict[str, Any], filters: dict[str, str]) -> None:

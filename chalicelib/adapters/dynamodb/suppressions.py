@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.domain.pagination import Page, decode_token, encode_token
+from chalicelib.adapters.dynamodb.paging import batch_get, query_tenant_page
+from chalicelib.domain.pagination import Page
 from chalicelib.domain.suppressions import GLOBAL_SCOPE, Suppression, normalise
 
 
@@ -70,17 +71,11 @@ class DynamoSuppressionStore:
         suppressed; pairs not in the result are free to mail."""
         wanted = {(t, normalise(a)) for t, a in pairs}
         keys = {(owner, a) for t, a in wanted for owner in (t, GLOBAL_SCOPE)}
-        hits: set[tuple[str, str]] = set()
         ordered = [{"tenant_id": {"S": o}, "sk": {"S": a}} for o, a in sorted(keys)]
-        for start in range(0, len(ordered), 100):
-            pending = {self._table: {"Keys": ordered[start : start + 100], "ConsistentRead": True}}
-            for _ in range(8):
-                reply = self._client.batch_get_item(RequestItems=pending)
-                for item in reply.get("Responses", {}).get(self._table, []):
-                    hits.add((item["tenant_id"]["S"], item["sk"]["S"]))
-                pending = reply.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
+        hits = {
+            (item["tenant_id"]["S"], item["sk"]["S"])
+            for item in batch_get(self._client, self._table, ordered)
+        }
         found: dict[tuple[str, str], str] = {}
         for tenant_id, address in wanted:
             if (GLOBAL_SCOPE, address) in hits:
@@ -97,12 +92,5 @@ class DynamoSuppressionStore:
             "Limit": limit,
             "ConsistentRead": True,
         }
-        start = decode_token(token, {"sk"})
-        if start:
-            request["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "sk": {"S": start["sk"]}}
-        reply = self._client.query(**request)
-        last = reply.get("LastEvaluatedKey")
-        return Page(
-            [_suppression(i) for i in reply.get("Items", [])],
-            encode_token({"sk": last["sk"]["S"]}) if last else None,
-        )
+        items, next_token = query_tenant_page(self._client, request, tenant_id, token)
+        return Page([_suppression(i) for i in items], next_token)
