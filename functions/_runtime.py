@@ -34,3 +34,18 @@ def count(name: str, value: float = 1) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 
     deps.metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def sqs_partial_batch(event: dict[str, Any], context: Any, record_handler: Any) -> dict[str, Any]:
+    """Powertools' BatchProcessor over an SQS event: each record handled alone, failures
+    reported as ``batchItemFailures`` (the mapping has ReportBatchItemFailures on)."""
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

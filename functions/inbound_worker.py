@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from chalicelib import deps
-from functions._runtime import count, invocation
+from functions._runtime import count, invocation, sqs_partial_batch
 
 
 def poll_one(record: Any) -> None:
@@ -33,14 +33,5 @@ def poll_one(record: Any) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
     with invocation("inbound_worker", context):
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(
-            event=event, record_handler=poll_one, processor=processor, context=context
-        )
+        return sqs_partial_batch(event, context, poll_one)

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib import deps
 from chalicelib.settings import settings
-from functions._runtime import count, invocation
+from functions._runtime import count, invocation, sqs_partial_batch
 
 SCOPE = "notification"
 
@@ -47,14 +47,5 @@ def send_one(record: Any) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
     with invocation("notifier", context):
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(
-            event=event, record_handler=send_one, processor=processor, context=context
-        )
+        return sqs_partial_batch(event, context, send_one)

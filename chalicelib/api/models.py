@@ -10,6 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from chalicelib.domain.inbound_messages import TYPES as INBOUND_TYPES
+from chalicelib.domain.messages import STATUSES as MESSAGE_STATUSES
+
 PlanName = Literal["starter", "professional", "business", "enterprise"]
 Scope = Literal["full", "send"]
 
@@ -445,17 +448,7 @@ class TimelineEntry(BaseModel):
 
 class MessageReply(BaseModel):
     id: str
-    status: Literal[
-        "queued",
-        "sending",
-        "sent",
-        "deferred",
-        "failed",
-        "bounced",
-        "suppressed",
-        "cancelled",
-        "delivered",
-    ]
+    status: Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
     to: str
     subject: str
     mailbox_id: str
@@ -508,7 +501,7 @@ class SuppressionPage(BaseModel):
 
 
 class InboundClassification(BaseModel):
-    type: Literal["bounce", "complaint", "auto_reply", "reply", "unknown"]
+    type: Literal[INBOUND_TYPES]  # type: ignore[valid-type]
     bounce_type: Literal["hard", "soft"] | None
     recipients: list[str]
     status_codes: list[str]
