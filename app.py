@@ -1,41 +1,35 @@
-"""The Chalice app: wiring only. Blueprints, the HTTP middleware, nothing heavy at import.
+"""The Chalice app: wiring only. One Blueprint per feature, the HTTP middleware, and the
+accounts feature's authentication and audit handed to the pipeline. Nothing heavy at import.
 
-Every route is declared through ``chalicelib.api.routing.route``; authentication, the
-error envelope, audit, logs and metrics live in ``chalicelib.api.pipeline``.
+Every route is declared through ``chalicelib.http.routing.route``; authentication, the
+error envelope, audit, logs and metrics live in ``chalicelib.http``.
 """
 
 from chalice import Chalice
 
-from chalicelib.api import (
-    api_keys,
-    audit,
-    domains,
-    health,
-    inbound,
-    mailboxes,
-    messages,
-    openapi,
-    suppressions,
-    templates,
-    tenants,
-    tracking,
-)
-from chalicelib.api.pipeline import http_middleware
+from chalicelib import accounts
+from chalicelib.accounts import api as accounts_api
+from chalicelib.domains import api as domains_api
+from chalicelib.http import api as platform_api
+from chalicelib.http import hooks
+from chalicelib.http.pipeline import http_middleware
+from chalicelib.inbound import api as inbound_api
+from chalicelib.mailboxes import api as mailboxes_api
+from chalicelib.sending import api as sending_api
+from chalicelib.templates import api as templates_api
+from chalicelib.tracking import api as tracking_api
 
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
-for module in (
-    tenants,
-    api_keys,
-    audit,
-    domains,
-    mailboxes,
-    templates,
-    messages,
-    suppressions,
-    inbound,
-    health,
-    openapi,
+hooks.configure(authenticate=accounts.authenticate, audit=accounts.record_audit)
+for feature in (
+    accounts_api,
+    domains_api,
+    mailboxes_api,
+    templates_api,
+    sending_api,
+    inbound_api,
+    platform_api,
 ):
-    app.register_blueprint(module.bp, url_prefix="/v1")
-app.register_blueprint(tracking.bp)  # /t/… and /u/… on the tracking host, outside /v1
+    app.register_blueprint(feature.bp, url_prefix="/v1")
+app.register_blueprint(tracking_api.bp)  # /t/… and /u/… on the tracking host, outside /v1

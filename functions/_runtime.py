@@ -1,21 +1,22 @@
 """What every worker entry point shares: structured logs with the request id and cold-start
-flag, and EMF metrics flushed at the end of each invocation."""
+flag, EMF metrics flushed at the end of each invocation, and SQS partial batch failures."""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from chalicelib import deps
+from chalicelib.aws import powertools
 
 _cold = {"value": True}
+count = powertools.count
 
 
 @contextlib.contextmanager
 def invocation(name: str, context: Any) -> Iterator[Any]:
-    log = deps.logger()
+    log = powertools.logger()
     cold, _cold["value"] = _cold["value"], False
     log.append_keys(
         function=name, cold_start=cold, request_id=getattr(context, "aws_request_id", None)
@@ -27,16 +28,12 @@ def invocation(name: str, context: Any) -> Iterator[Any]:
         log.info(
             "invocation", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)}
         )
-        deps.metrics().flush_metrics()
+        powertools.metrics().flush_metrics()
 
 
-def count(name: str, value: float = 1) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    deps.metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-
-def sqs_partial_batch(event: dict[str, Any], context: Any, record_handler: Any) -> dict[str, Any]:
+def sqs_partial_batch(
+    event: dict[str, Any], context: Any, record_handler: Callable[[Any], None]
+) -> Mapping[str, object]:
     """Powertools' BatchProcessor over an SQS event: each record handled alone, failures
     reported as ``batchItemFailures`` (the mapping has ReportBatchItemFailures on)."""
     from aws_lambda_powertools.utilities.batch import (

@@ -10,28 +10,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import deps
+from chalicelib import accounts, domains
+from chalicelib.aws import powertools
+from chalicelib.core.tenancy import system_context
 from functions._runtime import count, invocation
 
 MAX_PER_RUN = 200
 
 
 def verify_due() -> dict[str, int]:
-    from chalicelib.domain import domain_service, domains
-    from chalicelib.domain.tenants import TenantContext
-
-    ports = deps.domain_ports()
+    ports = domains.domain_ports()
     due = ports.domains.due(ports.clock.now_iso(), domains.CHECK_SHARDS, MAX_PER_RUN)
     outcome = {"checked": 0, "verified": 0, "failed": 0, "errors": 0}
     for tenant_id, domain_id in due:
-        tenant = deps.tenants().get(tenant_id)
+        tenant = accounts.tenants().get(tenant_id)
         if tenant is None:
             continue
-        ctx = TenantContext(tenant_id, "system", "full", tenant.plan)
+        ctx = system_context(tenant_id, tenant.plan, actor="system")
         try:
-            result = domain_service.verify_domain(ports, ctx, domain_id)
+            result = domains.verify_domain(ports, ctx, domain_id)
         except Exception:  # noqa: BLE001 - logged and counted; the next domain still runs
-            deps.logger().exception("re-verification failed", extra={"domain_id": domain_id})
+            powertools.logger().exception("re-verification failed", extra={"domain_id": domain_id})
             outcome["errors"] += 1
             continue
         outcome["checked"] += 1

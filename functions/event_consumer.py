@@ -1,23 +1,28 @@
-"""Event consumer (Kinesis): keeps the per-tenant real-time counters.
+"""Event consumer (Kinesis): keeps the per-tenant real-time counters, and puts opens and
+clicks on their message (the sending feature's writes, in the same transaction).
 
-Idempotent by ``event_id`` (see ``DynamoCounterStore.apply_once``). A record that is not
-a valid event is logged, counted and skipped — it can never become valid, and blocking
-the shard on it would stall every tenant. A storage failure is reported as a batch item
-failure, so the shard is retried from that record on.
+Idempotent by ``event_id`` (see ``analytics``). A record that is not a valid event is
+logged, counted and skipped — it can never become valid, and blocking the shard on it would
+stall every tenant. A storage failure is reported as a batch item failure, so the shard is
+retried from that record on.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import deps
+from chalicelib import analytics, sending
+from chalicelib.aws import powertools
+from chalicelib.core.events import Event
 from functions._runtime import count, invocation
 
 REQUIRED = ("event_id", "type", "tenant_id", "occurred_at", "schema_version")
 
 
-def parse_event(data: bytes) -> dict[str, Any] | None:
+def parse_event(data: bytes) -> Event | None:
     try:
         event = json.loads(data)
     except (ValueError, UnicodeDecodeError):
@@ -29,17 +34,19 @@ def parse_event(data: bytes) -> dict[str, Any] | None:
     return event
 
 
-def consume_one(record: Any) -> None:
-    import base64
+def _counters() -> analytics.CounterStore:
+    return analytics.counting_store(sending.engagement())
 
+
+def consume_one(record: Any) -> None:
     event = parse_event(base64.b64decode(record.kinesis.data))
     if event is None:
-        deps.logger().warning(
+        powertools.logger().warning(
             "skipped a malformed event", extra={"sequence": record.kinesis.sequence_number}
         )
         count("MalformedEvents")
         return
-    counted = deps.counters().apply_once(event)
+    counted = analytics.count_one(_counters(), event)
     count("EventsCounted" if counted else "EventDuplicatesSkipped")
 
 
@@ -47,23 +54,22 @@ def _count_whole_batch(event: dict[str, Any]) -> bool:
     """The cheap path: every event of the batch counted in a few transactions. Any doubt (a
     malformed record, a redelivered event, a storage error) falls back to the per-record
     path, which reports partial failures and skips what is already counted."""
-    import base64
-
     records = event.get("Records") or []
     parsed = [parse_event(base64.b64decode(r["kinesis"]["data"])) for r in records]
-    if not parsed or any(e is None for e in parsed):
+    valid = [e for e in parsed if e is not None]
+    if not parsed or len(valid) != len(parsed):
         return False
     try:
-        counted = deps.counters().apply_many(parsed)
+        counted = analytics.count_batch(_counters(), valid)
     except Exception:  # noqa: BLE001 - the per-record path retries and reports precisely
-        deps.logger().exception("batch counting failed; counting event by event")
+        powertools.logger().exception("batch counting failed; counting event by event")
         return False
     if counted:
-        count("EventsCounted", len(parsed))
+        count("EventsCounted", len(valid))
     return counted
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,

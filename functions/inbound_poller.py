@@ -6,21 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import deps
+from chalicelib import inbound, mailboxes
 from functions._runtime import count, invocation
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from chalicelib.adapters.dynamodb.mailboxes import POLL_SHARDS
-
     with invocation("inbound_poller", context):
-        deps.dynamodb_models()
-        mailboxes = deps.mailboxes()
+        store = mailboxes.mailbox_store()
         jobs = [
             (tenant_id, mailbox_id, 0)
-            for shard in range(POLL_SHARDS)
-            for tenant_id, mailbox_id in mailboxes.to_poll(f"p{shard}")
+            for shard in range(mailboxes.POLL_SHARDS)
+            for tenant_id, mailbox_id in store.to_poll(f"p{shard}")
         ]
-        deps.inbound_queue().enqueue_many("inbound", jobs, key="mailbox_id")
+        inbound.queue().enqueue_many("inbound", jobs, key="mailbox_id")
         count("MailboxesQueuedForPolling", len(jobs))
         return {"queued": len(jobs)}

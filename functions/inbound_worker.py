@@ -1,37 +1,35 @@
 """Inbound worker (SQS ``inbound``): each record names one mailbox; its new mail is read
-(IMAP, or the local platform's inbox store), kept in S3, classified and acted on by
-``domain.inbound_service``. A mailbox that cannot be read fails only its own record."""
+(IMAP, or the local platform's inbox store), kept in S3, classified and acted on by the
+inbound feature. A mailbox that cannot be read fails only its own record."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import deps
+from chalicelib import inbound, mailboxes
+from chalicelib.core.tenancy import system_context
 from functions._runtime import count, invocation, sqs_partial_batch
 
 
 def poll_one(record: Any) -> None:
-    from chalicelib.domain.inbound_service import process
-    from chalicelib.domain.tenants import TenantContext
-
     try:
         job = json.loads(record.body)
         tenant_id, mailbox_id = str(job["tenant_id"]), str(job["mailbox_id"])
     except (ValueError, TypeError, KeyError):
         count("MalformedInboundJobs")
         return
-    ctx = TenantContext(tenant_id=tenant_id, key_id="worker", scope="full", plan="")
-    mailbox = deps.mailboxes().get(ctx, mailbox_id)
+    mailbox = mailboxes.mailbox_store().get(system_context(tenant_id), mailbox_id)
     if mailbox is None:
         return
-    source = deps.inbox_source(mailbox)
+    source = inbound.inbox_sources()(mailbox)
     if source is None:
         return
-    handled = process(deps.inbound_ports(), mailbox, source, deps.inbox_state())
+    handled = inbound.process(inbound.inbound_ports(), mailbox, source, inbound.inbox_state())
     count("InboundMessages", handled)
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
     with invocation("inbound_worker", context):
         return sqs_partial_batch(event, context, poll_one)

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import deps
-from chalicelib.settings import settings
+from chalicelib.aws import clients, sqs
+from chalicelib.core.settings import settings
 from functions._runtime import count, invocation
-
-
-def _depth(url: str) -> int:
-    attrs = deps.client("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]
-    return int(attrs.get("ApproximateNumberOfMessages", 0))
 
 
 def queues() -> dict[str, tuple[str, bool]]:
@@ -32,7 +25,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with invocation("queue_monitor", context) as log:
         report = {}
         for name, (url, is_dlq) in queues().items():
-            depth = _depth(url)
+            depth = sqs.depth(clients.sqs(), url)
             report[name] = depth
             count("DeadLetterDepth" if is_dlq else "QueueDepth", depth)
             if is_dlq and depth:

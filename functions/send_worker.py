@@ -3,16 +3,17 @@
 Powertools' ``AsyncBatchProcessor`` runs the batch's records concurrently and reports
 partial batch failures; each mailbox gets one ``MailboxSender`` for the invocation, whose
 connections are reused across the batch and bounded per mailbox. The send path itself
-(guards, claim, build, send, record, retries) is ``domain.send_service``. A record that
-is not a send job can never become one: it is logged, counted and dropped.
+(guards, claim, build, send, record, retries) is the sending feature's. A record that is
+not a send job can never become one: it is logged, counted and dropped.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from chalicelib import deps
+from chalicelib import sending
 from functions._runtime import count, invocation
 
 
@@ -34,17 +35,15 @@ def queue_of(event: dict[str, Any]) -> str:
     return "bulk" if "send-bulk" in str(records[0].get("eventSourceARN", "")) else "priority"
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
     from aws_lambda_powertools.utilities.batch import (
         AsyncBatchProcessor,
         EventType,
         async_process_partial_response,
     )
 
-    from chalicelib.domain.send_service import SendBatch
-
     with invocation("send_worker", context) as log:
-        batch = SendBatch(deps.send_ports(), queue_of(event))
+        batch = sending.SendBatch(sending.send_ports(), queue_of(event))
         records = event.get("Records") or []
         jobs = [j for j in (parse_job(r.get("body", "")) for r in records) if j]
         batch.prepare(jobs)

@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from chalicelib.core.resources import env_from_outputs
 from infrastructure.deploy import DeployError, cloud
 from infrastructure.deploy.artifact import (
     FUNCTION_SOURCES,
@@ -55,35 +56,7 @@ TEMPLATE = ROOT / "infrastructure" / "template.yaml"
 CHALICE_APP = ROOT / "build" / "chalice-app"
 CHALICE_SOURCES = ("app.py", "requirements.txt", "chalicelib", "vendor")
 OWN_PARAMETERS = ("Stage", "ArtifactBucket", "ArtifactKey")
-ENV_FROM_OUTPUTS: dict[str, str] = {
-    "PM_TENANTS_TABLE": "TenantsTable",
-    "PM_API_KEYS_TABLE": "ApiKeysTable",
-    "PM_AUDIT_TABLE": "AuditTable",
-    "PM_COUNTERS_TABLE": "CountersTable",
-    "PM_IDEMPOTENCY_TABLE": "IdempotencyTable",
-    "PM_EVENTS_STREAM": "EventsStream",
-    "PM_NOTIFICATIONS_QUEUE_URL": "NotificationsQueueUrl",
-    "PM_NOTIFICATIONS_DLQ_URL": "NotificationsDLQUrl",
-    "PM_BUCKET": "DataBucket",
-    "PM_ADMIN_KEY_SECRET": "AdminKeySecret",
-    "PM_NOTIFY_SMTP_SECRET": "NotifySmtpSecret",
-    "PM_NOTIFY_SMTP_HOST": "NotifySmtpHost",
-    "PM_NOTIFY_SMTP_PORT": "NotifySmtpPort",
-    "PM_NOTIFY_SMTP_USERNAME": "NotifySmtpUsername",
-    "PM_DOMAINS_TABLE": "DomainsTable",
-    "PM_DOMAIN_CLAIMS_TABLE": "DomainClaimsTable",
-    "PM_MAILBOXES_TABLE": "MailboxesTable",
-    "PM_TEMPLATES_TABLE": "TemplatesTable",
-    "PM_MESSAGES_TABLE": "MessagesTable",
-    "PM_SUPPRESSIONS_TABLE": "SuppressionsTable",
-    "PM_INBOUND_TABLE": "InboundTable",
-    "PM_INBOUND_QUEUE_URL": "InboundQueueUrl",
-    "PM_SEND_PRIORITY_QUEUE_URL": "SendPriorityQueueUrl",
-    "PM_SEND_BULK_QUEUE_URL": "SendBulkQueueUrl",
-    "PM_SEND_PRIORITY_DLQ_URL": "SendPriorityDLQUrl",
-    "PM_SEND_BULK_DLQ_URL": "SendBulkDLQUrl",
-    "PM_TRACKING_KEYS_SECRET": "TrackingKeysSecret",
-}
+ENV_FROM_OUTPUTS: dict[str, str] = env_from_outputs()  # the one mapping (core.resources)
 ROLE_OUTPUT = "ApiRoleArn"
 PARTIAL_FAILURES = "ReportBatchItemFailures"
 

@@ -84,15 +84,13 @@ class LocalPlatform:
 
     def _configure_app_environment(self) -> None:
         os.environ.update(app_environment(self.emulator, self.ports, self.host, self.time_scale))
-        from chalicelib import deps
-        from chalicelib.settings import reset_settings
+        from chalicelib.core import wiring
 
-        reset_settings()
-        deps.reset()
+        wiring.reset()
 
     def _start_http(self) -> None:
         from app import app
-        from chalicelib.api import health
+        from chalicelib.http import health
         from infrastructure.local.http_server import LocalHttpServer, LocalRoutes
 
         for name, component in (("smtp_server", self.smtp), ("dns_server", self.dns)):
@@ -108,7 +106,7 @@ class LocalPlatform:
         # only known now (``--api-port 0`` picks a free one).
         os.environ["PM_TRACKING_BASE_URL"] = f"http://{self.host}:{self.ports.api}"
         os.environ["PM_LOCAL_INBOX_URL"] = f"http://{self.host}:{self.ports.api}"
-        from chalicelib.settings import reset_settings
+        from chalicelib.core.settings import reset_settings
 
         reset_settings()
 
@@ -263,8 +261,10 @@ def app_environment(
     plus the local platform's own choices: retry backoff and the send lease scaled like the
     queues' visibility timeouts, the local SMTP server's self-signed certificate accepted,
     and tracking links pointing at the local front door."""
-    out = emulator.outputs
+    from chalicelib.core.resources import environment
+
     return {
+        **environment(emulator.outputs),
         "PM_RETRY_SCALE": str(1 / time_scale),
         "PM_SEND_LEASE_SECONDS": str(max(2, math.ceil(150 / time_scale))),
         "PM_VERIFY_SMTP_TLS": "false",
@@ -276,34 +276,10 @@ def app_environment(
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
-        "PM_TENANTS_TABLE": out["TenantsTable"],
-        "PM_API_KEYS_TABLE": out["ApiKeysTable"],
-        "PM_AUDIT_TABLE": out["AuditTable"],
-        "PM_COUNTERS_TABLE": out["CountersTable"],
-        "PM_IDEMPOTENCY_TABLE": out["IdempotencyTable"],
-        "PM_EVENTS_STREAM": out["EventsStream"],
-        "PM_NOTIFICATIONS_QUEUE_URL": out["NotificationsQueueUrl"],
-        "PM_NOTIFICATIONS_DLQ_URL": out["NotificationsDLQUrl"],
-        "PM_BUCKET": out["DataBucket"],
-        "PM_DOMAINS_TABLE": out["DomainsTable"],
-        "PM_DOMAIN_CLAIMS_TABLE": out["DomainClaimsTable"],
-        "PM_MAILBOXES_TABLE": out["MailboxesTable"],
-        "PM_TEMPLATES_TABLE": out["TemplatesTable"],
-        "PM_MESSAGES_TABLE": out["MessagesTable"],
-        "PM_SUPPRESSIONS_TABLE": out["SuppressionsTable"],
-        "PM_INBOUND_TABLE": out["InboundTable"],
-        "PM_INBOUND_QUEUE_URL": out["InboundQueueUrl"],
-        "PM_SEND_PRIORITY_QUEUE_URL": out["SendPriorityQueueUrl"],
-        "PM_SEND_BULK_QUEUE_URL": out["SendBulkQueueUrl"],
-        "PM_SEND_PRIORITY_DLQ_URL": out["SendPriorityDLQUrl"],
-        "PM_SEND_BULK_DLQ_URL": out["SendBulkDLQUrl"],
-        "PM_TRACKING_KEYS_SECRET": out["TrackingKeysSecret"],
-        "PM_ADMIN_KEY_SECRET": out["AdminKeySecret"],
         "PM_NOTIFY_SMTP_HOST": host,
         "PM_NOTIFY_SMTP_PORT": str(ports.smtp),
         "PM_NOTIFY_SMTP_SECURITY": "starttls",
         "PM_NOTIFY_SMTP_USERNAME": RELAY_USER,
-        "PM_NOTIFY_SMTP_SECRET": out["NotifySmtpSecret"],
         "PM_NOTIFY_FROM": f"PenguinMails <{RELAY_USER}>",
         "PM_DNS_NAMESERVER": host,
         "PM_DNS_PORT": str(ports.dns),

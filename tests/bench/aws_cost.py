@@ -90,13 +90,13 @@ def _dynamodb_units(operation: str, params: dict[str, Any]) -> dict[str, float]:
 
 
 def _setup(api: Any) -> tuple[str, str, Any]:
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from tests.fakes.probe import FakeProber
     from tests.fakes.smtp import SmtpSink
     from tests.functional.test_domains import ZoneDns
 
-    deps.override("dns_lookup", ZoneDns())
-    deps.override("mailbox_probe", FakeProber())
+    wiring.override("domains.dns_lookup", ZoneDns())
+    wiring.override("mailboxes.probe", FakeProber())
     _, key = api.new_tenant("enterprise", postal_address="1 Bench Road, Benchville")
     domain = api.call(
         "POST",
@@ -117,7 +117,10 @@ def _setup(api: Any) -> tuple[str, str, Any]:
             },
         )
     sink = SmtpSink()
-    deps.override("send_ports", dataclasses.replace(deps.send_ports(), senders=sink.factory))
+    wiring.override(
+        "sending.send_ports",
+        dataclasses.replace(wiring.get("sending.send_ports")(), senders=sink.factory),
+    )
     return key, "team@cost.test", sink
 
 
@@ -181,10 +184,10 @@ def _consume_events(stream: str, limit: int) -> int:
     measured apart and reported per event)."""
     import base64
 
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from functions.event_consumer import handler
 
-    kinesis = deps.client("kinesis")
+    kinesis = wiring.get("aws.kinesis")()
     shard = kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
     iterator = kinesis.get_shard_iterator(
         StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
@@ -221,9 +224,11 @@ def _consume_events(stream: str, limit: int) -> int:
 def _counting(meter: Meter) -> Iterator[None]:
     """Each client copies the session's event hooks when it is built, so the hook goes on
     every client ``deps`` hands out (PynamoDB's models share the DynamoDB one)."""
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
-    clients = [deps.client(s) for s in ("dynamodb", "sqs", "s3", "kinesis", "secretsmanager")]
+    clients = [
+        wiring.get("aws." + s)() for s in ("dynamodb", "sqs", "s3", "kinesis", "secretsmanager")
+    ]
     for client in clients:
         client.meta.events.register("before-parameter-build", meter)
     try:
@@ -257,22 +262,22 @@ def main(argv: list[str] | None = None) -> int:
     from moto import mock_aws
 
     from app import app
-    from chalicelib import deps
-    from chalicelib.settings import reset_settings, settings
+    from chalicelib.core import wiring
+    from chalicelib.core.settings import reset_settings, settings
     from tests.functional.conftest import Api, _deploy, environment
 
     os.environ.pop("AWS_ENDPOINT_URL", None)  # moto in-process, not a server
     with mock_aws():
         os.environ.update({**environment(_deploy("us-east-1")), **quiet})
         reset_settings()
-        deps.reset()
+        wiring.reset()
         with Client(app, stage_name="local") as client:
             api = Api(client)
             key, sender, sink = _setup(api)
             meter = Meter()
             with _counting(meter):
                 _queue(api, key, sender, args.messages)
-                handled = _drain(deps.client("sqs"), settings().send_priority_queue_url)
+                handled = _drain(wiring.get("aws.sqs")(), settings().send_priority_queue_url)
             sent = len(sink.accepted)
             analytics = Meter()
             with _counting(analytics):

@@ -28,10 +28,11 @@ import dkim
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from chalicelib.adapters import mime
-from chalicelib.adapters.dkim_signer import DkimSigner
-from chalicelib.domain import templating, tracking_links
-from chalicelib.domain.tracking_tokens import TokenKeys
+from chalicelib.sending.mime import build as mime
+from chalicelib.sending.mime import links as tracking_links
+from chalicelib.sending.mime.dkim import DkimSigner
+from chalicelib.sending.rules.tokens import TokenKeys
+from chalicelib.templates.rules import rendering as templating
 
 DOMAIN, SELECTOR = "acme.test", "pm20240506"
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)

@@ -128,8 +128,7 @@ def pixel_event(token: str) -> dict[str, Any]:
 
 
 def open_token(emulator: Emulator, tenant_id: str) -> str:
-    from chalicelib.adapters.tracking_keys import load_keys
-    from chalicelib.domain.tracking_tokens import TokenClaims, encode
+    from chalicelib.sending.rules.tokens import TokenClaims, encode, load_keys
 
     keys = load_keys(emulator.secret_values["TrackingKeysSecret"])
     return encode(TokenClaims("open", tenant_id, "msg_bench", int(time.time()) + 86400), keys)
@@ -137,8 +136,8 @@ def open_token(emulator: Emulator, tenant_id: str) -> str:
 
 def worker_entries(emulator: Emulator, tenant_id: str) -> dict[str, Entry]:
     """handler -> Entry with a fresh event per call, for every trigger in the template."""
-    from chalicelib.domain.events import new_event
-    from chalicelib.domain.notifications import new_job
+    from chalicelib.accounts.rules.notifications import new_job
+    from chalicelib.core.events import new_event
 
     def now() -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -276,14 +275,18 @@ def main(argv: list[str] | None = None) -> int:
         smtp.start()
         env = app_environment(emulator, Ports(aws=emulator.port, smtp=smtp.port), HOST)
         os.environ.update(env)  # this process creates the tenant (metrics off here)
-        from chalicelib import deps
-        from chalicelib.domain import accounts
-        from chalicelib.settings import reset_settings
+        from chalicelib.accounts import service as accounts
+        from chalicelib.core import wiring
+        from chalicelib.core.settings import reset_settings
 
         reset_settings()
-        deps.reset()
+        wiring.reset()
         tenant, token, _ = accounts.open_tenant(
-            deps.account_ports(), "Bench Agency", "professional", "owner@bench.test", "1 Bench St"
+            wiring.get("accounts.ports")(),
+            "Bench Agency",
+            "professional",
+            "owner@bench.test",
+            "1 Bench St",
         )
         child_env = dict(os.environ) | {"PM_NOTIFY_SMTP_SECURITY": "none"}
         child_env |= {"PM_NOTIFY_SMTP_SECRET": "", "PM_NOTIFY_SMTP_USERNAME": ""}  # no AUTH

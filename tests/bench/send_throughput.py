@@ -46,9 +46,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import aiosmtplib
+from chalicelib.mail.connection import ServerLogin as SmtpEndpoint
+from chalicelib.mail.connection import tls_context
 
-from chalicelib.adapters.smtp import SmtpEndpoint, _tls_context
-from chalicelib.adapters.smtp_sender import Envelope, MailboxSender
+from chalicelib.sending.smtp_sender import Envelope, MailboxSender
 
 HOST = "127.0.0.1"
 BENCH_USER = "bench@demo.test"
@@ -156,7 +157,7 @@ async def measure(name: str, send_all: SendAll, envelopes: list[Envelope]) -> fl
 
 def raw_blast(endpoint: SmtpEndpoint, concurrency: int) -> SendAll:
     """C plain aiosmtplib connections, each ``sendmail()``-ing every C-th message."""
-    context = _tls_context(endpoint)
+    context = tls_context(endpoint.verify_tls)
 
     async def connection(share: list[Envelope]) -> None:
         client = aiosmtplib.SMTP(
@@ -204,7 +205,7 @@ def send_worker(endpoint: SmtpEndpoint, concurrency: int) -> SendAll:
     """The worker's whole send path per message (guards, claim, render, MIME, DKIM-2048,
     send through ``MailboxSender``, record) over in-memory stores, so the figure is the
     worker's own cost against the same server; AWS round trips are counted by ``aws_cost``."""
-    from chalicelib.domain.send_service import SendBatch
+    from chalicelib.sending.service.delivery import SendBatch
     from tests.fakes.sending import memory_world
 
     world = memory_world(lambda mailbox: MailboxSender(endpoint, connections=concurrency))

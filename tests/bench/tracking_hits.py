@@ -67,21 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"})
     from moto import mock_aws
 
-    from chalicelib import deps
-    from chalicelib.domain.tracking_tokens import TokenClaims, encode
-    from chalicelib.settings import reset_settings
+    from chalicelib.core import wiring
+    from chalicelib.core.settings import reset_settings
+    from chalicelib.sending.rules.tokens import TokenClaims, encode
     from tests.functional.conftest import _deploy, environment
 
     os.environ.pop("AWS_ENDPOINT_URL", None)  # moto in-process, not a server
     with mock_aws():
         os.environ.update({**environment(_deploy("us-east-1")), "POWERTOOLS_LOG_LEVEL": "ERROR"})
         reset_settings()
-        deps.reset()
+        wiring.reset()
         stream = _NoStream()
-        deps.override("events", stream)
+        wiring.override("aws.events", stream)
         from app import app
 
-        keys, expires = deps.tracking_keys(), int(time.time()) + 3600
+        keys, expires = wiring.get("sending.tracking_keys")(), int(time.time()) + 3600
         tenant = "ten_abcdefghijklmnopqrst"
         opened = encode(TokenClaims("open", tenant, "msg_bench", expires), keys)
         url = "https://example.com/pricing?plan=pro"

@@ -49,8 +49,8 @@ IMPORT_APP = """
 import json, sys
 from app import app
 lazy = [name for name in sys.argv[1].split(",") if name in sys.modules]
-from chalicelib.api.openapi import build_document
-from chalicelib.api.routing import ROUTES
+from chalicelib.http.openapi import build_document
+from chalicelib.http.routing import ROUTES
 print(json.dumps({
     "imported_at_load": lazy,
     "registered": sorted([path, method] for path, entries in app.routes.items()

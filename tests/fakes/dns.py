@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.verification import Lookup
+from chalicelib.domains.rules.verification import Lookup
 
 
 class FakeDns:

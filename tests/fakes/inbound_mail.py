@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.adapters import mime
+from chalicelib.sending.mime import build as mime
 from infrastructure.local import mail_simulator as sim
 
 ID = "msg_agrcaaaaaaaaaaaaaaaaaaaa"

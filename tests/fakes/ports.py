@@ -6,11 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.api_keys import ApiKey
-from chalicelib.domain.audit import AuditRecord
-from chalicelib.domain.clock import iso
-from chalicelib.domain.pagination import Page, decode_token, encode_token
-from chalicelib.domain.tenants import Tenant, TenantContext
+from chalicelib.accounts.rules.audit import AuditRecord
+from chalicelib.accounts.rules.keys import ApiKey
+from chalicelib.accounts.rules.tenants import Tenant
+from chalicelib.core.clock import iso
+from chalicelib.core.pagination import Page, decode_token, encode_token
+from chalicelib.core.tenancy import TenantContext
 
 
 class FakeClock:
@@ -37,9 +38,8 @@ def _page(items: list[Any], key: Any, limit: int, token: str | None) -> Page:
 
 
 class FakeTenants:
-    def __init__(self, counters: FakeCounters | None = None) -> None:
+    def __init__(self) -> None:
         self.items: dict[str, Tenant] = {}
-        self.counters = counters or FakeCounters()
 
     def create(self, tenant: Tenant) -> None:
         assert tenant.tenant_id not in self.items
@@ -51,9 +51,6 @@ class FakeTenants:
     def save(self, tenant: Tenant) -> None:
         assert tenant.tenant_id in self.items
         self.items[tenant.tenant_id] = tenant
-
-    def usage(self, ctx: TenantContext, month: str) -> dict[str, int]:
-        return self.counters.read(ctx.tenant_id, f"month#{month}")
 
 
 class FakeApiKeys:
@@ -113,6 +110,10 @@ class FakeEvents:
             raise ConnectionError("stream unavailable")
         self.published.append(event)
 
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.publish(event)
+
     def types(self) -> list[str]:
         return [e["type"] for e in self.published]
 
@@ -131,7 +132,7 @@ class FakeCounters:
         self.values: dict[tuple[str, str], dict[str, int]] = {}
 
     def apply_once(self, event: dict[str, Any]) -> bool:
-        from chalicelib.domain.events import counter_names
+        from chalicelib.analytics.rules import counter_names
 
         if event["event_id"] in self.seen:
             return False

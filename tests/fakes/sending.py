@@ -8,8 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.messages import Message, StaleWrite
-from chalicelib.domain.suppressions import GLOBAL_SCOPE, Suppression, normalise
+from chalicelib.sending.rules.messages import Message, StaleWrite
+from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
 
 
 class FakeMessages:
@@ -174,7 +174,7 @@ class World:
     ) -> Message:
         from dataclasses import replace
 
-        from chalicelib.domain import ids
+        from chalicelib.core import ids
 
         body_key = self.bodies.key(self.tenant.tenant_id, ids.new_id("bdy"))
         self.bodies.put(body_key, {"subject": "Hello {{ name }}", "html": html, "text": text})
@@ -210,12 +210,14 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
     ``senders(mailbox)`` gives the SMTP side (a real ``MailboxSender`` or a twin)."""
     from dataclasses import replace
 
-    from chalicelib.adapters import message_builder, send_wiring
-    from chalicelib.adapters.dkim import generate_key
-    from chalicelib.domain import domains, mailboxes
-    from chalicelib.domain.send_service import SendPorts
-    from chalicelib.domain.tenants import Tenant
-    from chalicelib.domain.tracking_tokens import TokenKeys
+    from chalicelib.accounts.rules.tenants import Tenant
+    from chalicelib.domains.dkim_keys import generate_key
+    from chalicelib.domains.rules import domains
+    from chalicelib.mailboxes import rules as mailboxes
+    from chalicelib.sending import transport as send_wiring
+    from chalicelib.sending.mime import compose as message_builder
+    from chalicelib.sending.rules.tokens import TokenKeys
+    from chalicelib.sending.service.delivery import SendPorts
     from tests.fakes.ports import FakeClock, FakeCounters
 
     clock = clock or FakeClock()

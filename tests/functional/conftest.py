@@ -45,36 +45,15 @@ def _deploy(region: str) -> dict[str, str]:
 
 
 def environment(outputs: dict[str, str]) -> dict[str, str]:
+    from chalicelib.core.resources import environment as from_outputs
+
     return {
+        **from_outputs(outputs),
         "PM_STAGE": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "PM_TENANTS_TABLE": outputs["TenantsTable"],
-        "PM_API_KEYS_TABLE": outputs["ApiKeysTable"],
-        "PM_AUDIT_TABLE": outputs["AuditTable"],
-        "PM_COUNTERS_TABLE": outputs["CountersTable"],
-        "PM_IDEMPOTENCY_TABLE": outputs["IdempotencyTable"],
-        "PM_EVENTS_STREAM": outputs["EventsStream"],
-        "PM_NOTIFICATIONS_QUEUE_URL": outputs["NotificationsQueueUrl"],
-        "PM_NOTIFICATIONS_DLQ_URL": outputs["NotificationsDLQUrl"],
-        "PM_BUCKET": outputs["DataBucket"],
-        "PM_ADMIN_KEY_SECRET": outputs["AdminKeySecret"],
-        "PM_NOTIFY_SMTP_SECRET": outputs["NotifySmtpSecret"],
-        "PM_DOMAINS_TABLE": outputs["DomainsTable"],
-        "PM_DOMAIN_CLAIMS_TABLE": outputs["DomainClaimsTable"],
-        "PM_MAILBOXES_TABLE": outputs["MailboxesTable"],
-        "PM_TEMPLATES_TABLE": outputs["TemplatesTable"],
-        "PM_MESSAGES_TABLE": outputs["MessagesTable"],
-        "PM_SUPPRESSIONS_TABLE": outputs["SuppressionsTable"],
-        "PM_INBOUND_TABLE": outputs["InboundTable"],
-        "PM_INBOUND_QUEUE_URL": outputs["InboundQueueUrl"],
-        "PM_SEND_PRIORITY_QUEUE_URL": outputs["SendPriorityQueueUrl"],
-        "PM_SEND_BULK_QUEUE_URL": outputs["SendBulkQueueUrl"],
-        "PM_SEND_PRIORITY_DLQ_URL": outputs["SendPriorityDLQUrl"],
-        "PM_SEND_BULK_DLQ_URL": outputs["SendBulkDLQUrl"],
-        "PM_TRACKING_KEYS_SECRET": outputs["TrackingKeysSecret"],
         "PM_NOTIFY_SMTP_USERNAME": "notifications@penguinmails.local",
         "PM_RETRY_SCALE": "0",
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -86,28 +65,28 @@ def environment(outputs: dict[str, str]) -> dict[str, str]:
 def _aws_session():
     """One moto account with the template's stack for the whole tier. Tests stay apart the
     way tenants do: each creates its own tenants (every key is tenant-led)."""
-    from chalicelib.settings import reset_settings
+    from chalicelib.core import wiring
 
     saved = dict(os.environ)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         outputs = _deploy("us-east-1")
         os.environ.update(environment(outputs))
-        reset_settings()
+        wiring.reset()
         yield outputs
     os.environ.clear()
     os.environ.update(saved)
-    reset_settings()
+    wiring.reset()
 
 
 @pytest.fixture
 def aws(_aws_session):
     """The stack's outputs, with every dependency rebuilt fresh (no override leaks)."""
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
-    deps.reset()
+    wiring.reset()
     yield _aws_session
-    deps.reset()
+    wiring.reset()
 
 
 @pytest.fixture

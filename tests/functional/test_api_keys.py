@@ -2,7 +2,7 @@
 
 import boto3
 
-from chalicelib.domain.api_keys import hash_key
+from chalicelib.accounts.rules.keys import hash_key
 
 
 def test_a_new_key_works_at_once_and_is_shown_only_once(api):

@@ -93,7 +93,7 @@ def test_bad_list_parameters_are_400(api, query):
 
 
 def test_an_unexpected_failure_is_an_opaque_500_envelope(api):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     _, key = api.new_tenant()
 
@@ -101,7 +101,7 @@ def test_an_unexpected_failure_is_an_opaque_500_envelope(api):
         def list(self, *args):
             raise RuntimeError("database on fire: secret detail")
 
-    deps.override("audit", Broken())
+    wiring.override("accounts.audit", Broken())
     reply = api.call("GET", "/v1/audit", key)
     assert reply.status_code == 500
     assert reply.data["error"]["code"] == "internal_error"

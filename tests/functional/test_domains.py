@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib.domain.verification import Lookup
+from chalicelib.domains.rules.verification import Lookup
 
 
 class ZoneDns:
@@ -39,10 +39,10 @@ def _value(rtype: str, raw: str) -> str:
 
 @pytest.fixture
 def dns(aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     twin = ZoneDns()
-    deps.override("dns_lookup", twin)
+    wiring.override("domains.dns_lookup", twin)
     return twin
 
 
@@ -186,7 +186,7 @@ def test_spf_includes_accept_underscored_names_and_refuse_garbage(api, dns):
 
 
 def test_the_hourly_verifier_checks_due_domains_and_flags_failures(api, dns):
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from functions import domain_verifier
 
     _, key = api.new_tenant("business")
@@ -194,7 +194,7 @@ def test_the_hourly_verifier_checks_due_domains_and_flags_failures(api, dns):
         "POST", "/v1/domains", key, {"name": "hourly.test", "dns_provider": "route53"}
     ).data
     assert api.call("POST", f"/v1/domains/{domain['id']}/verify", key).data["can_send"]
-    clock = deps.clock()
+    clock = wiring.get("core.clock")()
 
     class Later:
         def now(self):
@@ -203,11 +203,11 @@ def test_the_hourly_verifier_checks_due_domains_and_flags_failures(api, dns):
             return clock.now() + timedelta(hours=2)
 
         def now_iso(self):
-            from chalicelib.domain.clock import iso
+            from chalicelib.core.clock import iso
 
             return iso(self.now())
 
-    deps.override("clock", Later())
+    wiring.override("core.clock", Later())
     dns.broken.add("hourly.test")
     outcome = domain_verifier.handler({"source": "aws.events"}, None)
     assert outcome["checked"] >= 1 and outcome["errors"] == 0

@@ -9,7 +9,7 @@ import boto3
 import jsonschema
 import pytest
 
-from chalicelib.domain.events import new_event
+from chalicelib.core.events import new_event
 from infrastructure.local.smtp_server import LocalSmtpServer
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -30,8 +30,8 @@ class Context:
 @pytest.fixture
 def relay(aws, monkeypatch):
     """The platform relay: a real SMTP server on loopback with STARTTLS and AUTH."""
-    from chalicelib import deps
-    from chalicelib.settings import reset_settings
+    from chalicelib.core import wiring
+    from chalicelib.core.settings import reset_settings
 
     server = LocalSmtpServer("127.0.0.1", 0)
     server.start()
@@ -39,11 +39,11 @@ def relay(aws, monkeypatch):
     monkeypatch.setenv("PM_NOTIFY_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PM_NOTIFY_SMTP_PORT", str(server.port))
     reset_settings()
-    deps.reset()
+    wiring.reset()
     yield server
     server.stop()
     reset_settings()
-    deps.reset()
+    wiring.reset()
 
 
 def _stream_events(aws) -> list[dict]:
@@ -94,28 +94,28 @@ def test_notifier_fails_the_record_when_the_relay_is_down_and_can_retry(relay):
     relay.add_user("notifications@penguinmails.local", "relay-password")
     import os
 
-    from chalicelib import deps
-    from chalicelib.settings import reset_settings
+    from chalicelib.core import wiring
+    from chalicelib.core.settings import reset_settings
 
     os.environ["PM_NOTIFY_SMTP_PORT"] = str(relay.port)
     reset_settings()
-    deps.reset()
+    wiring.reset()
     assert notifier.handler(event, Context()) == {"batchItemFailures": []}
     assert len(relay.messages()) == 1
 
 
 def test_event_consumer_counts_each_event_once(aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from functions import event_consumer
 
     event = sample("kinesis/tenant_created.json")
     assert event_consumer.handler(event, Context()) == {"batchItemFailures": []}
     assert event_consumer.handler(event, Context()) == {"batchItemFailures": []}
-    counts = deps.counters().read("ten_sampleaaaaaaaaaaaaaa", "month#2026-11")
+    counts = wiring.get("analytics.counters")().read("ten_sampleaaaaaaaaaaaaaa", "month#2026-11")
     assert counts == {"tenant_created": 1}
-    assert deps.counters().read("ten_sampleaaaaaaaaaaaaaa", "day#2026-11-28") == {
-        "tenant_created": 1
-    }
+    assert wiring.get("analytics.counters")().read(
+        "ten_sampleaaaaaaaaaaaaaa", "day#2026-11-28"
+    ) == {"tenant_created": 1}
 
 
 def _kinesis_batch(events: list[dict]) -> dict:
@@ -136,7 +136,7 @@ def _kinesis_batch(events: list[dict]) -> dict:
 
 
 def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_only_those(aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from functions import event_consumer
 
     # given 150 sent messages over two mailboxes (more than one transaction holds)
@@ -172,7 +172,7 @@ def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_on
         "batchItemFailures": []
     }
     # then each event counted once, per tenant and per mailbox
-    counters = deps.counters()
+    counters = wiring.get("analytics.counters")()
     assert counters.read(tenant, "month#2026-11") == {"message_sent": 150, "message_queued": 5}
     assert counters.read(tenant, "mailbox#mbx_1#day#2026-11-28") == {"message_sent": 75}
 
@@ -283,7 +283,7 @@ def test_the_send_worker_drops_what_is_not_a_send_job_and_skips_unknown_messages
 
 
 def test_opens_and_clicks_land_on_their_message_apart_for_people_and_machines(api, aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
     from functions import event_consumer
     from tests.functional.test_isolation import _stored_message
 
@@ -327,4 +327,4 @@ def test_opens_and_clicks_land_on_their_message_apart_for_people_and_machines(ap
     assert view["last_open_at"] == "2026-11-28T10:05:00.000Z"
     listed = api.call("GET", "/v1/messages", key).data["items"]
     assert [m["id"] for m in listed] == [message.message_id]
-    assert deps.messages().get(tenant["id"], "msg_gone") is None
+    assert wiring.get("sending.messages")().get(tenant["id"], "msg_gone") is None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.inbound_messages import InboundMessage
+from chalicelib.inbound.rules.records import InboundMessage
 
 
 def _stored(tenant_id, n, kind, mailbox_id="mbx_a"):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     message = InboundMessage(
         tenant_id=tenant_id,
@@ -23,7 +23,7 @@ def _stored(tenant_id, n, kind, mailbox_id="mbx_a"):
         recipients=("lead@example.test",) if kind == "bounce" else (),
         status_codes=("5.1.1",) if kind == "bounce" else (),
     )
-    deps.inbound().save(message)
+    wiring.get("inbound.store")().save(message)
     return message
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from chalicelib.api.routing import ROUTES
+from chalicelib.http.routing import ROUTES
 
 # Every path parameter a tenant route may take, mapped to the fixture resource of tenant A.
 RESOURCE_FOR_PARAM = {
@@ -53,9 +53,8 @@ def two_tenants(api):
 def _stored_message(tenant_id, mailbox):
     """A's message written straight to storage (A's test domain is not verified, so the API
     would refuse to queue one)."""
-    from chalicelib import deps
-    from chalicelib.domain import ids
-    from chalicelib.domain.messages import Message
+    from chalicelib.core import ids, wiring
+    from chalicelib.sending.rules.messages import Message
 
     message = Message(
         tenant_id=tenant_id,
@@ -78,7 +77,7 @@ def _stored_message(tenant_id, mailbox):
         queue="priority",
         created_at="2026-01-01T00:00:00Z",
     )
-    deps.messages().create_many([message])
+    wiring.get("sending.messages")().create_many([message])
     return message
 
 

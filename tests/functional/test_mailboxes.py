@@ -10,10 +10,10 @@ from tests.fakes.probe import FakeProber
 
 @pytest.fixture
 def prober(aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     fake = FakeProber()
-    deps.override("mailbox_probe", fake)
+    wiring.override("mailboxes.probe", fake)
     return fake
 
 

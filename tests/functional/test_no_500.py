@@ -5,7 +5,7 @@ import re
 import pytest
 
 import app  # noqa: F401 - registers every route
-from chalicelib.api.routing import ROUTES
+from chalicelib.http.routing import ROUTES
 from tests.functional.conftest import ADMIN_KEY
 
 HOSTILE_BODIES = [

@@ -6,11 +6,11 @@ import logging
 
 
 def test_requests_log_json_with_request_and_tenant_ids(api, monkeypatch):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     stream = io.StringIO()
     _, key = api.new_tenant()
-    log = deps.logger()
+    log = wiring.get("aws.logger")()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(log.registered_formatter)
     log.addHandler(handler)
@@ -28,10 +28,10 @@ def test_requests_log_json_with_request_and_tenant_ids(api, monkeypatch):
 
 
 def test_requests_emit_emf_metrics(api, monkeypatch, capsys):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    deps.reset()
+    wiring.reset()
     capsys.readouterr()
     api.call("GET", "/v1/health")
     emf = [

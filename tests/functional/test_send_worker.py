@@ -32,7 +32,7 @@ class Sending:
             mailbox,
             sink,
         )
-        from chalicelib.settings import settings
+        from chalicelib.core.settings import settings
 
         self.sqs = boto3.client("sqs", region_name="us-east-1")
         self.url = settings().send_priority_queue_url
@@ -87,10 +87,10 @@ def _record(message: dict) -> dict:
 
 @pytest.fixture
 def sending(api, aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
-    deps.override("dns_lookup", ZoneDns())
-    deps.override("mailbox_probe", FakeProber())
+    wiring.override("domains.dns_lookup", ZoneDns())
+    wiring.override("mailboxes.probe", FakeProber())
     tenant, key = api.new_tenant("business", postal_address="1 Test Road, Testville")
     name = f"send{tenant['id'][4:12]}.test"
     domain = api.call(
@@ -112,7 +112,10 @@ def sending(api, aws):
         },
     ).data
     sink = SmtpSink()
-    deps.override("send_ports", dataclasses.replace(deps.send_ports(), senders=sink.factory))
+    wiring.override(
+        "sending.send_ports",
+        dataclasses.replace(wiring.get("sending.send_ports")(), senders=sink.factory),
+    )
     return Sending(api, key, tenant["id"], mailbox, sink)
 
 
@@ -153,7 +156,7 @@ def test_a_suppressed_recipient_is_never_sent(sending):
 
 
 def test_transient_failures_end_failed_after_the_last_attempt_and_go_to_the_dlq(sending):
-    from chalicelib.domain.delivery_rules import MAX_ATTEMPTS
+    from chalicelib.sending.rules.delivery import MAX_ATTEMPTS
 
     message = sending.send("wall@example.test")
     sending.sink.script("wall@example.test", *["451 4.3.0 busy"] * MAX_ATTEMPTS)
@@ -195,9 +198,12 @@ def test_a_worker_that_dies_mid_batch_never_sends_twice_and_leaves_nothing_sendi
     ids = [sending.send(a)["id"] for a in addresses]
     sending.sink.script(addresses[1], "crash-after")
     sending.sink.script(addresses[2], "crash-before")
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
-    deps.override("send_ports", dataclasses.replace(deps.send_ports(), lease_seconds=0))
+    wiring.override(
+        "sending.send_ports",
+        dataclasses.replace(wiring.get("sending.send_ports")(), lease_seconds=0),
+    )
     received = []
     while len(received) < 4:
         received += sending.receive()
@@ -234,9 +240,12 @@ def test_a_cancelled_message_is_never_sent_and_cannot_be_cancelled_twice(sending
 
 
 def test_provider_throttling_cools_the_mailbox_down_for_that_provider(sending):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
-    deps.override("send_ports", dataclasses.replace(deps.send_ports(), retry_scale=1.0))
+    wiring.override(
+        "sending.send_ports",
+        dataclasses.replace(wiring.get("sending.send_ports")(), retry_scale=1.0),
+    )
     first = sending.send("a@gmail.com")
     sending.sink.script("a@gmail.com", "421 4.7.28 rate limited, try later")
     sending.drain()

@@ -18,11 +18,11 @@ SCANNER = "Mozilla/5.0 (compatible; Mimecast URL Protect)"
 
 
 def _token(kind, tenant_id="ten_abcdefghijklmnopqrst", message_id="msg_abc", **extra):
-    from chalicelib import deps
-    from chalicelib.domain.tracking_tokens import TokenClaims, encode
+    from chalicelib.core import wiring
+    from chalicelib.sending.rules.tokens import TokenClaims, encode
 
     claims = TokenClaims(kind, tenant_id, message_id, int(time.time()) + 3600, **extra)
-    return encode(claims, deps.tracking_keys())
+    return encode(claims, wiring.get("sending.tracking_keys")())
 
 
 def _get(api, path, agent=HUMAN, method="GET", body=None, headers=None):
@@ -86,13 +86,13 @@ def test_a_known_scanner_is_flagged_as_machine(api, aws):
 
 
 def test_a_kinesis_outage_still_serves_the_pixel_and_the_redirect(api, aws):
-    from chalicelib import deps
+    from chalicelib.core import wiring
 
     class Down:
         def publish(self, event):
             raise ConnectionError("stream unavailable")
 
-    deps.override("events", Down())
+    wiring.override("aws.events", Down())
     assert _get(api, f"/t/o/{_token('open')}").status_code == 200
     token = _token("click", link_index=0, url="https://example.com/x")
     assert _get(api, f"/t/c/{token}").status_code == 302

@@ -22,9 +22,9 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.adapters.dns import DnsPythonLookup
-from chalicelib.domain.dns_records import RequiredRecord, dmarc_policy, required_records
-from chalicelib.domain.verification import RecordCheck, check, verify
+from chalicelib.domains.dns import DnsPythonLookup
+from chalicelib.domains.rules.dns_records import RequiredRecord, dmarc_policy, required_records
+from chalicelib.domains.rules.verification import RecordCheck, check, verify
 from infrastructure.local.dns_server import LocalDnsServer
 from tests.integration.conftest import route53_at
 

@@ -24,16 +24,16 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import MISSING
+from chalicelib.mail.connection import ServerLogin as SmtpEndpoint
 
-from chalicelib.adapters.smtp import SmtpEndpoint
-from chalicelib.adapters.smtp_sender import (
+from chalicelib.sending.rules.delivery import classify
+from chalicelib.sending.smtp_sender import (
     CLOSED,
     NO_SMTPUTF8,
     Envelope,
     MailboxSender,
     SmtpResult,
 )
-from chalicelib.domain.delivery_rules import classify
 from infrastructure.local.mail_simulator import SIM_DOMAIN
 from infrastructure.local.smtp_server import LocalSmtpHandler, LocalSmtpServer
 
@@ -453,7 +453,7 @@ def test_silent_server_times_out_at_connect(serve: Callable[[FaultServer], Fault
 
     results = send_all(sender, [envelope("a@p.test"), envelope("b@p.test")])
 
-    assert results[0] == SmtpResult(None, f"no reply within {SHORT_TIMEOUT:g}s", "connect")
+    assert results[0] == SmtpResult(None, f"timed out after {SHORT_TIMEOUT:g}s", "connect")
     assert results[1] == results[0]
     assert server.connections == 1
 
@@ -545,7 +545,7 @@ def test_no_reply_to_data_times_out_and_reconnects(
     timed_out, accepted = send_all(sender, [envelope("a@p.test"), envelope("b@p.test")])
 
     # then
-    assert timed_out == SmtpResult(None, f"no reply within {REPLY_TIMEOUT:g}s", "data")
+    assert timed_out == SmtpResult(None, f"timed out after {REPLY_TIMEOUT:g}s", "data")
     assert accepted.accepted
     assert server.connections == 2
 

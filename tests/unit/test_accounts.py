@@ -2,16 +2,33 @@
 
 import pytest
 
-from chalicelib.domain import accounts
-from chalicelib.domain.api_keys import parse_key
-from chalicelib.domain.tenants import TenantContext
-from chalicelib.errors import NotFound, PlanForbidden
-from tests.fakes.ports import FakeApiKeys, FakeClock, FakeEvents, FakeQueue, FakeTenants
+from chalicelib.accounts import service as accounts
+from chalicelib.accounts.rules.keys import parse_key
+from chalicelib.core.errors import NotFound, PlanForbidden
+from chalicelib.core.tenancy import TenantContext
+from tests.fakes.ports import (
+    FakeApiKeys,
+    FakeAudit,
+    FakeClock,
+    FakeCounters,
+    FakeEvents,
+    FakeQueue,
+    FakeTenants,
+)
 
 
 @pytest.fixture
 def ports():
-    return accounts.Ports(FakeTenants(), FakeApiKeys(), FakeEvents(), FakeQueue(), FakeClock())
+    return accounts.AccountPorts(
+        tenants=FakeTenants(),
+        api_keys=FakeApiKeys(),
+        audit=FakeAudit(),
+        counters=FakeCounters(),
+        events=FakeEvents(),
+        notifications=FakeQueue(),
+        clock=FakeClock(),
+        admin_key=lambda: "admin-secret",
+    )
 
 
 def _ctx(tenant, key):
@@ -76,7 +93,7 @@ def test_plan_change_is_published(ports):
 
 def test_usage_reads_this_months_counters(ports):
     tenant, _, key = accounts.open_tenant(ports, "Acme", "starter", None, None)
-    ports.tenants.counters.apply_once(
+    ports.counters.apply_once(
         {
             "event_id": "evt_1",
             "type": "message.sent",

@@ -1,4 +1,4 @@
-from chalicelib.domain import api_keys
+from chalicelib.accounts.rules import keys as api_keys
 
 
 def test_minted_key_is_prefixed_and_stored_only_as_its_hash():

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from chalicelib.domain import delivery_rules as rules
+from chalicelib.sending.rules import delivery as rules
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from chalicelib.domain.dns_records import (
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.domains.rules.dns_records import (
     RequiredRecord,
     bind_snippet,
     dmarc_policy,
@@ -15,7 +16,6 @@ from chalicelib.domain.dns_records import (
     route53_txt,
     txt_strings,
 )
-from chalicelib.errors import ValidationFailed
 
 KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + "A" * 348 + "IDAQAB"
 

@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.domain import domains, mailboxes
-from chalicelib.domain.verification import RecordCheck
-from chalicelib.errors import Conflict, UnprocessableEntity, ValidationFailed
+from chalicelib.core.errors import Conflict, UnprocessableEntity, ValidationFailed
+from chalicelib.domains.rules import domains
+from chalicelib.domains.rules.verification import RecordCheck
+from chalicelib.mailboxes import rules as mailboxes
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 KEY = domains.DkimKey("pm20261128", "AAAA", "active", "2026-11-28T12:00:00.000Z")

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from chalicelib.domain.engagement import (
+from chalicelib.tracking.rules import (
     CLICK_TOO_SOON_SECONDS,
     OPEN_TOO_SOON_SECONDS,
     Hit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.engagement import Hit, classify_hit, truncate_ip
+from chalicelib.tracking.rules import Hit, classify_hit, truncate_ip
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -2,14 +2,16 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from chalicelib.domain import events, notifications
+from chalicelib.accounts.rules import notifications
+from chalicelib.analytics.rules import counter_names
+from chalicelib.core import events
 
 
 def test_events_carry_the_envelope_and_typed_fields():
     event = events.new_event("api_key.created", "ten_x", "2026-11-28T01:02:03.000Z", key_id="key_1")
     assert set(event) >= {"event_id", "type", "tenant_id", "occurred_at", "schema_version"}
     assert event["key_id"] == "key_1" and event["event_id"].startswith("evt_")
-    assert events.counter_names(event) == ["month#2026-11", "day#2026-11-28"]
+    assert counter_names(event) == ["month#2026-11", "day#2026-11-28"]
 
 
 def test_unknown_event_types_are_refused():

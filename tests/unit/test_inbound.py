@@ -1,4 +1,4 @@
-"""Classifying inbound mail (``chalicelib.domain.inbound``): the local simulator's DSN, ARF
+"""Classifying inbound mail (``chalicelib.inbound.rules.classify``): the local simulator's DSN, ARF
 report, auto-reply and reply answering a real outgoing email of ours; RFC 3464 reports, hard
 and soft; the free-text bounces of Postfix, Exim, qmail, Sendmail, Gmail and Exchange/Outlook;
 auto-replies by header and by subject; quoting styles; and message-id matching order."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.inbound import classify
+from chalicelib.inbound.rules.classify import classify
 from infrastructure.local import mail_simulator as sim
 from tests.fakes.inbound_mail import (
     EXCHANGE,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters import mime
-from chalicelib.domain.inbound import classify
+from chalicelib.inbound.rules.classify import classify
+from chalicelib.sending.mime import build as mime
 from infrastructure.local import mail_simulator as sim
 
 MESSAGE_ID = "msg_agrcaaaaaaaaaaaaaaaaaaaa"

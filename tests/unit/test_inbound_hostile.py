@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from chalicelib.domain.inbound import KINDS, Classification, classify
+from chalicelib.inbound.rules.classify import KINDS, Classification, classify
 from infrastructure.local import mail_simulator as sim
 from tests.fakes.inbound_mail import (
     FREE_TEXT_BOUNCES,

@@ -50,7 +50,7 @@ class Stores:
 
 @pytest.fixture
 def setup():
-    from chalicelib.domain.inbound_service import InboundPorts
+    from chalicelib.inbound.service import InboundPorts
 
     world = memory_world(SmtpSink().factory, FakeClock())
     sent = world.message("lead@example.test", status="sent", attempts=1)
@@ -70,7 +70,7 @@ def setup():
 
 
 def _handle(setup, verdict, uid=1):
-    from chalicelib.domain.inbound_service import handle
+    from chalicelib.inbound.service import handle
 
     ports, world, *_, verdicts = setup
     verdicts.append(verdict)

@@ -16,9 +16,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from dkim.canonicalization import Relaxed
 
-from chalicelib.adapters import dkim_signer, mime
-from chalicelib.adapters.dkim_signer import DkimSigner
-from chalicelib.domain import tracking_tokens
+from chalicelib.mail.addresses import parse_verp
+from chalicelib.mail.text import html_to_text
+from chalicelib.sending.mime import build as mime
+from chalicelib.sending.mime import dkim as dkim_signer
+from chalicelib.sending.mime.dkim import DkimSigner
+from chalicelib.sending.rules import tokens as tracking_tokens
+from tests.unit import mime_oracle
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 DOMAIN = "acme.test"
@@ -149,7 +153,7 @@ def test_multipart_alternative_with_derived_text():
 
 
 def test_html_to_text_skips_hidden_content_and_plain_links():
-    text = mime.html_to_text('<a href="https://x.test">https://x.test</a><style>a{}</style>')
+    text = html_to_text('<a href="https://x.test">https://x.test</a><style>a{}</style>')
     assert text == "https://x.test\n"
 
 
@@ -167,12 +171,12 @@ def test_html_to_text_skips_hidden_content_and_plain_links():
     ],
 )  # fmt: skip
 def test_html_to_text_reads_markup_like_an_html_parser(html, text):
-    assert mime.html_to_text(html) == text
+    assert html_to_text(html) == text
 
 
 def test_html_to_text_is_linear_on_markup_that_never_closes():
     # Would take quadratic time if every "<p" were retried to the end of the document.
-    assert mime.html_to_text("<p " * 30_000).startswith("<p <p")
+    assert html_to_text("<p " * 30_000).startswith("<p <p")
 
 
 @pytest.mark.parametrize(
@@ -191,11 +195,11 @@ def test_html_to_text_is_linear_on_markup_that_never_closes():
     ],
 )
 def test_headers_written_directly_are_what_the_stdlib_folder_writes(name, value):
-    # build() skips the stdlib folder for short ASCII values of simple types (it is slow);
+    # the oracle skips the stdlib folder for short ASCII values of simple types (it is slow);
     # this pins that shortcut to the stdlib's own output.
     stdlib = email.policy.SMTP
-    header = mime._SMTP.header_factory(name, value)
-    assert mime._SMTP.fold_binary(name, header) == stdlib.fold_binary(name, header)
+    header = mime_oracle._SMTP.header_factory(name, value)
+    assert mime_oracle._SMTP.fold_binary(name, header) == stdlib.fold_binary(name, header)
 
 
 def test_long_words_stay_whole_and_other_header_lines_fold_within_78():
@@ -287,13 +291,13 @@ def test_bulk_requires_postal_address_and_https_unsubscribe(changes):
 def test_verp_round_trip():
     _, envelope, _ = mime.build(_email(message_id="msg_01h_xyz9"), NOW)
     assert envelope == "b+msg_01h_xyz9@bounces.acme.test"
-    assert mime.parse_verp(envelope) == "msg_01h_xyz9"
-    assert mime.parse_verp("<B+MSG_01H_XYZ9@bounces.acme.test>") == "msg_01h_xyz9"
+    assert parse_verp(envelope) == "msg_01h_xyz9"
+    assert parse_verp("<B+MSG_01H_XYZ9@bounces.acme.test>") == "msg_01h_xyz9"
 
 
 @pytest.mark.parametrize("address", ["ann@example.test", "b+@x.test", "b+bad-id@x.test", "b+x"])
 def test_parse_verp_rejects_other_addresses(address):
-    assert mime.parse_verp(address) is None
+    assert parse_verp(address) is None
 
 
 @pytest.mark.parametrize("message_id", ["msg-abc", "MSG_ABC", "", "msg abc", "msg_abc\n"])

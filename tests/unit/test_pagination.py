@@ -1,7 +1,7 @@
 import pytest
 
-from chalicelib.domain import pagination
-from chalicelib.errors import BadRequest
+from chalicelib.core import pagination
+from chalicelib.core.errors import BadRequest
 
 
 def test_tokens_round_trip():

@@ -1,7 +1,8 @@
 import pytest
 
-from chalicelib.domain import plans, tenants
-from chalicelib.errors import Conflict, PlanForbidden, TenantSuspended
+from chalicelib.accounts.rules import tenants
+from chalicelib.core import plans
+from chalicelib.core.errors import Conflict, PlanForbidden, TenantSuspended
 
 
 def test_plans_carry_the_product_numbers():

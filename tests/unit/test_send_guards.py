@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.domain import send_guards as g
+from chalicelib.sending.rules import guards as g
 
 OK = g.SendFacts(
     tenant_active=True,

@@ -25,7 +25,7 @@ def world(sink):
 
 
 def _run(world, *messages, queue="priority"):
-    from chalicelib.domain.send_service import SendBatch
+    from chalicelib.sending.service.delivery import SendBatch
 
     batch = SendBatch(world.ports, queue)
     jobs = [(m.tenant_id, m.message_id) for m in messages]
@@ -148,7 +148,7 @@ def test_a_5xx_to_mail_from_fails_without_suppressing_the_recipient(world, sink)
 
 
 def test_an_idn_recipient_goes_on_the_envelope_as_punycode():
-    from chalicelib.adapters.send_wiring import ascii_domain
+    from chalicelib.sending.transport import ascii_domain
 
     assert ascii_domain("ana@bücher.example") == "ana@xn--bcher-kva.example"
     assert ascii_domain("ана@example.test") == "ана@example.test"

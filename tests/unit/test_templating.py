@@ -2,8 +2,9 @@
 
 import pytest
 
-from chalicelib.domain import templates, templating
-from chalicelib.errors import UnprocessableEntity
+from chalicelib.core.errors import UnprocessableEntity
+from chalicelib.templates.rules import rendering as templating
+from chalicelib.templates.rules import templates
 
 
 def test_placeholders_defaults_and_escaping():

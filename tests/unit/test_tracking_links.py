@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from chalicelib.domain import tracking_links, tracking_tokens
-from chalicelib.domain.tracking_links import rewrite_html
+from chalicelib.sending.mime import links as tracking_links
+from chalicelib.sending.mime.links import rewrite_html
+from chalicelib.sending.rules import tokens as tracking_tokens
 
 BASE = "https://t.acme.test"
 

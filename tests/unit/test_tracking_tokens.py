@@ -9,8 +9,8 @@ import string
 
 import pytest
 
-from chalicelib.domain import tracking_tokens as tt
-from chalicelib.domain.tracking_tokens import TokenClaims, TokenKeys
+from chalicelib.sending.rules import tokens as tt
+from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys
 
 NOW = 1_715_000_000
 LATER = NOW + 30 * 86_400

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.dns_records import RequiredRecord, required_records
-from chalicelib.domain.verification import Lookup, RecordCheck, check, verify
+from chalicelib.domains.rules.dns_records import RequiredRecord, required_records
+from chalicelib.domains.rules.verification import Lookup, RecordCheck, check, verify
 from tests.fakes.dns import FakeDns
 
 KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + "B" * 348 + "IDAQAB"

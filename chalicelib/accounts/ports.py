@@ -1,0 +1,64 @@
+"""What the accounts use cases need from storage and the outside world."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from chalicelib.accounts.rules.audit import AuditRecord
+from chalicelib.accounts.rules.keys import ApiKey
+from chalicelib.accounts.rules.tenants import Tenant
+from chalicelib.core.pagination import Page
+from chalicelib.core.tenancy import TenantContext
+
+
+class TenantStore(Protocol):
+    def create(self, tenant: Tenant) -> None: ...
+
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def save(self, tenant: Tenant) -> None: ...
+
+
+class ApiKeyStore(Protocol):
+    def create(self, key: ApiKey) -> None: ...
+
+    def find(self, tenant_id: str, key_id: str) -> ApiKey | None:
+        """Authentication lookup: the only read that runs before a context exists."""
+        ...
+
+    def get(self, ctx: TenantContext, key_id: str) -> ApiKey | None: ...
+
+    def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[ApiKey]: ...
+
+    def revoke(self, ctx: TenantContext, key_id: str, now: str) -> ApiKey | None: ...
+
+
+class AuditStore(Protocol):
+    def append(self, record: AuditRecord) -> None: ...
+
+    def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[AuditRecord]: ...
+
+
+class UsageCounters(Protocol):
+    """The analytics feature's counters, read by period."""
+
+    def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
+
+
+class JobQueue(Protocol):
+    def enqueue(self, job: dict[str, Any]) -> None: ...
+
+
+class NotificationClaims(Protocol):
+    """At most one send per notification: claim before, complete after, release on failure."""
+
+    def claim(self, tenant_id: str, scope: str, item_id: str) -> bool: ...
+
+    def complete(self, tenant_id: str, scope: str, item_id: str) -> None: ...
+
+    def release(self, tenant_id: str, scope: str, item_id: str) -> None: ...
+
+
+class MailRelay(Protocol):
+    def send(self, message: EmailMessage) -> None: ...

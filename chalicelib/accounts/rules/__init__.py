@@ -1,0 +1,1 @@
+"""The accounts feature's decisions: tenants, API keys, audit records, notifications."""

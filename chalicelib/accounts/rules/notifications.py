@@ -1,0 +1,61 @@
+"""Notifications to a tenant's contact address: what is sent for which occasion.
+
+The API decides a notification is due and queues it; the notifier worker builds the email
+here and sends it through the platform's relay. Nothing secret is ever put in an email.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from chalicelib.core import ids
+
+KINDS = ("tenant.welcome", "api_key.created", "api_key.revoked")
+
+_SUBJECTS = {
+    "tenant.welcome": "Welcome to PenguinMails",
+    "api_key.created": "A new API key was created for your account",
+    "api_key.revoked": "An API key was revoked on your account",
+}
+
+
+def new_job(kind: str, tenant_id: str, to: str, facts: dict[str, str]) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return {
+        "notification_id": ids.new_id("ntf"),
+        "kind": kind,
+        "tenant_id": tenant_id,
+        "to": to,
+        "facts": dict(facts),
+    }
+
+
+def _body(kind: str, facts: dict[str, str]) -> str:
+    if kind == "tenant.welcome":
+        return (
+            f"Hello {facts.get('tenant_name', '')},\n\nYour PenguinMails account "
+            f"{facts.get('tenant_id', '')} is ready on the {facts.get('plan', '')} plan.\n"
+        )
+    action = "created" if kind == "api_key.created" else "revoked"
+    return (
+        f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
+        f"{facts.get('key_prefix', '')}) was {action}.\nIf this was not you, revoke the "
+        "key and contact support.\n"
+    )
+
+
+def build_email(job: dict[str, Any], sender: str, now: datetime | None = None) -> EmailMessage:
+    """A plain-text RFC 5322 message for one queued notification."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = job["to"]
+    message["Subject"] = _SUBJECTS[job["kind"]]
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = make_msgid(idstring=job["notification_id"], domain="penguinmails.local")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_body(job["kind"], job.get("facts", {})))
+    return message

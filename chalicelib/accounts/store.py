@@ -1,0 +1,238 @@
+"""Tenants, API keys, the audit log and notification claims in DynamoDB (PynamoDB models,
+bound to the shared client), every partition key the tenant id.
+
+Key formats owned here: api keys ``tenant_id`` + ``key_id``; audit ``tenant_id`` +
+``<occurred_at>#<audit_id>`` (newest first, kept 400 days by TTL); notification claims in
+the idempotency table ``tenant_id`` + ``notification#<id>``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.models import Model
+
+from chalicelib.accounts.rules.audit import AuditRecord
+from chalicelib.accounts.rules.keys import ApiKey
+from chalicelib.accounts.rules.tenants import Tenant
+from chalicelib.aws.dynamodb import query_page, table_model
+from chalicelib.core.clock import parse_iso
+from chalicelib.core.pagination import Page
+from chalicelib.core.tenancy import TenantContext
+
+AUDIT_RETENTION_SECONDS = 400 * 24 * 3600
+CLAIM_TTL_SECONDS = 7 * 24 * 3600
+
+
+@table_model("tenants_table")
+class TenantItem(Model):
+    class Meta:
+        pass
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    contact_email = UnicodeAttribute(null=True)
+    postal_address = UnicodeAttribute(null=True)
+
+
+@table_model("api_keys_table")
+class ApiKeyItem(Model):
+    class Meta:
+        pass
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+@table_model("audit_table")
+class AuditItem(Model):
+    class Meta:
+        pass
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    audit_id = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    resource_id = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute()
+    source_ip = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)
+
+
+@table_model("idempotency_table")
+class IdempotencyItem(Model):
+    class Meta:
+        pass
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)
+
+
+_TENANT_FIELDS = (
+    "name",
+    "plan",
+    "status",
+    "created_at",
+    "updated_at",
+    "contact_email",
+    "postal_address",
+)
+
+
+def _tenant_item(tenant: Tenant) -> TenantItem:
+    return TenantItem(tenant.tenant_id, **{f: getattr(tenant, f) for f in _TENANT_FIELDS})
+
+
+def _tenant_from_item(item: TenantItem) -> Tenant:
+    return Tenant(tenant_id=item.tenant_id, **{f: getattr(item, f) for f in _TENANT_FIELDS})
+
+
+class DynamoTenantRepository:
+    def create(self, tenant: Tenant) -> None:
+        _tenant_item(tenant).save(condition=TenantItem.tenant_id.does_not_exist())
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        try:
+            return _tenant_from_item(TenantItem.get(tenant_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def save(self, tenant: Tenant) -> None:
+        _tenant_item(tenant).save(condition=TenantItem.tenant_id.exists())
+
+
+_KEY_FIELDS = ("name", "scope", "key_hash", "prefix", "created_at", "revoked_at")
+
+
+def _key_from_item(item: ApiKeyItem) -> ApiKey:
+    return ApiKey(
+        tenant_id=item.tenant_id, key_id=item.key_id, **{f: getattr(item, f) for f in _KEY_FIELDS}
+    )
+
+
+class DynamoApiKeyRepository:
+    def create(self, key: ApiKey) -> None:
+        item = ApiKeyItem(key.tenant_id, key.key_id, **{f: getattr(key, f) for f in _KEY_FIELDS})
+        item.save(condition=ApiKeyItem.key_id.does_not_exist())
+
+    def find(self, tenant_id: str, key_id: str) -> ApiKey | None:
+        try:
+            return _key_from_item(ApiKeyItem.get(tenant_id, key_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def get(self, ctx: TenantContext, key_id: str) -> ApiKey | None:
+        return self.find(ctx.tenant_id, key_id)
+
+    def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[ApiKey]:
+        return query_page(
+            ApiKeyItem, ctx.tenant_id, "key_id", limit, token, _key_from_item, newest_first=False
+        )
+
+    def revoke(self, ctx: TenantContext, key_id: str, now: str) -> ApiKey | None:
+        try:
+            item = ApiKeyItem.get(ctx.tenant_id, key_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.revoked_at is None:
+            item.update(
+                actions=[ApiKeyItem.revoked_at.set(now)],
+                condition=ApiKeyItem.revoked_at.does_not_exist(),
+            )
+        return _key_from_item(item)
+
+
+_AUDIT_FIELDS = (
+    "audit_id",
+    "occurred_at",
+    "action",
+    "actor",
+    "resource_id",
+    "request_id",
+    "source_ip",
+)
+
+
+def _audit_from_item(item: AuditItem) -> AuditRecord:
+    return AuditRecord(tenant_id=item.tenant_id, **{f: getattr(item, f) for f in _AUDIT_FIELDS})
+
+
+class DynamoAuditRepository:
+    def append(self, record: AuditRecord) -> None:
+        stamp = parse_iso(record.occurred_at).timestamp()
+        AuditItem(
+            record.tenant_id,
+            f"{record.occurred_at}#{record.audit_id}",
+            expires_at=int(stamp) + AUDIT_RETENTION_SECONDS,
+            **{f: getattr(record, f) for f in _AUDIT_FIELDS},
+        ).save()
+
+    def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[AuditRecord]:
+        return query_page(
+            AuditItem, ctx.tenant_id, "sk", limit, token, _audit_from_item, newest_first=True
+        )
+
+
+def _claim_key(scope: str, item_id: str) -> str:
+    return f"{scope}#{item_id}"
+
+
+class DynamoClaims:
+    """Claim an id before doing work, mark it done after. A claim that finds ``done`` means
+    the work already happened: skip it. A claim that finds ``in_progress`` older than the
+    lease belongs to a worker that died: take it over."""
+
+    def __init__(self, lease_seconds: int = 120) -> None:
+        self._lease = lease_seconds
+
+    def claim(self, tenant_id: str, scope: str, item_id: str) -> bool:
+        """True when the caller should do the work now."""
+        now = int(time.time())
+        item = IdempotencyItem(
+            tenant_id,
+            _claim_key(scope, item_id),
+            status="in_progress",
+            updated_at=str(now),
+            expires_at=now + CLAIM_TTL_SECONDS,
+        )
+        stale = (IdempotencyItem.status == "in_progress") & (
+            IdempotencyItem.updated_at < str(now - self._lease)
+        )
+        try:
+            item.save(condition=IdempotencyItem.sk.does_not_exist() | stale)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def complete(self, tenant_id: str, scope: str, item_id: str) -> None:
+        now = int(time.time())
+        IdempotencyItem(
+            tenant_id,
+            _claim_key(scope, item_id),
+            status="done",
+            updated_at=str(now),
+            expires_at=now + CLAIM_TTL_SECONDS,
+        ).save()
+
+    def release(self, tenant_id: str, scope: str, item_id: str) -> None:
+        """Give a claim back after a failure so a retry can take it at once."""
+        IdempotencyItem(tenant_id, _claim_key(scope, item_id), status="x", updated_at="").delete()

@@ -1,0 +1,126 @@
+"""Builds the accounts feature's adapters lazily (cached, typed, overridable by name), and the
+two entry points the HTTP pipeline is configured with: ``authenticate`` and ``record_audit``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.accounts import service
+from chalicelib.accounts.ports import (
+    ApiKeyStore,
+    AuditStore,
+    JobQueue,
+    MailRelay,
+    NotificationClaims,
+    TenantStore,
+)
+from chalicelib.accounts.service import AccountPorts, NotifierPorts
+from chalicelib.analytics import counters as usage_counters
+from chalicelib.aws import clients, dynamodb, secrets
+from chalicelib.aws.best_effort import BestEffortJobs
+from chalicelib.aws.kinesis import best_effort_events
+from chalicelib.core.clock import system_clock
+from chalicelib.core.settings import settings
+from chalicelib.core.tenancy import RequestContext
+from chalicelib.core.wiring import provider
+
+
+@provider("accounts.tenants")
+def tenants() -> TenantStore:
+    from chalicelib.accounts.store import DynamoTenantRepository
+
+    dynamodb.bind_models()
+    return DynamoTenantRepository()
+
+
+@provider("accounts.api_keys")
+def api_keys() -> ApiKeyStore:
+    from chalicelib.accounts.store import DynamoApiKeyRepository
+
+    dynamodb.bind_models()
+    return DynamoApiKeyRepository()
+
+
+@provider("accounts.audit")
+def audit() -> AuditStore:
+    from chalicelib.accounts.store import DynamoAuditRepository
+
+    dynamodb.bind_models()
+    return DynamoAuditRepository()
+
+
+@provider("accounts.claims")
+def claims() -> NotificationClaims:
+    from chalicelib.accounts.store import DynamoClaims
+
+    dynamodb.bind_models()
+    return DynamoClaims()
+
+
+@provider("accounts.notifications")
+def notifications() -> JobQueue:
+    from chalicelib.aws.sqs import SqsJobQueue
+
+    return SqsJobQueue(clients.sqs(), settings().notifications_queue_url)
+
+
+@provider("accounts.relay")
+def relay() -> MailRelay:
+    from chalicelib.accounts.relay import SmtpRelay
+    from chalicelib.mail.connection import ServerLogin
+
+    s = settings()
+    password = secrets.cached().get(s.notify_smtp_secret) if s.notify_smtp_secret else ""
+    login = ServerLogin(
+        s.notify_smtp_host,
+        s.notify_smtp_port,
+        s.notify_smtp_security,
+        s.notify_smtp_username,
+        password,
+        verify_tls=not s.is_local,
+    )
+    return SmtpRelay(login)
+
+
+def _admin_key() -> str:
+    return secrets.cached().get(settings().admin_key_secret)
+
+
+@provider("accounts.ports")
+def ports() -> AccountPorts:
+    """The ports the account use cases need; events and notifications best-effort."""
+    return AccountPorts(
+        tenants=tenants(),
+        api_keys=api_keys(),
+        audit=audit(),
+        counters=usage_counters(),
+        events=best_effort_events(),
+        notifications=BestEffortJobs(notifications, "NotificationEnqueueFailures"),
+        clock=system_clock(),
+        admin_key=_admin_key,
+    )
+
+
+def authenticate(auth: str, token: str | None, request_id: str, source_ip: str) -> RequestContext:
+    return service.authenticate(ports(), auth, token, request_id, source_ip)
+
+
+def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: str | None) -> None:
+    service.record_audit(ports(), action, ctx, tenant_id, resource_id)
+
+
+@provider("accounts.notifier_ports")
+def notifier_ports() -> NotifierPorts:
+    from chalicelib.aws.kinesis import events
+
+    return NotifierPorts(
+        claims=claims(),
+        relay=relay(),
+        events=events(),
+        clock=system_clock(),
+        sender=settings().notify_from,
+    )
+
+
+def deliver_notification(job: dict[str, Any]) -> bool:
+    return service.deliver_notification(notifier_ports(), job)

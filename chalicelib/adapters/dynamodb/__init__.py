@@ -1,1 +1,0 @@
-"""DynamoDB storage through PynamoDB. Every partition key is led by the tenant id."""

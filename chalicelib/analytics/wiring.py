@@ -1,0 +1,20 @@
+"""Builds the analytics feature's adapters lazily (cached, typed, overridable by name)."""
+
+from __future__ import annotations
+
+from chalicelib.analytics.ports import CounterStore, EngagementWrites
+from chalicelib.core.wiring import provider
+
+
+@provider("analytics.counters")
+def counters() -> CounterStore:
+    """The counters, for reading (usage, caps) and for counting events that touch nothing
+    but counters."""
+    return counting_store(None)
+
+
+def counting_store(engagement: EngagementWrites | None) -> CounterStore:
+    """The counters with what other stores write in the same transaction."""
+    from chalicelib.analytics.store import COUNTERS, MARKERS, DynamoCounterStore
+
+    return DynamoCounterStore(COUNTERS.bind(), MARKERS.bind(), engagement)

@@ -1,0 +1,133 @@
+"""The one mapping from every setting the code reads to where its value comes from.
+
+A resource (table, queue, stream, bucket, secret) is declared once, in
+``infrastructure/template.yaml``; its stack output reaches the code through the environment
+variable named here. The same mapping is used by ``Settings`` (which variable to read), the
+deploy (stack outputs → the API's environment), the local platform and the tests (the
+emulator's stack outputs → the environment). Tests check it against the template: every
+output has a source, every table is declared and bound, every function's environment agrees.
+
+Settings that are not resources (the stage, time scales, limits, the local platform's
+choices) are listed here too, with their variable and default, so no setting lacks a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+RESOURCE_KINDS = {
+    "table": "AWS::DynamoDB::Table",
+    "queue": "AWS::SQS::Queue",
+    "stream": "AWS::Kinesis::Stream",
+    "bucket": "AWS::S3::Bucket",
+    "secret": "AWS::SecretsManager::Secret",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one setting comes from: its environment variable, the stack output that fills it
+    (resources and stack parameters), and its default (None: required)."""
+
+    env: str
+    output: str | None = None
+    kind: str = "value"  # table | queue | stream | bucket | secret | parameter | value
+    default: str | None = ""
+    parse: str = "str"  # str | int | float | bool | optional
+
+    @property
+    def is_resource(self) -> bool:
+        return self.kind in RESOURCE_KINDS
+
+
+def _table(env: str, output: str, suffix: str | None = None) -> Source:
+    """A table; tables added after the first release default to the template's naming."""
+    default = None if suffix is None else "penguinmails-{stage}-" + suffix
+    return Source(env, output, "table", default)
+
+
+def _queue(env: str, output: str, required: bool = False) -> Source:
+    return Source(env, output, "queue", None if required else "")
+
+
+SOURCES: dict[str, Source] = {
+    # --- resources: stack outputs -----------------------------------------------------------
+    "tenants_table": _table("PM_TENANTS_TABLE", "TenantsTable"),
+    "api_keys_table": _table("PM_API_KEYS_TABLE", "ApiKeysTable"),
+    "audit_table": _table("PM_AUDIT_TABLE", "AuditTable"),
+    "counters_table": _table("PM_COUNTERS_TABLE", "CountersTable"),
+    "idempotency_table": _table("PM_IDEMPOTENCY_TABLE", "IdempotencyTable"),
+    "domains_table": _table("PM_DOMAINS_TABLE", "DomainsTable", "domains"),
+    "domain_claims_table": _table("PM_DOMAIN_CLAIMS_TABLE", "DomainClaimsTable", "domain-claims"),
+    "mailboxes_table": _table("PM_MAILBOXES_TABLE", "MailboxesTable", "mailboxes"),
+    "templates_table": _table("PM_TEMPLATES_TABLE", "TemplatesTable", "templates"),
+    "messages_table": _table("PM_MESSAGES_TABLE", "MessagesTable", "messages"),
+    "suppressions_table": _table("PM_SUPPRESSIONS_TABLE", "SuppressionsTable", "suppressions"),
+    "inbound_table": _table("PM_INBOUND_TABLE", "InboundTable", "inbound"),
+    "events_stream": Source("PM_EVENTS_STREAM", "EventsStream", "stream", None),
+    "bucket": Source("PM_BUCKET", "DataBucket", "bucket", None),
+    "notifications_queue_url": _queue(
+        "PM_NOTIFICATIONS_QUEUE_URL", "NotificationsQueueUrl", required=True
+    ),
+    "notifications_dlq_url": _queue("PM_NOTIFICATIONS_DLQ_URL", "NotificationsDLQUrl"),
+    "inbound_queue_url": _queue("PM_INBOUND_QUEUE_URL", "InboundQueueUrl"),
+    "send_priority_queue_url": _queue("PM_SEND_PRIORITY_QUEUE_URL", "SendPriorityQueueUrl"),
+    "send_bulk_queue_url": _queue("PM_SEND_BULK_QUEUE_URL", "SendBulkQueueUrl"),
+    "send_priority_dlq_url": _queue("PM_SEND_PRIORITY_DLQ_URL", "SendPriorityDLQUrl"),
+    "send_bulk_dlq_url": _queue("PM_SEND_BULK_DLQ_URL", "SendBulkDLQUrl"),
+    "admin_key_secret": Source("PM_ADMIN_KEY_SECRET", "AdminKeySecret", "secret", None),
+    "notify_smtp_secret": Source("PM_NOTIFY_SMTP_SECRET", "NotifySmtpSecret", "secret"),
+    "tracking_keys_secret": Source(
+        "PM_TRACKING_KEYS_SECRET",
+        "TrackingKeysSecret",
+        "secret",
+        "penguinmails/{stage}/tracking-keys",
+    ),
+    # --- stack parameters the API also needs ------------------------------------------------
+    "notify_smtp_host": Source("PM_NOTIFY_SMTP_HOST", "NotifySmtpHost", "parameter", "127.0.0.1"),
+    "notify_smtp_port": Source("PM_NOTIFY_SMTP_PORT", "NotifySmtpPort", "parameter", "587", "int"),
+    "notify_smtp_username": Source("PM_NOTIFY_SMTP_USERNAME", "NotifySmtpUsername", "parameter"),
+    # --- platform settings ------------------------------------------------------------------
+    "stage": Source("PM_STAGE", default=None),
+    "region": Source("AWS_REGION", default="{default_region}"),
+    "endpoint_url": Source("AWS_ENDPOINT_URL", parse="optional"),
+    "service": Source("POWERTOOLS_SERVICE_NAME", default="penguinmails"),
+    "notify_smtp_security": Source("PM_NOTIFY_SMTP_SECURITY", default="starttls"),
+    "notify_from": Source(
+        "PM_NOTIFY_FROM", default="PenguinMails <notifications@penguinmails.local>"
+    ),
+    "dns_nameserver": Source("PM_DNS_NAMESERVER"),
+    "dns_port": Source("PM_DNS_PORT", default="53", parse="int"),
+    "dns_timeout": Source("PM_DNS_TIMEOUT", default="3", parse="float"),
+    "max_body_bytes": Source("PM_MAX_BODY_BYTES", default=str(256 * 1024), parse="int"),
+    "secrets_max_age": Source("PM_SECRETS_MAX_AGE", default="300", parse="int"),
+    "secrets_prefix": Source("PM_SECRETS_PREFIX", default="penguinmails/{stage}"),
+    "tracking_host": Source("PM_TRACKING_HOST", default="track.penguinmails.local"),
+    "tracking_base_url": Source("PM_TRACKING_BASE_URL"),
+    "dmarc_rua": Source("PM_DMARC_RUA", default="dmarc-reports@penguinmails.local"),
+    "retry_scale": Source("PM_RETRY_SCALE", default="1", parse="float"),
+    "send_lease_seconds": Source("PM_SEND_LEASE_SECONDS", default="150", parse="int"),
+    "smtp_connections_per_mailbox": Source(
+        "PM_SMTP_CONNECTIONS_PER_MAILBOX", default="2", parse="int"
+    ),
+    "smtp_timeout": Source("PM_SMTP_TIMEOUT", default="20", parse="float"),
+    "verify_smtp_tls": Source("PM_VERIFY_SMTP_TLS", default="true", parse="bool"),
+    "local_inbox_url": Source("PM_LOCAL_INBOX_URL"),
+}
+
+
+def stack_sources() -> dict[str, Source]:
+    """The settings filled from stack outputs, by setting name."""
+    return {name: s for name, s in SOURCES.items() if s.output is not None}
+
+
+def env_from_outputs() -> dict[str, str]:
+    """Environment variable → stack output name, for the deploy."""
+    return {s.env: s.output for s in stack_sources().values() if s.output is not None}
+
+
+def environment(outputs: Mapping[str, str]) -> dict[str, str]:
+    """The environment a stack's outputs give the code (outputs it does not have are left
+    out, so their settings keep their defaults)."""
+    return {env: outputs[output] for env, output in env_from_outputs().items() if output in outputs}

@@ -1,0 +1,132 @@
+"""Every setting the application reads, read once from the environment and typed.
+
+Which variable fills which field, and its default, is ``resources.SOURCES`` (the one mapping
+the deploy, the local platform and the tests use too). A required value that is missing
+fails loudly with the variable's name. Nothing here imports an SDK, so reading settings is
+cheap on a cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.core.resources import SOURCES, Source
+from chalicelib.core.wiring import on_reset
+
+
+class SettingsError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    endpoint_url: str | None
+    service: str
+    tenants_table: str
+    api_keys_table: str
+    audit_table: str
+    counters_table: str
+    idempotency_table: str
+    domains_table: str
+    domain_claims_table: str
+    mailboxes_table: str
+    templates_table: str
+    messages_table: str
+    suppressions_table: str
+    inbound_table: str
+    events_stream: str
+    bucket: str
+    notifications_queue_url: str
+    notifications_dlq_url: str
+    inbound_queue_url: str
+    send_priority_queue_url: str
+    send_bulk_queue_url: str
+    send_priority_dlq_url: str
+    send_bulk_dlq_url: str
+    admin_key_secret: str
+    notify_smtp_secret: str
+    tracking_keys_secret: str
+    notify_smtp_host: str
+    notify_smtp_port: int
+    notify_smtp_username: str
+    notify_smtp_security: str
+    notify_from: str
+    dns_nameserver: str
+    dns_port: int
+    dns_timeout: float
+    max_body_bytes: int
+    secrets_max_age: int
+    secrets_prefix: str
+    tracking_host: str
+    tracking_base_url: str
+    dmarc_rua: str
+    retry_scale: float
+    send_lease_seconds: int
+    smtp_connections_per_mailbox: int
+    smtp_timeout: float
+    verify_smtp_tls: bool
+    local_inbox_url: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    def __repr__(self) -> str:
+        return f"Settings(stage={self.stage!r}, region={self.region!r})"
+
+
+def _raw(name: str, source: Source, stage: str) -> str:
+    value = os.environ.get(source.env, "").strip()
+    if value:
+        return value
+    if source.default is None:
+        raise SettingsError(f"environment variable {source.env} is required")
+    region = os.environ.get("AWS_DEFAULT_REGION", "").strip() or "us-east-1"
+    return source.default.format(stage=stage, default_region=region)
+
+
+def _parsed(source: Source, raw: str) -> Any:
+    try:
+        if source.parse == "int":
+            return int(raw)
+        if source.parse == "float":
+            return float(raw)
+    except ValueError as exc:
+        kind = "an integer" if source.parse == "int" else "a number"
+        raise SettingsError(
+            f"environment variable {source.env} must be {kind}, got {raw!r}"
+        ) from exc
+    if source.parse == "bool":
+        return raw.lower() != "false"
+    if source.parse == "optional":
+        return raw or None
+    return raw
+
+
+def load_settings() -> Settings:
+    """Read the environment now; callers normally use the cached ``settings()``."""
+    stage = _raw("stage", SOURCES["stage"], "")
+    values = {
+        f.name: _parsed(SOURCES[f.name], _raw(f.name, SOURCES[f.name], stage))
+        for f in fields(Settings)
+    }
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local platform change the environment)."""
+    settings.cache_clear()
+
+
+on_reset(reset_settings)

@@ -1,1 +1,0 @@
-"""Decisions and rules, pure Python: no AWS SDK, Chalice, PynamoDB, SMTP or DNS imports."""

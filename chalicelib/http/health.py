@@ -1,0 +1,97 @@
+"""The health report of ``GET /v1/health``: every component the API depends on, checked
+concurrently, each within a short timeout. The local platform registers its own components
+(pumps, scheduler, SMTP and DNS servers) through ``register_check``. Nothing secret is
+reported.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from chalicelib.aws import clients, sqs
+from chalicelib.core.settings import settings
+
+CHECK_TIMEOUT = 3.0
+_extra_checks: dict[str, Callable[[], str]] = {}
+
+
+def register_check(name: str, check: Callable[[], str]) -> None:
+    """A check returns a short detail string when healthy and raises when not."""
+    _extra_checks[name] = check
+
+
+def _dynamodb() -> str:
+    clients.dynamodb().describe_table(TableName=settings().tenants_table)
+    return "tables reachable"
+
+
+def _sqs() -> str:
+    depth = sqs.depth(clients.sqs(), settings().notifications_queue_url)
+    return f"notifications queue depth {depth}"
+
+
+def _kinesis() -> str:
+    summary = clients.kinesis().describe_stream_summary(StreamName=settings().events_stream)
+    return str(summary["StreamDescriptionSummary"]["StreamStatus"]).lower()
+
+
+def _s3() -> str:
+    clients.s3().head_bucket(Bucket=settings().bucket)
+    return "bucket reachable"
+
+
+def _smtp_relay() -> str:
+    s = settings()
+    with socket.create_connection((s.notify_smtp_host, s.notify_smtp_port), timeout=2) as conn:
+        banner = conn.recv(512).decode("ascii", "replace")
+    if not banner.startswith("220"):
+        raise RuntimeError("unexpected SMTP greeting")
+    return "greeting 220"
+
+
+def _checks() -> dict[str, Callable[[], str]]:
+    return {
+        "dynamodb": _dynamodb,
+        "sqs": _sqs,
+        "kinesis": _kinesis,
+        "s3": _s3,
+        "smtp_relay": _smtp_relay,
+        **_extra_checks,
+    }
+
+
+def _timed(check: Callable[[], str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        detail, status = check(), "ok"
+    except Exception as exc:  # noqa: BLE001 - a failing component is reported, not raised
+        detail, status = type(exc).__name__, "down"
+    return {
+        "status": status,
+        "detail": detail,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def run_checks() -> dict[str, Any]:
+    checks = _checks()
+    pool = ThreadPoolExecutor(max_workers=len(checks))
+    futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
+    wait(futures.values(), timeout=CHECK_TIMEOUT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    components = {
+        name: f.result()
+        if f.done()
+        else {"status": "down", "detail": "timed out", "latency_ms": CHECK_TIMEOUT * 1000}
+        for name, f in futures.items()
+    }
+    down = any(c["status"] != "ok" for c in components.values())
+    return {
+        "status": "degraded" if down else "ok",
+        "stage": settings().stage,
+        "components": components,
+    }

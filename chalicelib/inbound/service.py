@@ -1,0 +1,259 @@
+"""What inbound mail does: keep it, classify it, match it to the message it answers, and act.
+
+Matching: the VERP return path first, then In-Reply-To/References against our Message-IDs
+(both carry our message id, so matching is a key lookup, never a scan). Effects (PRODUCT.md
+"Sending rules"): a bounce marks the message ``bounced`` with the reason and suppresses the
+recipient (hard at once, soft after 3 in a row); a complaint suppresses at once; replies and
+auto-replies are recorded on the message's timeline and as events, the reply text kept in S3.
+Unmatched mail is kept, never dropped. Each inbound message has a deterministic id (mailbox +
+UID), so processing one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.core.clock import Clock
+from chalicelib.core.events import Event, EventPublisher, new_event
+from chalicelib.inbound.ports import (
+    Classifier,
+    InboundStore,
+    InboxSource,
+    InboxState,
+    MessageStore,
+    RawStore,
+    SoftBounces,
+    SuppressionStore,
+)
+from chalicelib.inbound.rules.records import InboundMessage
+from chalicelib.mailboxes import Mailbox
+from chalicelib.sending import Message, StaleWrite, Suppression, entry, normalise, with_status
+
+SOFT_BOUNCES_TO_SUPPRESS = 3
+EVENT_FOR = {"reply": "message.replied", "auto_reply": "message.auto_replied"}
+
+
+@dataclass
+class InboundPorts:
+    messages: MessageStore
+    inbound: InboundStore
+    store: RawStore
+    suppressions: SuppressionStore
+    soft_bounces: SoftBounces
+    events: EventPublisher
+    clock: Clock
+    classify: Classifier
+
+
+def inbound_id(mailbox_id: str, uid: int) -> str:
+    digest = hashlib.sha256(f"{mailbox_id}:{uid}".encode()).hexdigest()[:20]
+    return f"inb_{digest}"
+
+
+def handle(ports: InboundPorts, mailbox: Mailbox, uid: int, raw: bytes) -> InboundMessage:
+    found = ports.classify(raw, mailbox.email)
+    tenant_id, at = mailbox.tenant_id, ports.clock.now_iso()
+    matched = _match(ports, tenant_id, found.message_ids)
+    record = InboundMessage(
+        tenant_id=tenant_id,
+        inbound_id=inbound_id(mailbox.mailbox_id, uid),
+        mailbox_id=mailbox.mailbox_id,
+        received_at=found.received_at or at,
+        kind=found.kind,
+        from_address=found.from_address,
+        subject=found.subject[:500],
+        message_id_header=found.message_id_header[:500],
+        raw_key=f"tenant/{tenant_id}/inbound/{inbound_id(mailbox.mailbox_id, uid)}.eml",
+        matched_message_id=matched.message_id if matched else None,
+        bounce_type=found.bounce_type,
+        recipients=tuple(found.recipients)[:50],
+        status_codes=tuple(found.status_codes)[:20],
+        diagnostic=found.diagnostic[:500],
+        feedback_type=found.feedback_type,
+    )
+    ports.store.put_raw(record.raw_key, raw)
+    if found.kind in EVENT_FOR and found.reply_text:
+        text_key = record.raw_key[:-4] + ".txt"
+        record = replace(record, reply_text_key=text_key)
+        ports.store.put_text(text_key, found.reply_text)
+    ports.inbound.save(record)
+    _act(ports, record, matched, at)
+    return record
+
+
+def _match(ports: InboundPorts, tenant_id: str, candidates: Iterable[str]) -> Message | None:
+    for message_id in list(candidates)[:10]:
+        message = ports.messages.get(tenant_id, message_id)
+        if message is not None:
+            return message
+    return None
+
+
+def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str) -> None:
+    events: list[dict[str, Any]] = []
+    if record.kind == "bounce":
+        events += _bounce(ports, record, matched, at)
+    elif record.kind == "complaint":
+        events += _complaint(ports, record, matched, at)
+    elif record.kind in EVENT_FOR and matched is not None:
+        _note(ports, matched, at, event=record.kind, inbound_id=record.inbound_id)
+        events.append(_event(EVENT_FOR[record.kind], record, matched, at))
+    ports.events.publish_many(events)
+
+
+def _event(kind: str, record: InboundMessage, matched: Message, at: str, **extra: Any) -> Event:
+    return new_event(
+        kind,
+        record.tenant_id,
+        at,
+        message_id=matched.message_id,
+        inbound_id=record.inbound_id,
+        **extra,
+    )
+
+
+def _bounce(
+    ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str
+) -> list[Event]:
+    hard = record.bounce_type != "soft"
+    addresses = set(record.recipients) or ({normalise(matched.to)} if matched else set())
+    events = []
+    if matched is not None:
+        reason = f"{'hard' if hard else 'soft'} bounce {' '.join(record.status_codes)}".strip()
+        if hard and _mark_bounced(ports, matched, at, reason, record):
+            events.append(
+                new_event(
+                    "message.bounced",
+                    record.tenant_id,
+                    at,
+                    message_id=matched.message_id,
+                    mailbox_id=matched.mailbox_id,
+                    to=matched.to,
+                    reason=reason[:500],
+                )
+            )
+        elif not hard:
+            _note(
+                ports,
+                matched,
+                at,
+                event="soft_bounce",
+                inbound_id=record.inbound_id,
+                status_codes=list(record.status_codes),
+                diagnostic=record.diagnostic[:300],
+            )
+    for address in sorted(addresses)[:50]:
+        count = 1 if hard else ports.soft_bounces.increment(record.tenant_id, address)
+        if hard or count >= SOFT_BOUNCES_TO_SUPPRESS:
+            events += _suppress(
+                ports,
+                record,
+                address,
+                "bounce",
+                at,
+                f"{'hard' if hard else str(count) + ' soft'} bounce "
+                f"{' '.join(record.status_codes)}".strip(),
+            )
+    return events
+
+
+def _complaint(
+    ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str
+) -> list[Event]:
+    addresses = set(record.recipients) or ({normalise(matched.to)} if matched else set())
+    events = []
+    if matched is not None:
+        _note(
+            ports,
+            matched,
+            at,
+            event="complained",
+            inbound_id=record.inbound_id,
+            feedback_type=record.feedback_type,
+        )
+        events.append(
+            _event(
+                "message.complained",
+                record,
+                matched,
+                at,
+                feedback_type=record.feedback_type or "abuse",
+            )
+        )
+    for address in sorted(addresses)[:50]:
+        events += _suppress(
+            ports,
+            record,
+            address,
+            "complaint",
+            at,
+            f"complaint ({record.feedback_type or 'abuse'})",
+        )
+    return events
+
+
+def _suppress(
+    ports: InboundPorts, record: InboundMessage, address: str, source: str, at: str, reason: str
+) -> list[dict[str, Any]]:
+    entry = Suppression(
+        normalise(address), "tenant", reason, source, at, f"inbound:{record.inbound_id}"
+    )
+    if not ports.suppressions.add(record.tenant_id, entry):
+        return []
+    return [
+        new_event(
+            "recipient.suppressed",
+            record.tenant_id,
+            at,
+            address=entry.address,
+            reason=reason,
+            source=source,
+            message_id=record.matched_message_id or "msg_unmatched",
+        )
+    ]
+
+
+def _mark_bounced(
+    ports: InboundPorts, message: Message, at: str, reason: str, record: InboundMessage
+) -> bool:
+    if message.status not in ("sent", "delivered"):
+        return False
+    bounced = with_status(
+        message,
+        "bounced",
+        at,
+        reason=reason,
+        inbound_id=record.inbound_id,
+        diagnostic=record.diagnostic[:300],
+    )
+    try:
+        ports.messages.transition(bounced, (message.status,), message.attempts)
+    except StaleWrite:
+        return False
+    return True
+
+
+def _note(ports: InboundPorts, message: Message, at: str, **details: Any) -> None:
+    """An engagement entry on the timeline; the status stays what it is."""
+    noted = replace(message, timeline=(*message.timeline, entry(message.status, at, **details)))
+    try:
+        ports.messages.transition(noted, (message.status,), message.attempts)
+    except StaleWrite:
+        pass  # the message moved on; the event still records what happened
+
+
+def process(
+    ports: InboundPorts, mailbox: Mailbox, source: InboxSource, state: InboxState, limit: int = 200
+) -> int:
+    """New messages of one mailbox since the last UID seen, oldest first; the UID is saved
+    after each one, so a crash repeats at most one message (and that is idempotent)."""
+    last = state.last_uid(mailbox.tenant_id, mailbox.mailbox_id)
+    handled = 0
+    for uid, raw in source.fetch_since(last, limit):
+        handle(ports, mailbox, uid, raw)
+        state.save_uid(mailbox.tenant_id, mailbox.mailbox_id, uid)
+        handled += 1
+    return handled

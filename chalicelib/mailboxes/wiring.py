@@ -1,0 +1,40 @@
+"""Builds the mailboxes feature's adapters lazily (cached, typed, overridable by name)."""
+
+from __future__ import annotations
+
+from chalicelib.analytics import counters
+from chalicelib.aws import dynamodb, secrets
+from chalicelib.core.clock import system_clock
+from chalicelib.core.settings import settings
+from chalicelib.core.wiring import provider
+from chalicelib.domains import domain_store
+from chalicelib.mailboxes.ports import MailboxStore, Prober
+from chalicelib.mailboxes.service import MailboxPorts
+
+
+@provider("mailboxes.store")
+def store() -> MailboxStore:
+    from chalicelib.mailboxes.store import DynamoMailboxRepository
+
+    dynamodb.bind_models()
+    return DynamoMailboxRepository()
+
+
+@provider("mailboxes.probe")
+def probe() -> Prober:
+    from chalicelib.mailboxes.prober import MailboxProber
+
+    return MailboxProber(verify_tls=not settings().is_local)
+
+
+@provider("mailboxes.ports")
+def ports() -> MailboxPorts:
+    return MailboxPorts(
+        mailboxes=store(),
+        domains=domain_store(),
+        secrets=secrets.writer(),
+        probe=probe(),
+        counters=counters(),
+        clock=system_clock(),
+        secrets_prefix=settings().secrets_prefix,
+    )

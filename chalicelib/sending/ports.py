@@ -1,0 +1,165 @@
+"""What the sending use cases need: the message, body, suppression, cool-down, queue and
+request-key stores; the other features' data (tenants, domains, mailboxes, templates,
+counters) as far as sending reads it; and the send path's builder and sender."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.accounts import Tenant
+from chalicelib.core.pagination import Page
+from chalicelib.core.tenancy import TenantContext
+from chalicelib.domains import Domain
+from chalicelib.mailboxes import Mailbox
+from chalicelib.sending.rules.messages import Message
+from chalicelib.sending.rules.suppressions import Suppression
+from chalicelib.templates import Template
+
+# What the builder makes and the sender takes: opaque to the use cases.
+Built = Any
+Envelope = Any
+Identity = Any
+Job = tuple[str, str, int]  # tenant id, message id (or mailbox id), delay in seconds
+
+
+class MessageStore(Protocol):
+    def create_many(self, messages: list[Message]) -> None: ...
+
+    def get(self, tenant_id: str, message_id: str) -> Message | None: ...
+
+    def get_with_lease(self, tenant_id: str, message_id: str) -> tuple[Message, int] | None:
+        """The message and the epoch second its send lease ends (0 when it has none)."""
+        ...
+
+    def get_many(
+        self, refs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Message, int]]: ...
+
+    def transition(
+        self,
+        message: Message,
+        expect_status: Iterable[str],
+        expect_attempts: int,
+        lease_until: int = 0,
+    ) -> None:
+        """Write status, attempts and timeline if the stored message still has one of
+        ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
+        ...
+
+    def list(
+        self, tenant_id: str, limit: int, token: str | None, filters: dict[str, str]
+    ) -> Page[Message]: ...
+
+
+class BodyStore(Protocol):
+    def key(self, tenant_id: str, body_id: str) -> str: ...
+
+    def put(self, key: str, body: dict[str, Any]) -> None: ...
+
+    def get(self, key: str) -> dict[str, Any]: ...
+
+
+class SuppressionStore(Protocol):
+    def add(self, tenant_id: str, entry: Suppression) -> bool:
+        """False when the address was suppressed already (the first entry is kept)."""
+        ...
+
+    def remove(self, tenant_id: str, address: str) -> bool: ...
+
+    def get(self, tenant_id: str, address: str) -> Suppression | None: ...
+
+    def check(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """For (tenant id, address) pairs, the scope of each that is suppressed."""
+        ...
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Suppression]: ...
+
+
+class CooldownStore(Protocol):
+    def get(self, tenant_id: str, mailbox_id: str, provider: str) -> int:
+        """The epoch second the cool-down ends (0 when there is none)."""
+        ...
+
+    def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None: ...
+
+
+class SendQueues(Protocol):
+    def enqueue_many(self, queue: str, jobs: list[Job], key: str = "message_id") -> None: ...
+
+    def dead(self, queue: str, job: tuple[str, str], reason: str) -> None: ...
+
+
+class RequestKeys(Protocol):
+    """``Idempotency-Key``: the first request's reply, stored for 24 hours."""
+
+    def begin(self, tenant_id: str, key: str, fingerprint: str) -> tuple[int, Any] | None: ...
+
+    def finish(
+        self, tenant_id: str, key: str, fingerprint: str, status: int, body: Any
+    ) -> None: ...
+
+    def abandon(self, tenant_id: str, key: str) -> None: ...
+
+
+class TenantReader(Protocol):
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+
+class DomainReader(Protocol):
+    def get(self, ctx: TenantContext, domain_id: str) -> Domain | None: ...
+
+
+class MailboxReader(Protocol):
+    def get(self, ctx: TenantContext, mailbox_id: str) -> Mailbox | None: ...
+
+    def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[Mailbox]: ...
+
+
+class TemplateReader(Protocol):
+    def get(self, ctx: TenantContext, template_id: str) -> Template | None: ...
+
+
+class UsageCounters(Protocol):
+    def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
+
+
+class SendResult(Protocol):
+    """What the server said to one message: code (None when no reply came), text, and the
+    stage it got to (connect, tls, auth, mail, rcpt, data, done)."""
+
+    @property
+    def code(self) -> int | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def stage(self) -> str: ...
+
+
+class MessageSender(Protocol):
+    """One mailbox's SMTP connections for one batch."""
+
+    async def send(self, envelope: Envelope) -> SendResult: ...
+
+    async def close(self) -> None: ...
+
+
+class IdentityFactory(Protocol):
+    def __call__(self, tenant: Tenant, domain: Domain, mailbox: Mailbox) -> Identity: ...
+
+
+class Builder(Protocol):
+    def __call__(
+        self, message: Message, sources: dict[str, Any], identity: Identity, now: datetime
+    ) -> Built: ...
+
+
+class SenderFactory(Protocol):
+    def __call__(self, mailbox: Mailbox) -> MessageSender: ...
+
+
+class EnvelopeMaker(Protocol):
+    def __call__(self, built: Built, rcpt: str) -> Envelope: ...

@@ -1,0 +1,133 @@
+"""The guard steps every message passes before it is built and sent (Postal's style).
+
+Each step is a small named function over the facts of one send (``SendFacts``); the first
+step that objects stops the message with its verdict and reason: ``suppressed`` (it will
+never be sent) or ``deferred`` (caps: try again later, usually the next day). Steps run in
+the order of ``STEPS``; each has its own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.core.plans import warmup_limit
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    tenant_active: bool
+    monthly_sent: int
+    monthly_allowance: int | None
+    message_cancelled: bool
+    recipient_suppressed_tenant: bool
+    recipient_suppressed_global: bool
+    domain_can_send: bool
+    mailbox_status: str
+    mailbox_sent_today: int
+    mailbox_daily_limit: int
+    warmup_plan: str | None
+    warmup_day: int | None
+    bulk: bool
+    has_unsubscribe: bool
+    has_postal_address: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # suppressed | deferred
+    step: str
+    reason: str
+
+
+Step = Callable[[SendFacts], "Verdict | None"]
+
+
+def hold_if_tenant_inactive(f: SendFacts) -> Verdict | None:
+    if not f.tenant_active:
+        return Verdict("suppressed", "hold_if_tenant_inactive", "the tenant is suspended")
+    return None
+
+
+def defer_if_over_monthly_quota(f: SendFacts) -> Verdict | None:
+    if f.monthly_allowance is not None and f.monthly_sent >= f.monthly_allowance:
+        return Verdict(
+            "deferred",
+            "defer_if_over_monthly_quota",
+            f"monthly allowance of {f.monthly_allowance} emails is used up",
+        )
+    return None
+
+
+def drop_if_cancelled(f: SendFacts) -> Verdict | None:
+    if f.message_cancelled:
+        return Verdict("suppressed", "drop_if_cancelled", "cancelled by the tenant")
+    return None
+
+
+def hold_if_suppressed(f: SendFacts) -> Verdict | None:
+    if f.recipient_suppressed_global:
+        return Verdict("suppressed", "hold_if_suppressed", "recipient on the global list")
+    if f.recipient_suppressed_tenant:
+        return Verdict("suppressed", "hold_if_suppressed", "recipient on the tenant's list")
+    return None
+
+
+def hold_if_domain_unverified(f: SendFacts) -> Verdict | None:
+    if not f.domain_can_send:
+        return Verdict(
+            "suppressed",
+            "hold_if_domain_unverified",
+            "the sending domain is not verified (or failed its last check)",
+        )
+    return None
+
+
+def hold_if_mailbox_inactive(f: SendFacts) -> Verdict | None:
+    if f.mailbox_status not in ("active", "warming"):
+        return Verdict(
+            "suppressed", "hold_if_mailbox_inactive", f"the mailbox is {f.mailbox_status}"
+        )
+    return None
+
+
+def defer_if_mailbox_over_cap(f: SendFacts) -> Verdict | None:
+    cap = f.mailbox_daily_limit
+    if f.mailbox_status == "warming" and f.warmup_plan and f.warmup_day is not None:
+        cap = min(cap, warmup_limit(f.warmup_plan, f.warmup_day))
+    if f.mailbox_sent_today >= cap:
+        return Verdict(
+            "deferred", "defer_if_mailbox_over_cap", f"the mailbox has sent its {cap} for today"
+        )
+    return None
+
+
+def hold_if_not_compliant(f: SendFacts) -> Verdict | None:
+    if f.bulk and not (f.has_unsubscribe and f.has_postal_address):
+        return Verdict(
+            "suppressed",
+            "hold_if_not_compliant",
+            "bulk mail needs unsubscribe headers and the postal-address footer",
+        )
+    return None
+
+
+STEPS: tuple[Step, ...] = (
+    hold_if_tenant_inactive,
+    defer_if_over_monthly_quota,
+    drop_if_cancelled,
+    hold_if_suppressed,
+    hold_if_domain_unverified,
+    hold_if_mailbox_inactive,
+    defer_if_mailbox_over_cap,
+    hold_if_not_compliant,
+)
+
+
+def run_guards(facts: SendFacts, steps: tuple[Step, ...] = STEPS) -> Verdict | None:
+    """The first objection, or None when the message may be built and sent."""
+    for step in steps:
+        verdict = step(facts)
+        if verdict is not None:
+            return verdict
+    return None

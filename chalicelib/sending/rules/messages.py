@@ -1,0 +1,138 @@
+"""Messages: one email to one recipient, its status and its timeline.
+
+Statuses (PRODUCT.md "Statuses"): ``queued → sending → sent``; ``deferred`` while a
+transient failure waits for its retry; ``failed`` after the last attempt; ``bounced`` on a
+permanent refusal; ``suppressed`` when a guard stops it; ``cancelled`` by the tenant before
+it was sent. ``delivered`` (no bounce within the bounce window) belongs to inbound tracking.
+
+The timeline records every transition with its time, the attempt, and for SMTP outcomes the
+reply code, the enhanced status and the server's text. It is bounded (attempts are), so it
+stays inside the message item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chalicelib.core.errors import Conflict
+
+STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "deferred",
+    "failed",
+    "bounced",
+    "suppressed",
+    "cancelled",
+    "delivered",
+)
+FINAL = frozenset({"sent", "failed", "bounced", "suppressed", "cancelled", "delivered"})
+WAITING = frozenset({"queued", "deferred"})
+TIMELINE_TEXT_LIMIT = 300
+
+
+class StaleWrite(Exception):
+    """The stored message changed under us: its status or attempt is not the one expected."""
+
+
+@dataclass(frozen=True)
+class Message:
+    tenant_id: str
+    message_id: str
+    status: str
+    mailbox_id: str
+    domain_id: str
+    from_address: str
+    from_name: str
+    to: str
+    reply_to: str | None
+    headers: dict[str, str]
+    tags: tuple[str, ...]
+    metadata: dict[str, str]
+    variables: dict[str, Any] | None
+    body_key: str
+    template_id: str | None
+    track_opens: bool
+    track_clicks: bool
+    queue: str  # priority | bulk
+    created_at: str
+    scheduled_at: str | None = None
+    attempts: int = 0
+    subject: str = ""
+    timeline: tuple[dict[str, Any], ...] = field(default=())
+    batch_id: str | None = None
+    engagement: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    def to_public(self, with_timeline: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.message_id,
+            "status": self.status,
+            "from": self.from_address,
+            "from_name": self.from_name,
+            "mailbox_id": self.mailbox_id,
+            "to": self.to,
+            "subject": self.subject,
+            "tags": list(self.tags),
+            "metadata": dict(self.metadata),
+            "template_id": self.template_id,
+            "track_opens": self.track_opens,
+            "track_clicks": self.track_clicks,
+            "attempts": self.attempts,
+            "scheduled_at": self.scheduled_at,
+            "created_at": self.created_at,
+            "batch_id": self.batch_id,
+        }
+        if with_timeline:
+            body["timeline"] = [dict(entry) for entry in self.timeline]
+            body["engagement"] = self.engagement_view()
+        return body
+
+    def engagement_view(self) -> dict[str, Any]:
+        """Opens and clicks (people and machines apart) from the events, and the replies,
+        auto-replies, complaints and bounce from the timeline."""
+        e = self.engagement
+        events = [entry.get("event") for entry in self.timeline]
+        return {
+            "opens": {"human": e.get("opens_human", 0), "machine": e.get("opens_machine", 0)},
+            "clicks": {"human": e.get("clicks_human", 0), "machine": e.get("clicks_machine", 0)},
+            "last_open_at": e.get("last_opens_at"),
+            "last_click_at": e.get("last_clicks_at"),
+            "replies": events.count("reply"),
+            "auto_replies": events.count("auto_reply"),
+            "complained": "complained" in events,
+            "bounced": self.status == "bounced",
+        }
+
+
+def entry(status: str, at: str, **details: Any) -> dict[str, Any]:
+    """One timeline entry; empty details are left out, long server texts are cut."""
+    item: dict[str, Any] = {"status": status, "at": at}
+    for name, value in details.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, str) and len(value) > TIMELINE_TEXT_LIMIT:
+            value = value[:TIMELINE_TEXT_LIMIT] + "…"
+        item[name] = value
+    return item
+
+
+def with_status(message: Message, status: str, at: str, **details: Any) -> Message:
+    return replace(
+        message, status=status, timeline=(*message.timeline, entry(status, at, **details))
+    )
+
+
+def cancel(message: Message, at: str) -> Message:
+    """Cancel a message that has not been handed to a server yet; 409 otherwise."""
+    if message.status not in WAITING:
+        raise Conflict(
+            f"message {message.message_id} is {message.status} and can no longer be cancelled",
+            {"id": message.message_id, "status": message.status},
+        )
+    return with_status(message, "cancelled", at, reason="cancelled by the tenant")

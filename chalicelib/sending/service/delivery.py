@@ -1,0 +1,388 @@
+"""The send path for one worker batch, written against ports (Postal's model): load the
+message, pass the guard steps, claim it, build, send, record.
+
+Exactly once, as far as SMTP allows:
+- a message is *claimed* (``queued|deferred → sending``, attempt n+1, a lease) with a
+  conditional write right before its SMTP transaction, so a duplicate SQS delivery finds it
+  ``sending`` or final and does nothing;
+- the outcome is written only if the message is still at the attempt we claimed;
+- a message found ``sending`` after its lease ran out belongs to a worker that died mid-send.
+  We cannot know whether the server accepted it, so it is **not** sent again: it becomes
+  ``failed`` with ``outcome_unknown``. This is the one unavoidable window: a crash after the
+  server accepted the message and before we recorded it leaves a delivered email marked
+  failed — the recipient still gets it at most once.
+Retries are new SQS messages with a delay (the backoff of ``delivery_rules``), so a retry
+never waits on a visibility timeout and SQS's own redelivery stays the crash path.
+Events are collected per batch and put on Kinesis in one call at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.core.clock import Clock, parse_iso
+from chalicelib.core.events import Event, EventPublisher, new_event
+from chalicelib.mailboxes import Mailbox
+from chalicelib.sending.ports import (
+    BodyStore,
+    Builder,
+    Built,
+    CooldownStore,
+    DomainReader,
+    EnvelopeMaker,
+    IdentityFactory,
+    MailboxReader,
+    MessageSender,
+    MessageStore,
+    SenderFactory,
+    SendQueues,
+    SendResult,
+    SuppressionStore,
+    TenantReader,
+    UsageCounters,
+)
+from chalicelib.sending.rules import delivery as delivery_rules
+from chalicelib.sending.rules import guards as send_guards
+from chalicelib.sending.rules import messages
+from chalicelib.sending.rules.delivery import Outcome
+from chalicelib.sending.rules.messages import Message, StaleWrite
+from chalicelib.sending.rules.suppressions import Suppression, normalise
+from chalicelib.sending.service.facts import BatchFacts
+
+MAX_DELAY = 900
+UNKNOWN = "outcome_unknown"
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed message, built, and the mailbox whose server it goes to."""
+
+    claimed: Message
+    built: Built
+    mailbox: Mailbox
+
+
+@dataclass
+class SendPorts:
+    messages: MessageStore
+    bodies: BodyStore
+    tenants: TenantReader
+    mailboxes: MailboxReader
+    domains: DomainReader
+    counters: UsageCounters
+    suppressions: SuppressionStore
+    cooldowns: CooldownStore
+    queues: SendQueues
+    events: EventPublisher
+    clock: Clock
+    identity: IdentityFactory  # the sending identity (DKIM key, postal address) of a message
+    builder: Builder  # signed RFC 5322 bytes of a message
+    senders: SenderFactory  # one sender per mailbox and batch
+    envelope: EnvelopeMaker  # the SMTP envelope of a built message
+    retry_scale: float = 1.0
+    lease_seconds: int = 150
+
+
+class SendBatch:
+    """One worker invocation's sends. ``prepare`` reads what it can in bulk; ``process``
+    handles one job (and raises only when the job must come back through SQS)."""
+
+    def __init__(self, ports: SendPorts, queue: str) -> None:
+        self.ports = ports
+        self.queue = queue
+        self.events: list[Event] = []
+        self.outcomes: dict[str, str] = {}
+        self._loaded: dict[tuple[str, str], tuple[Message, int]] = {}
+        self._facts = BatchFacts(
+            ports.tenants, ports.mailboxes, ports.domains, ports.counters, ports.cooldowns
+        )
+        self._senders: dict[tuple[str, str], MessageSender] = {}
+        self._seen: set[tuple[str, str]] = set()
+
+    def prepare(self, jobs: list[tuple[str, str]]) -> None:
+        self._loaded = self.ports.messages.get_many(jobs)
+        loaded = [message for message, _ in self._loaded.values()]
+        self._facts.load_suppressions(self.ports.suppressions, loaded)
+
+    async def process(self, tenant_id: str, message_id: str) -> str:
+        # SQS may deliver the same message twice in one batch: the first copy does the work
+        # (the conditional claim would stop the second too; this saves its requests).
+        if (tenant_id, message_id) in self._seen:
+            return "duplicate_in_batch"
+        self._seen.add((tenant_id, message_id))
+        loaded = self._loaded.get((tenant_id, message_id))
+        if loaded is None:
+            loaded = await asyncio.to_thread(
+                self.ports.messages.get_with_lease, tenant_id, message_id
+            )
+        if loaded is None:
+            return self._note(message_id, "missing")
+        message, lease = loaded
+        return self._note(message_id, await self._process(message, lease))
+
+    def _note(self, message_id: str, outcome: str) -> str:
+        self.outcomes[message_id] = outcome
+        return outcome
+
+    async def _process(self, message: Message, lease: int) -> str:
+        # Two thread hops per message: everything before the SMTP transaction (blocking
+        # store calls and the CPU-bound build), then the record.
+        ready = await asyncio.to_thread(self._before_send, message, lease)
+        if isinstance(ready, str):
+            return ready
+        envelope = self.ports.envelope(ready.built, message.to)
+        result = await self._sender(ready.mailbox).send(envelope)
+        return await asyncio.to_thread(self._record, ready.claimed, result)
+
+    def _before_send(self, message: Message, lease: int) -> str | _Ready:
+        """An outcome (the message needs no SMTP now), or (claimed message, built email,
+        mailbox) ready to hand over."""
+        now = self.ports.clock.now()
+        if message.final:
+            return "duplicate"
+        if message.status == "sending":
+            return "in_flight_elsewhere" if lease > now.timestamp() else self._fail_unknown(message)
+        wait = _seconds_until(message.scheduled_at, now)
+        if wait > 0:
+            self._requeue(message, wait)
+            return "scheduled"
+        stop = self._guard(message, now)
+        return stop if stop is not None else self._claim_and_build(message, now)
+
+    # --- guards -------------------------------------------------------------------------
+
+    def _guard(self, message: Message, now: datetime) -> str | None:
+        tenant = self._facts.tenant(message.tenant_id)
+        mailbox = self._facts.mailbox(message.tenant_id, message.mailbox_id)
+        domain = self._facts.domain(message.tenant_id, message.domain_id)
+        if tenant is None or mailbox is None or domain is None:
+            return self._stop(
+                message, "suppressed", "hold_if_missing", "its tenant, mailbox or domain is gone"
+            )
+        facts = self._facts.send_facts(message, tenant, mailbox, domain, now)
+        verdict = send_guards.run_guards(facts)
+        if verdict is not None:
+            return self._stop(message, verdict.outcome, verdict.step, verdict.reason, cap=True)
+        provider = delivery_rules.provider_of(message.to)
+        until = self._facts.cooldown(message.tenant_id, mailbox.mailbox_id, provider)
+        if until > now.timestamp():
+            reason = f"mailbox cooling down for {provider} after throttling"
+            return self._stop(
+                message,
+                "deferred",
+                "defer_if_provider_cooling",
+                reason,
+                delay=until - now.timestamp(),
+            )
+        return None
+
+    def _stop(
+        self,
+        message: Message,
+        outcome: str,
+        step: str,
+        reason: str,
+        cap: bool = False,
+        delay: float | None = None,
+    ) -> str:
+        at = self.ports.clock.now_iso()
+        changed = messages.with_status(message, outcome, at, step=step, reason=reason)
+        try:
+            self.ports.messages.transition(changed, messages.WAITING, message.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, outcome, step=step, reason=reason)
+        if outcome == "deferred":
+            self._requeue(changed, delay if delay is not None else MAX_DELAY)
+        return outcome
+
+    # --- claim, build, send, record -------------------------------------------------------
+
+    def _claim_and_build(self, message: Message, now: datetime) -> str | _Ready:
+        tenant = self._facts.tenant(message.tenant_id)
+        mailbox = self._facts.mailbox(message.tenant_id, message.mailbox_id)
+        domain = self._facts.domain(message.tenant_id, message.domain_id)
+        assert tenant is not None and mailbox is not None and domain is not None  # guarded
+        claimed = self._claim(message, now)
+        if claimed is None:
+            return "changed_elsewhere"
+        self._facts.note_sent(message.tenant_id, mailbox.mailbox_id)
+        try:
+            identity = self.ports.identity(tenant, domain, mailbox)
+            sources = self.ports.bodies.get(message.body_key)
+            built = self.ports.builder(claimed, sources, identity, now)
+        except (ValueError, LookupError) as exc:
+            return self._record_build_failure(claimed, str(exc))
+        return _Ready(claimed, built, mailbox)
+
+    def _claim(self, message: Message, now: datetime) -> Message | None:
+        at = self.ports.clock.now_iso()
+        claimed = replace(
+            messages.with_status(message, "sending", at, attempt=message.attempts + 1),
+            attempts=message.attempts + 1,
+        )
+        lease = int(now.timestamp()) + self.ports.lease_seconds
+        try:
+            self.ports.messages.transition(claimed, messages.WAITING, message.attempts, lease)
+        except StaleWrite:
+            return None
+        self._event(claimed, "sending", attempt=claimed.attempts)
+        return claimed
+
+    def _sender(self, mailbox: Mailbox) -> MessageSender:
+        key = (mailbox.tenant_id, mailbox.mailbox_id)
+        if key not in self._senders:
+            self._senders[key] = self.ports.senders(mailbox)
+        return self._senders[key]
+
+    def _record_build_failure(self, message: Message, reason: str) -> str:
+        changed = messages.with_status(
+            message, "failed", self.ports.clock.now_iso(), reason=f"could not build: {reason}"
+        )
+        return self._write_outcome(changed, message, reason=f"could not build: {reason}")
+
+    def _record(self, message: Message, result: SendResult) -> str:
+        outcome = _outcome(result, message.to)
+        at = self.ports.clock.now_iso()
+        details: dict[str, Any] = {
+            "attempt": message.attempts,
+            "smtp_code": result.code,
+            "enhanced_status": outcome.enhanced,
+            "smtp_text": result.text,
+            "stage": result.stage,
+        }
+        status = _status_for(outcome, result)
+        delay = None
+        if status == "deferred":
+            delay = self._retry_delay(message, outcome)
+            if delay is None:
+                status = "failed"
+                details["reason"] = f"gave up after {message.attempts} attempts"
+        changed = messages.with_status(message, status, at, **details)
+        written = self._write_outcome(changed, message, **details)
+        if written == "changed_elsewhere":
+            return written
+        self._after(changed, outcome, status, delay)
+        return status
+
+    def _retry_delay(self, message: Message, outcome: Outcome) -> float | None:
+        scale = self.ports.retry_scale
+        if outcome.kind == "throttled":
+            if message.attempts >= delivery_rules.MAX_ATTEMPTS:
+                return None
+            return delivery_rules.THROTTLE_COOLDOWN_SECONDS * scale
+        return delivery_rules.retry_delay(message.attempts, scale=scale)
+
+    def _write_outcome(self, changed: Message, claimed: Message, **details: Any) -> str:
+        try:
+            # "failed" too: a provisional outcome_unknown written by a redelivery is replaced
+            # by the outcome this worker really saw.
+            self.ports.messages.transition(changed, ("sending", "failed"), claimed.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, changed.status, **details)
+        return changed.status
+
+    def _after(self, message: Message, outcome: Outcome, status: str, delay: float | None) -> None:
+        if status == "bounced" and delivery_rules.suppress_after(outcome, 1):
+            self._suppress(message, outcome)
+        if status == "deferred":
+            if outcome.kind == "throttled":
+                self._cool_down(message, delay or 0)
+            self._requeue(message, delay or 0)
+        if status == "failed":
+            self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), "failed")
+
+    def _suppress(self, message: Message, outcome: Outcome) -> None:
+        entry = Suppression(
+            address=normalise(message.to),
+            scope="tenant",
+            reason=f"hard bounce {outcome.code} {outcome.enhanced or ''}".strip(),
+            source="bounce",
+            created_at=self.ports.clock.now_iso(),
+            actor=f"message:{message.message_id}",
+        )
+        if self.ports.suppressions.add(message.tenant_id, entry):
+            self.events.append(
+                new_event(
+                    "recipient.suppressed",
+                    message.tenant_id,
+                    entry.created_at,
+                    address=entry.address,
+                    reason=entry.reason,
+                    source="bounce",
+                    message_id=message.message_id,
+                )
+            )
+
+    def _cool_down(self, message: Message, seconds: float) -> None:
+        provider = delivery_rules.provider_of(message.to)
+        until = int(self.ports.clock.now().timestamp() + seconds)
+        self._facts.cool_down(message.tenant_id, message.mailbox_id, provider, until)
+
+    def _fail_unknown(self, message: Message) -> str:
+        changed = messages.with_status(
+            message,
+            "failed",
+            self.ports.clock.now_iso(),
+            reason=UNKNOWN,
+            detail="the worker stopped mid-send; not sent again so it is never sent twice",
+        )
+        try:
+            self.ports.messages.transition(changed, ("sending",), message.attempts)
+        except StaleWrite:
+            return "changed_elsewhere"
+        self._event(changed, "failed", reason=UNKNOWN)
+        self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), UNKNOWN)
+        return "failed"
+
+    def _requeue(self, message: Message, seconds: float) -> None:
+        delay = max(0, min(MAX_DELAY, int(seconds + 0.999)))
+        self.ports.queues.enqueue_many(self.queue, [(message.tenant_id, message.message_id, delay)])
+
+    def _event(self, message: Message, status: str, **details: Any) -> None:
+        fields = {k: v for k, v in details.items() if v is not None and v != ""}
+        self.events.append(
+            new_event(
+                f"message.{status}",
+                message.tenant_id,
+                message.timeline[-1]["at"],
+                message_id=message.message_id,
+                mailbox_id=message.mailbox_id,
+                to=message.to,
+                **fields,
+            )
+        )
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
+        self._senders.clear()
+
+    def flush_events(self) -> None:
+        events, self.events = self.events, []
+        self.ports.events.publish_many(events)
+
+
+def _seconds_until(when: str | None, now: datetime) -> float:
+    if not when:
+        return 0
+    at = parse_iso(when)
+    return max(0.0, (at - now) / timedelta(seconds=1))
+
+
+def _outcome(result: SendResult, recipient: str) -> Outcome:
+    if result.code is None or result.stage in ("connect", "tls", "auth"):
+        return delivery_rules.Outcome("deferred", result.code, None, result.text)
+    return delivery_rules.classify(result.code, result.text, recipient)
+
+
+def _status_for(outcome: Outcome, result: SendResult) -> str:
+    if outcome.kind == "sent" and result.stage == "done":
+        return "sent"
+    if outcome.kind == "bounced":
+        # A 5xx to MAIL FROM refuses the sender, not the recipient: no suppression.
+        return "bounced" if result.stage in ("rcpt", "data") else "failed"
+    return "deferred"

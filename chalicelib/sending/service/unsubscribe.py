@@ -1,0 +1,61 @@
+"""Unsubscribing a recipient from a signed token: suppress the address for the tenant at
+once (Gmail and Yahoo require two days; this takes one request), record who, when and how,
+and do nothing more the second time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.core.clock import Clock
+from chalicelib.core.events import EventPublisher, new_event
+from chalicelib.sending.ports import MessageStore, SuppressionStore
+from chalicelib.sending.rules.suppressions import Suppression, normalise
+from chalicelib.sending.rules.tokens import TokenClaims
+
+
+@dataclass
+class UnsubscribePorts:
+    messages: MessageStore
+    suppressions: SuppressionStore
+    events: EventPublisher
+    clock: Clock
+
+
+def unsubscribe(ports: UnsubscribePorts, claims: TokenClaims, how: str) -> bool:
+    """True when the address was suppressed now, False when it already was (or the
+    message is gone: there is no address to suppress)."""
+    message = ports.messages.get(claims.tenant_id, claims.message_id)
+    if message is None:
+        return False
+    at = ports.clock.now_iso()
+    entry = Suppression(
+        address=normalise(message.to),
+        scope="tenant",
+        reason=f"unsubscribed ({how.replace('_', '-')})",
+        source="unsubscribe",
+        created_at=at,
+        actor=f"recipient via message:{message.message_id}",
+    )
+    added = ports.suppressions.add(message.tenant_id, entry)
+    if added:
+        ports.events.publish_many(
+            [
+                new_event(
+                    "message.unsubscribed",
+                    message.tenant_id,
+                    at,
+                    message_id=message.message_id,
+                    how=how,
+                ),
+                new_event(
+                    "recipient.suppressed",
+                    message.tenant_id,
+                    at,
+                    address=entry.address,
+                    reason=entry.reason,
+                    source="unsubscribe",
+                    message_id=message.message_id,
+                ),
+            ]
+        )
+    return added

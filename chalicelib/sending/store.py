@@ -1,0 +1,250 @@
+"""Messages in DynamoDB (tenant-led key ``tenant_id`` + time-ordered ``message_id``).
+
+Status changes are conditional writes: a transition names the status and attempt it expects,
+so two workers holding the same SQS message can never both claim it, and a late writer can
+never overwrite a newer attempt. Bodies live in S3 (``bodies``), never here. Low-level
+client calls keep each transition to one request.
+
+Engagement (opens and clicks, people and machines apart, and the time of the last one) is
+counted on the message item by the event consumer, in the same transaction as the event's
+counters: ``MessageEngagement`` writes those items for it, so the item's format stays here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page, write_all
+from chalicelib.core.events import Event
+from chalicelib.core.pagination import Page
+from chalicelib.sending.rules.messages import Message, StaleWrite
+
+MESSAGES = TableRef("messages_table", __name__)
+ENGAGEMENT = {"message.opened": "opens", "message.clicked": "clicks"}
+
+_COLUMNS = (
+    "tenant_id",
+    "message_id",
+    "status",
+    "attempts",
+    "timeline",
+    "tags",
+    "to",
+    "subject",
+    "engagement",
+)
+
+
+def to_item(message: Message, lease_until: int = 0) -> dict[str, Any]:
+    rest = {k: v for k, v in asdict(message).items() if k not in _COLUMNS}
+    item = {
+        "tenant_id": {"S": message.tenant_id},
+        "sk": {"S": message.message_id},
+        "status": {"S": message.status},
+        "attempts": {"N": str(message.attempts)},
+        "lease_until": {"N": str(lease_until)},
+        "to_addr": {"S": message.to},
+        "from_addr": {"S": message.from_address.lower()},
+        "subject": {"S": message.subject},
+        "tags": {"L": [{"S": t} for t in message.tags]},
+        "timeline": {"S": json.dumps(list(message.timeline), separators=(",", ":"))},
+        "data": {"S": json.dumps(rest, separators=(",", ":"))},
+    }
+    return item
+
+
+def _engagement(item: dict[str, Any]) -> dict[str, Any]:
+    """What the event consumer recorded on the item: ``eng_opens_human`` and the like."""
+    found: dict[str, Any] = {}
+    for name, value in item.items():
+        if name.startswith("eng_"):
+            found[name[4:]] = int(value["N"]) if "N" in value else value.get("S")
+    return found
+
+
+def from_item(item: dict[str, Any]) -> Message:
+    rest = json.loads(item["data"]["S"])
+    rest.pop("engagement", None)
+    rest["headers"] = dict(rest.get("headers") or {})
+    return Message(
+        tenant_id=item["tenant_id"]["S"],
+        message_id=item["sk"]["S"],
+        status=item["status"]["S"],
+        attempts=int(item["attempts"]["N"]),
+        to=item["to_addr"]["S"],
+        subject=item.get("subject", {}).get("S", ""),
+        tags=tuple(t["S"] for t in item.get("tags", {}).get("L", [])),
+        timeline=tuple(json.loads(item["timeline"]["S"])),
+        engagement=_engagement(item),
+        **rest,
+    )
+
+
+def lease_of(item: dict[str, Any]) -> int:
+    return int(item.get("lease_until", {}).get("N", "0"))
+
+
+class DynamoMessageRepository:
+    def __init__(self, table: Table) -> None:
+        self._client = table.client
+        self._table = table.name
+
+    def create_many(self, messages: list[Message]) -> None:
+        requests = [{"PutRequest": {"Item": to_item(m)}} for m in messages]
+        write_all(self._client, self._table, requests)
+
+    def get(self, tenant_id: str, message_id: str) -> Message | None:
+        found = self.get_with_lease(tenant_id, message_id)
+        return found[0] if found else None
+
+    def get_with_lease(self, tenant_id: str, message_id: str) -> tuple[Message, int] | None:
+        reply = self._client.get_item(
+            TableName=self._table,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": message_id}},
+            ConsistentRead=True,
+        )
+        item = reply.get("Item")
+        return (from_item(item), lease_of(item)) if item and "data" in item else None
+
+    def get_many(
+        self, refs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Message, int]]:
+        """Consistent reads of many messages in BatchGetItem calls of up to 100 keys."""
+        keys = [{"tenant_id": {"S": t}, "sk": {"S": m}} for t, m in dict.fromkeys(refs)]
+        found: dict[tuple[str, str], tuple[Message, int]] = {}
+        for item in batch_get(self._client, self._table, keys):
+            if "data" not in item:  # engagement counted for no stored message
+                continue
+            message = from_item(item)
+            found[(message.tenant_id, message.message_id)] = (message, lease_of(item))
+        return found
+
+    def transition(
+        self,
+        message: Message,
+        expect_status: Iterable[str],
+        expect_attempts: int,
+        lease_until: int = 0,
+    ) -> None:
+        """Write ``message``'s status, attempts and timeline if the stored message still has
+        one of ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
+        statuses = list(expect_status)
+        values: dict[str, Any] = {
+            ":status": {"S": message.status},
+            ":attempts": {"N": str(message.attempts)},
+            ":timeline": {"S": json.dumps(list(message.timeline), separators=(",", ":"))},
+            ":lease": {"N": str(lease_until)},
+            ":expect_attempts": {"N": str(expect_attempts)},
+        }
+        names = []
+        for index, status in enumerate(statuses):
+            values[f":e{index}"] = {"S": status}
+            names.append(f":e{index}")
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"tenant_id": {"S": message.tenant_id}, "sk": {"S": message.message_id}},
+                UpdateExpression=(
+                    "SET #status = :status, attempts = :attempts, timeline = :timeline, "
+                    "lease_until = :lease"
+                ),
+                ConditionExpression=(
+                    f"#status IN ({', '.join(names)}) AND attempts = :expect_attempts"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise StaleWrite(message.message_id) from exc
+            raise
+
+    def list(
+        self, tenant_id: str, limit: int, token: str | None, filters: dict[str, str]
+    ) -> Page[Message]:
+        """Newest first; filters are applied by DynamoDB to each page read, so a page can hold
+        fewer than ``limit`` items while ``next_token`` is still set."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        _add_filters(request, filters)
+        items, next_token = query_tenant_page(self._client, request, tenant_id, token)
+        return Page([from_item(i) for i in items if "data" in i], next_token)
+
+
+def _add_filters(request: dict[str, Any], filters: dict[str, str]) -> None:
+    clauses, names, values = [], {}, request["ExpressionAttributeValues"]
+    if filters.get("status"):
+        clauses.append("#status = :fs")
+        names["#status"] = "status"
+        values[":fs"] = {"S": filters["status"]}
+    if filters.get("to"):
+        clauses.append("to_addr = :fto")
+        values[":fto"] = {"S": filters["to"]}
+    if filters.get("tag"):
+        clauses.append("contains(tags, :ftag)")
+        values[":ftag"] = {"S": filters["tag"]}
+    if filters.get("from"):
+        clauses.append("from_addr = :ffrom")
+        values[":ffrom"] = {"S": filters["from"].lower()}
+    if clauses:
+        request["FilterExpression"] = " AND ".join(clauses)
+    if names:
+        request["ExpressionAttributeNames"] = names
+
+
+class MessageEngagement:
+    """The sending side of the analytics ``EngagementWrites`` port: one update per message of
+    a batch of events, adding opens and clicks (people and machines apart) and setting the
+    time of the last one."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table.name
+
+    def targets(self, event: Event) -> set[tuple[str, str]]:
+        if ENGAGEMENT.get(event.get("type", "")) is None or not event.get("message_id"):
+            return set()
+        return {("message", f"{event['tenant_id']}#{event['message_id']}")}
+
+    def transact_items(self, events: list[Event]) -> list[dict[str, Any]]:
+        per_message: dict[tuple[str, str], dict[str, Any]] = {}
+        for event in events:
+            kind = ENGAGEMENT.get(event["type"])
+            if kind is None or not event.get("message_id"):
+                continue
+            totals = per_message.setdefault((event["tenant_id"], event["message_id"]), {})
+            name = f"eng_{kind}_{'human' if event.get('actor') == 'human' else 'machine'}"
+            totals[name] = totals.get(name, 0) + 1
+            last = f"eng_last_{kind}_at"
+            totals[last] = max(str(totals.get(last, "")), str(event["occurred_at"]))
+        return [self._update(t, m, totals) for (t, m), totals in per_message.items()]
+
+    def _update(self, tenant_id: str, message_id: str, totals: dict[str, Any]) -> dict[str, Any]:
+        adds = {k: v for k, v in totals.items() if isinstance(v, int)}
+        sets = {k: v for k, v in totals.items() if isinstance(v, str)}
+        names = {f"#a{i}": k for i, k in enumerate(adds)} | {
+            f"#s{i}": k for i, k in enumerate(sets)
+        }
+        values = {f":a{i}": {"N": str(v)} for i, v in enumerate(adds.values())}
+        values |= {f":s{i}": {"S": v} for i, v in enumerate(sets.values())}
+        expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds)))
+        if sets:
+            expression += " SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"tenant_id": {"S": tenant_id}, "sk": {"S": message_id}},
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }

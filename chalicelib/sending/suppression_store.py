@@ -1,0 +1,98 @@
+"""Suppressions in DynamoDB: partition key the tenant id (``_global`` for the platform-wide
+list), sort key the lower-cased address. Checking a batch of recipients is one
+BatchGetItem over both lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page
+from chalicelib.core.pagination import Page
+from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
+
+SUPPRESSIONS = TableRef("suppressions_table", __name__)
+
+
+def _suppression(item: dict[str, Any]) -> Suppression:
+    scope = "global" if item["tenant_id"]["S"] == GLOBAL_SCOPE else "tenant"
+    return Suppression(
+        address=item["sk"]["S"],
+        scope=scope,
+        reason=item["reason"]["S"],
+        source=item["source"]["S"],
+        created_at=item["created_at"]["S"],
+        actor=item["actor"]["S"],
+    )
+
+
+class DynamoSuppressionStore:
+    def __init__(self, table: Table) -> None:
+        self._client = table.client
+        self._table = table.name
+
+    def add(self, tenant_id: str, entry: Suppression) -> bool:
+        """Record ``entry``; False when the address was already suppressed (kept as it was,
+        so the first reason and time stay on record)."""
+        owner = GLOBAL_SCOPE if entry.scope == "global" else tenant_id
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "tenant_id": {"S": owner},
+                    "sk": {"S": normalise(entry.address)},
+                    "reason": {"S": entry.reason},
+                    "source": {"S": entry.source},
+                    "created_at": {"S": entry.created_at},
+                    "actor": {"S": entry.actor},
+                },
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def remove(self, tenant_id: str, address: str) -> bool:
+        reply = self._client.delete_item(
+            TableName=self._table,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": normalise(address)}},
+            ReturnValues="ALL_OLD",
+        )
+        return bool(reply.get("Attributes"))
+
+    def get(self, tenant_id: str, address: str) -> Suppression | None:
+        reply = self._client.get_item(
+            TableName=self._table,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": normalise(address)}},
+            ConsistentRead=True,
+        )
+        return _suppression(reply["Item"]) if "Item" in reply else None
+
+    def check(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """For (tenant id, address) pairs, the scope (``tenant``/``global``) of each that is
+        suppressed; pairs not in the result are free to mail."""
+        wanted = {(t, normalise(a)) for t, a in pairs}
+        keys = {(owner, a) for t, a in wanted for owner in (t, GLOBAL_SCOPE)}
+        ordered = [{"tenant_id": {"S": o}, "sk": {"S": a}} for o, a in sorted(keys)]
+        hits = {
+            (item["tenant_id"]["S"], item["sk"]["S"])
+            for item in batch_get(self._client, self._table, ordered)
+        }
+        found: dict[tuple[str, str], str] = {}
+        for tenant_id, address in wanted:
+            if (GLOBAL_SCOPE, address) in hits:
+                found[(tenant_id, address)] = "global"
+            elif (tenant_id, address) in hits:
+                found[(tenant_id, address)] = "tenant"
+        return found
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        items, next_token = query_tenant_page(self._client, request, tenant_id, token)
+        return Page([_suppression(i) for i in items], next_token)

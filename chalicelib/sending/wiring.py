@@ -1,0 +1,143 @@
+"""Builds the sending feature's adapters and port bundles lazily (cached, typed, overridable
+by name)."""
+
+from __future__ import annotations
+
+from chalicelib.accounts import tenants
+from chalicelib.analytics import EngagementWrites, counters
+from chalicelib.aws import clients, secrets
+from chalicelib.aws.kinesis import best_effort_events
+from chalicelib.core.clock import system_clock
+from chalicelib.core.settings import settings
+from chalicelib.core.wiring import provider
+from chalicelib.domains import domain_store
+from chalicelib.mailboxes import mailbox_store
+from chalicelib.sending.ports import (
+    BodyStore,
+    CooldownStore,
+    MessageStore,
+    RequestKeys,
+    SendQueues,
+    SuppressionStore,
+)
+from chalicelib.sending.rules.tokens import TokenKeys, load_keys
+from chalicelib.sending.service.accept import MessagePorts
+from chalicelib.sending.service.delivery import SendPorts
+from chalicelib.sending.service.unsubscribe import UnsubscribePorts
+from chalicelib.templates import template_store
+
+
+@provider("sending.messages")
+def messages() -> MessageStore:
+    from chalicelib.sending.store import MESSAGES, DynamoMessageRepository
+
+    return DynamoMessageRepository(MESSAGES.bind())
+
+
+@provider("sending.engagement")
+def engagement() -> EngagementWrites:
+    """Opens and clicks on their message, written in the event consumer's transaction."""
+    from chalicelib.sending.store import MESSAGES, MessageEngagement
+
+    return MessageEngagement(MESSAGES.bind())
+
+
+@provider("sending.bodies")
+def bodies() -> BodyStore:
+    from chalicelib.sending.bodies import S3MessageBodies
+
+    return S3MessageBodies(clients.s3(), settings().bucket)
+
+
+@provider("sending.suppressions")
+def suppressions() -> SuppressionStore:
+    from chalicelib.sending.suppression_store import SUPPRESSIONS, DynamoSuppressionStore
+
+    return DynamoSuppressionStore(SUPPRESSIONS.bind())
+
+
+@provider("sending.cooldowns")
+def cooldowns() -> CooldownStore:
+    from chalicelib.sending.cooldown_store import COOLDOWNS, DynamoCooldowns
+
+    return DynamoCooldowns(COOLDOWNS.bind())
+
+
+@provider("sending.request_keys")
+def request_keys() -> RequestKeys:
+    from chalicelib.sending.request_keys import REQUEST_KEYS, DynamoRequestKeys
+
+    return DynamoRequestKeys(REQUEST_KEYS.bind())
+
+
+@provider("sending.queues")
+def queues() -> SendQueues:
+    from chalicelib.aws.sqs import Queues
+
+    s = settings()
+    return Queues(
+        clients.sqs(),
+        {"priority": s.send_priority_queue_url, "bulk": s.send_bulk_queue_url},
+        {"priority": s.send_priority_dlq_url, "bulk": s.send_bulk_dlq_url},
+    )
+
+
+@provider("sending.tracking_keys")
+def tracking_keys() -> TokenKeys:
+    """The HMAC keys of tracking and unsubscribe tokens, from their secret."""
+    return load_keys(secrets.cached().get(settings().tracking_keys_secret))
+
+
+@provider("sending.message_ports")
+def message_ports() -> MessagePorts:
+    return MessagePorts(
+        messages=messages(),
+        bodies=bodies(),
+        mailboxes=mailbox_store(),
+        domains=domain_store(),
+        templates=template_store(),
+        counters=counters(),
+        queue=queues(),
+        events=best_effort_events(),
+        clock=system_clock(),
+    )
+
+
+@provider("sending.send_ports")
+def send_ports() -> SendPorts:
+    from chalicelib.sending.mime.compose import builder, identity_factory
+    from chalicelib.sending.transport import envelope, sender_factory
+
+    s = settings()
+    cached = secrets.cached()
+    return SendPorts(
+        messages=messages(),
+        bodies=bodies(),
+        tenants=tenants(),
+        mailboxes=mailbox_store(),
+        domains=domain_store(),
+        counters=counters(),
+        suppressions=suppressions(),
+        cooldowns=cooldowns(),
+        queues=queues(),
+        events=best_effort_events(),
+        clock=system_clock(),
+        identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),
+        builder=builder(tracking_keys),
+        senders=sender_factory(
+            cached, s.smtp_timeout, s.verify_smtp_tls, s.smtp_connections_per_mailbox
+        ),
+        envelope=envelope,
+        retry_scale=s.retry_scale,
+        lease_seconds=s.send_lease_seconds,
+    )
+
+
+@provider("sending.unsubscribe_ports")
+def unsubscribe_ports() -> UnsubscribePorts:
+    return UnsubscribePorts(
+        messages=messages(),
+        suppressions=suppressions(),
+        events=best_effort_events(),
+        clock=system_clock(),
+    )

@@ -1,0 +1,23 @@
+"""Builds the templates feature's adapters lazily (cached, typed, overridable by name)."""
+
+from __future__ import annotations
+
+from chalicelib.aws import clients, dynamodb
+from chalicelib.core.clock import system_clock
+from chalicelib.core.settings import settings
+from chalicelib.core.wiring import provider
+from chalicelib.templates.ports import TemplateStore
+from chalicelib.templates.service import TemplatePorts
+
+
+@provider("templates.store")
+def store() -> TemplateStore:
+    from chalicelib.templates.store import DynamoTemplateRepository
+
+    dynamodb.bind_models()
+    return DynamoTemplateRepository(clients.s3(), settings().bucket)
+
+
+@provider("templates.ports")
+def ports() -> TemplatePorts:
+    return TemplatePorts(templates=store(), clock=system_clock())

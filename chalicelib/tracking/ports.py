@@ -1,0 +1,24 @@
+"""What the tracking use cases need: the token keys and the unsubscribe (both the sending
+feature's), the shared event publisher and a way to report unreadable keys."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chalicelib.sending import TokenClaims, TokenKeys
+
+
+class KeySource(Protocol):
+    def __call__(self) -> TokenKeys:
+        """The current keys; raises when they cannot be read."""
+        ...
+
+
+class Unsubscriber(Protocol):
+    def __call__(self, claims: TokenClaims, how: str) -> bool:
+        """Suppress the token's recipient for its tenant; True when suppressed now."""
+        ...
+
+
+class FailureReport(Protocol):
+    def __call__(self) -> None: ...

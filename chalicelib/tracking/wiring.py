@@ -1,0 +1,29 @@
+"""Builds the tracking feature's ports lazily (cached, typed, overridable by name)."""
+
+from __future__ import annotations
+
+from chalicelib import sending
+from chalicelib.aws import powertools
+from chalicelib.aws.kinesis import best_effort_events
+from chalicelib.core.clock import system_clock
+from chalicelib.core.wiring import provider
+from chalicelib.tracking.service import TrackingPorts
+
+
+def _unsubscribe(claims: sending.TokenClaims, how: str) -> bool:
+    return sending.unsubscribe(sending.unsubscribe_ports(), claims, how)
+
+
+def _key_failure() -> None:
+    powertools.logger().exception("tracking keys unavailable")
+
+
+@provider("tracking.ports")
+def ports() -> TrackingPorts:
+    return TrackingPorts(
+        keys=sending.tracking_keys,
+        events=best_effort_events(),
+        clock=system_clock(),
+        unsubscribe=_unsubscribe,
+        on_key_failure=_key_failure,
+    )
