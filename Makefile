@@ -31,9 +31,11 @@ functional: install
 integration: install
 	$(PY) -m pytest tests/integration -q $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## ruff, the type checker, and the architecture contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .

@@ -91,9 +91,9 @@ def _dynamodb_units(operation: str, params: dict[str, Any]) -> dict[str, float]:
 
 def _setup(api: Any) -> tuple[str, str, Any]:
     from chalicelib.core import wiring
+    from tests.fakes.dns import ZoneDns
     from tests.fakes.probe import FakeProber
     from tests.fakes.smtp import SmtpSink
-    from tests.functional.test_domains import ZoneDns
 
     wiring.override("domains.dns_lookup", ZoneDns())
     wiring.override("mailboxes.probe", FakeProber())

@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import aiosmtplib
+
 from chalicelib.mail.connection import ServerLogin as SmtpEndpoint
 from chalicelib.mail.connection import tls_context
-
 from chalicelib.sending.smtp_sender import Envelope, MailboxSender
 
 HOST = "127.0.0.1"

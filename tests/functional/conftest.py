@@ -130,3 +130,10 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def sending(api, aws):
+    from tests.functional.worlds import sending_world
+
+    return sending_world(api)

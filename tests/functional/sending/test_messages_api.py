@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.test_send_worker import sending  # noqa: F401 - the shared fixture
-
 
 def _post(s, path, body, headers=None):
     return s.api.call("POST", path, s.key, body, headers=headers)

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.core.events import new_event
 from infrastructure.local.smtp_server import LocalSmtpServer
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 
 def sample(name: str) -> dict:
@@ -285,11 +285,11 @@ def test_the_send_worker_drops_what_is_not_a_send_job_and_skips_unknown_messages
 def test_opens_and_clicks_land_on_their_message_apart_for_people_and_machines(api, aws):
     from chalicelib.core import wiring
     from functions import event_consumer
-    from tests.functional.test_isolation import _stored_message
+    from tests.functional.worlds import stored_message
 
     tenant, key = api.new_tenant("business")
     mailbox = {"id": "mbx_aaaaaaaaaaaaaaaaaaaa", "domain_id": "dom_x", "email": "a@x.test"}
-    message = _stored_message(tenant["id"], mailbox)
+    message = stored_message(tenant["id"], mailbox)
 
     def hit(kind, actor, at):
         return new_event(

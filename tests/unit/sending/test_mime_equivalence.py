@@ -28,7 +28,7 @@ from chalicelib.mail.text import html_to_text
 from chalicelib.sending.mime import build as mime
 from chalicelib.sending.mime import fields as mime_fast
 from chalicelib.sending.rules import tokens as tracking_tokens
-from tests.unit.mime_oracle import build_reference
+from tests.unit.sending.mime_oracle import build_reference
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 DOMAIN, SELECTOR = "acme.test", "pm1"

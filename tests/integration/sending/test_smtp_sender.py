@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import MISSING
-from chalicelib.mail.connection import ServerLogin as SmtpEndpoint
 
+from chalicelib.mail.connection import ServerLogin as SmtpEndpoint
 from chalicelib.sending.rules.delivery import classify
 from chalicelib.sending.smtp_sender import (
     CLOSED,

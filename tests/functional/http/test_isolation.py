@@ -5,6 +5,7 @@ import re
 import pytest
 
 from chalicelib.http.routing import ROUTES
+from tests.functional.worlds import stored_message
 
 # Every path parameter a tenant route may take, mapped to the fixture resource of tenant A.
 RESOURCE_FOR_PARAM = {
@@ -37,7 +38,7 @@ def two_tenants(api):
     ).data
     api.call("POST", "/v1/suppressions", a_key, {"address": "gone@example.test"})
     return {
-        "a_message_id": _stored_message(a_tenant["id"], mailbox).message_id,
+        "a_message_id": stored_message(a_tenant["id"], mailbox).message_id,
         "a_suppressed": "gone@example.test",
         "a_template_id": template["id"],
         "a_key": a_key,
@@ -48,37 +49,6 @@ def two_tenants(api):
         "a_domain_id": domain["id"],
         "a_mailbox_id": mailbox["id"],
     }
-
-
-def _stored_message(tenant_id, mailbox):
-    """A's message written straight to storage (A's test domain is not verified, so the API
-    would refuse to queue one)."""
-    from chalicelib.core import ids, wiring
-    from chalicelib.sending.rules.messages import Message
-
-    message = Message(
-        tenant_id=tenant_id,
-        message_id=ids.new_sortable_id("msg"),
-        status="queued",
-        mailbox_id=mailbox["id"],
-        domain_id=mailbox["domain_id"],
-        from_address=mailbox["email"],
-        from_name="",
-        to="someone@example.test",
-        reply_to=None,
-        headers={},
-        tags=(),
-        metadata={},
-        variables={},
-        body_key="tenant/x/messages/none.json",
-        template_id=None,
-        track_opens=True,
-        track_clicks=True,
-        queue="priority",
-        created_at="2026-01-01T00:00:00Z",
-    )
-    wiring.get("sending.messages")().create_many([message])
-    return message
 
 
 def test_every_tenant_route_with_an_id_is_404_for_another_tenant(api, two_tenants):

@@ -33,6 +33,7 @@ from chalicelib.sending.mime.build import (
 )
 from chalicelib.sending.mime.headers import check_custom_headers
 
+
 def _no_crlf(name: str, value: str) -> str:
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(f"{name} must not contain CR, LF or NUL")

@@ -10,8 +10,6 @@ import time
 import boto3
 import pytest
 
-from tests.functional.test_send_worker import sending  # noqa: F401 - the shared fixture
-
 GIF = b"GIF89a"
 HUMAN = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
 SCANNER = "Mozilla/5.0 (compatible; Mimecast URL Protect)"

@@ -62,8 +62,14 @@ def smtp() -> Iterator[LocalSmtpServer]:
     server.stop()
 
 
-def _settings(port: int, security: str = "starttls", password: str = PASSWORD) -> ServerLogin:
-    return ServerLogin(HOST, port, security, USER, password)
+def _settings(
+    port: int,
+    security: str = "starttls",
+    password: str = PASSWORD,
+    timeout: float = 10.0,
+    verify_tls: bool = True,
+) -> ServerLogin:
+    return ServerLogin(HOST, port, security, USER, password, timeout, verify_tls)
 
 
 def _names(steps: list[ProbeStep]) -> list[str]:
@@ -224,7 +230,7 @@ def smtps(tmp_path: Path) -> Iterator[int]:
 
 
 def test_starttls_and_auth_all_steps_pass(smtp: LocalSmtpServer) -> None:
-    steps = probe_smtp(replace(_settings(smtp.port), timeout=SHORT, verify_tls=False))
+    steps = probe_smtp(_settings(smtp.port, timeout=SHORT, verify_tls=False))
 
     assert _names(steps) == ["connect", "ehlo", "starttls", "auth"]
     assert passed(steps) and failing_step(steps) is None
@@ -236,7 +242,7 @@ def test_starttls_and_auth_all_steps_pass(smtp: LocalSmtpServer) -> None:
 
 
 def test_wrong_password_fails_at_auth_with_535(smtp: LocalSmtpServer) -> None:
-    steps = probe_smtp(replace(_settings(smtp.port, password="not it"), timeout=SHORT, verify_tls=False))
+    steps = probe_smtp(_settings(smtp.port, password="not it", timeout=SHORT, verify_tls=False))
 
     assert _names(steps) == ["connect", "ehlo", "starttls", "auth"]
     assert not passed(steps)
@@ -245,7 +251,7 @@ def test_wrong_password_fails_at_auth_with_535(smtp: LocalSmtpServer) -> None:
 
 
 def test_self_signed_certificate_fails_starttls_when_verifying(smtp: LocalSmtpServer) -> None:
-    steps = probe_smtp(replace(_settings(smtp.port), timeout=SHORT, verify_tls=True))
+    steps = probe_smtp(_settings(smtp.port, timeout=SHORT, verify_tls=True))
 
     assert _names(steps) == ["connect", "ehlo", "starttls"]
     failed = failing_step(steps)
@@ -254,7 +260,7 @@ def test_self_signed_certificate_fails_starttls_when_verifying(smtp: LocalSmtpSe
 
 
 def test_auth_is_not_offered_without_tls(smtp: LocalSmtpServer) -> None:
-    steps = probe_smtp(replace(_settings(smtp.port, security="none"), timeout=SHORT))
+    steps = probe_smtp(_settings(smtp.port, security="none", timeout=SHORT))
 
     assert _names(steps) == ["connect", "ehlo", "auth"]
     assert failing_step(steps) == steps[-1]
@@ -262,7 +268,7 @@ def test_auth_is_not_offered_without_tls(smtp: LocalSmtpServer) -> None:
 
 
 def test_implicit_tls_against_a_starttls_port_fails_at_tls(smtp: LocalSmtpServer) -> None:
-    steps = probe_smtp(replace(_settings(smtp.port, security="tls"), timeout=SHORT, verify_tls=False))
+    steps = probe_smtp(_settings(smtp.port, security="tls", timeout=SHORT, verify_tls=False))
 
     failed = failing_step(steps)
     assert failed is not None and failed.name in ("connect", "tls")
@@ -270,7 +276,7 @@ def test_implicit_tls_against_a_starttls_port_fails_at_tls(smtp: LocalSmtpServer
 
 
 def test_implicit_tls_server_passes(smtps: int) -> None:
-    steps = probe_smtp(replace(_settings(smtps, security="tls"), timeout=SHORT, verify_tls=False))
+    steps = probe_smtp(_settings(smtps, security="tls", timeout=SHORT, verify_tls=False))
 
     assert _names(steps) == ["connect", "tls", "ehlo", "auth"], steps
     assert passed(steps)
@@ -294,7 +300,7 @@ def test_unresolvable_host_fails_connect() -> None:
 
 
 def test_silent_server_times_out(silent: SilentServer) -> None:
-    steps = probe_smtp(replace(_settings(silent.port), timeout=1))
+    steps = probe_smtp(_settings(silent.port, timeout=1))
 
     failed = failing_step(steps)
     assert failed is not None and failed.name in ("connect", "ehlo")
@@ -312,16 +318,16 @@ def test_port_from_storage_may_be_decimal_but_must_be_a_port(smtp: LocalSmtpServ
     stored: Any = Decimal(smtp.port)  # what DynamoDB hands back for a number
     garbage: Any = "smtp"
 
-    assert passed(probe_smtp(replace(_settings(stored), timeout=SHORT, verify_tls=False)))
-    refused = probe_smtp(replace(_settings(garbage), timeout=SHORT))
+    assert passed(probe_smtp(_settings(stored, timeout=SHORT, verify_tls=False)))
+    refused = probe_smtp(_settings(garbage, timeout=SHORT))
     assert _names(refused) == ["connect"]
     assert "invalid server address" in refused[0].detail
 
 
 def test_password_never_appears_in_results(smtp: LocalSmtpServer) -> None:
     runs = [
-        probe_smtp(replace(_settings(smtp.port), timeout=SHORT, verify_tls=False)),
-        probe_smtp(replace(_settings(smtp.port, password="x" + PASSWORD), timeout=SHORT, verify_tls=False)),
+        probe_smtp(_settings(smtp.port, timeout=SHORT, verify_tls=False)),
+        probe_smtp(_settings(smtp.port, password="x" + PASSWORD, timeout=SHORT, verify_tls=False)),
     ]
     assert PASSWORD not in repr(_settings(smtp.port))
     for steps in runs:
@@ -329,7 +335,7 @@ def test_password_never_appears_in_results(smtp: LocalSmtpServer) -> None:
 
 
 def test_to_public_is_plain_data(smtp: LocalSmtpServer) -> None:
-    step = probe_smtp(replace(_settings(smtp.port), timeout=SHORT, verify_tls=False))[0]
+    step = probe_smtp(_settings(smtp.port, timeout=SHORT, verify_tls=False))[0]
 
     assert step.to_public() == {
         "name": "connect",
@@ -342,12 +348,18 @@ def test_to_public_is_plain_data(smtp: LocalSmtpServer) -> None:
 # --- IMAP -----------------------------------------------------------------------------------
 
 
-def _imap(port: int, security: str = "none", password: str = PASSWORD) -> ServerLogin:
-    return ServerLogin(HOST, port, security, USER, password)
+def _imap(
+    port: int,
+    security: str = "none",
+    password: str = PASSWORD,
+    timeout: float = 10.0,
+    verify_tls: bool = True,
+) -> ServerLogin:
+    return ServerLogin(HOST, port, security, USER, password, timeout, verify_tls)
 
 
 def test_imap_login_ok(imap: FakeImapServer) -> None:
-    steps = probe_imap(replace(_imap(imap.port), timeout=SHORT))
+    steps = probe_imap(_imap(imap.port, timeout=SHORT))
 
     assert _names(steps) == ["imap_connect", "imap_login"]
     assert passed(steps), steps
@@ -356,7 +368,7 @@ def test_imap_login_ok(imap: FakeImapServer) -> None:
 
 
 def test_imap_login_refused(imap: FakeImapServer) -> None:
-    steps = probe_imap(replace(_imap(imap.port, password="nope"), timeout=SHORT))
+    steps = probe_imap(_imap(imap.port, password="nope", timeout=SHORT))
 
     failed = failing_step(steps)
     assert failed is not None and failed.name == "imap_login"
@@ -365,14 +377,14 @@ def test_imap_login_refused(imap: FakeImapServer) -> None:
 
 
 def test_imap_starttls_not_offered(imap: FakeImapServer) -> None:
-    steps = probe_imap(replace(_imap(imap.port, security="starttls"), timeout=SHORT))
+    steps = probe_imap(_imap(imap.port, security="starttls", timeout=SHORT))
 
     assert _names(steps) == ["imap_connect", "imap_tls"]
     assert steps[-1].detail == "server does not offer STARTTLS"
 
 
 def test_imap_tls_against_plain_port_fails_at_tls(imap: FakeImapServer) -> None:
-    steps = probe_imap(replace(_imap(imap.port, security="tls"), timeout=SHORT, verify_tls=False))
+    steps = probe_imap(_imap(imap.port, security="tls", timeout=SHORT, verify_tls=False))
 
     failed = failing_step(steps)
     assert failed is not None and failed.name == "imap_tls"
@@ -387,7 +399,7 @@ def test_imap_connection_refused() -> None:
 
 
 def test_imap_silent_server_times_out(silent: SilentServer) -> None:
-    steps = probe_imap(replace(_imap(silent.port), timeout=1))
+    steps = probe_imap(_imap(silent.port, timeout=1))
 
     assert _names(steps) == ["imap_connect"]
     assert steps[0].detail == "timed out after 1s"

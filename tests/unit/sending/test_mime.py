@@ -22,7 +22,7 @@ from chalicelib.sending.mime import build as mime
 from chalicelib.sending.mime import dkim as dkim_signer
 from chalicelib.sending.mime.dkim import DkimSigner
 from chalicelib.sending.rules import tokens as tracking_tokens
-from tests.unit import mime_oracle
+from tests.unit.sending import mime_oracle
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 DOMAIN = "acme.test"

@@ -6,35 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib.domains.rules.verification import Lookup
-
-
-class ZoneDns:
-    """Answers from moto's Route 53 zones, like the platform's DNS server does."""
-
-    def __init__(self) -> None:
-        self.route53 = boto3.client("route53", region_name="us-east-1")
-        self.broken: set[str] = set()
-
-    def lookup(self, name: str, rtype: str) -> Lookup:
-        if name in self.broken:
-            return Lookup("timeout", (), "timed out")
-        for zone in self.route53.list_hosted_zones()["HostedZones"]:
-            sets = self.route53.list_resource_record_sets(HostedZoneId=zone["Id"])
-            for rs in sets["ResourceRecordSets"]:
-                if rs["Name"].rstrip(".") == name and rs["Type"] == rtype:
-                    return Lookup(
-                        "ok", tuple(_value(rtype, r["Value"]) for r in rs["ResourceRecords"])
-                    )
-        return Lookup("nxdomain", ())
-
-
-def _value(rtype: str, raw: str) -> str:
-    if rtype == "TXT":
-        import shlex
-
-        return "".join(shlex.split(raw))
-    return raw.rstrip(".").lower()
+from tests.fakes.dns import ZoneDns
 
 
 @pytest.fixture
