@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import powertools
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
 
 _cold = {"value": True}
 count = powertools.count

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import analytics, sending
 from chalicelib.aws import powertools
-from chalicelib.core.events import Event
 from functions._runtime import count, invocation
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from chalicelib.core.events import Event
 
 REQUIRED = ("event_id", "type", "tenant_id", "occurred_at", "schema_version")
 

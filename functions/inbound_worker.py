@@ -5,12 +5,14 @@ inbound feature. A mailbox that cannot be read fails only its own record."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import inbound, mailboxes
 from chalicelib.core.tenancy import system_context
 from functions._runtime import count, invocation, sqs_partial_batch
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def poll_one(record: Any) -> None:

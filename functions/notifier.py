@@ -9,11 +9,13 @@ record that was already sent is skipped instead of mailed twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import accounts
 from functions._runtime import count, invocation, sqs_partial_batch
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def send_one(record: Any) -> None:

@@ -10,11 +10,13 @@ not a send job can never become one: it is logged, counted and dropped.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import sending
 from functions._runtime import count, invocation
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def parse_job(body: str) -> tuple[str, str] | None:

@@ -4,15 +4,23 @@ log, newest first."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.accounts import service
-from chalicelib.accounts.wiring import ports
+from chalicelib.core import lazy
 from chalicelib.core.pagination import parse_limit, public_page
 from chalicelib.core.plans import plan_named
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
+
+if TYPE_CHECKING:
+    from chalicelib.accounts import service, wiring
+    from chalicelib.http.views import Call
+else:
+    service = lazy.module("chalicelib.accounts.service")
+    wiring = lazy.module("chalicelib.accounts.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
@@ -35,7 +43,7 @@ M = "chalicelib.accounts.schemas."
 def create_tenant(call: Call) -> Reply:
     b = call.body
     tenant, token, key = service.open_tenant(
-        ports(), b.name, b.plan, b.contact_email, b.postal_address
+        wiring.ports(), b.name, b.plan, b.contact_email, b.postal_address
     )
     body = {"tenant": tenant.to_public(), "api_key": {**key.to_public(), "key": token}}
     return Reply(body, 201, resource_id=tenant.tenant_id, audit_tenant_id=tenant.tenant_id)
@@ -52,7 +60,7 @@ def create_tenant(call: Call) -> Reply:
     summary="Read a tenant.",
 )
 def get_tenant(call: Call, tenant_id: str) -> Reply:
-    return Reply(service.find_tenant(ports(), tenant_id).to_public())
+    return Reply(service.find_tenant(wiring.ports(), tenant_id).to_public())
 
 
 @route(
@@ -69,7 +77,7 @@ def get_tenant(call: Call, tenant_id: str) -> Reply:
 )
 def update_tenant(call: Call, tenant_id: str) -> Reply:
     changes = call.body.model_dump(exclude_unset=True)
-    tenant = service.change_tenant(ports(), tenant_id, changes)
+    tenant = service.change_tenant(wiring.ports(), tenant_id, changes)
     return Reply(tenant.to_public(), resource_id=tenant_id, audit_tenant_id=tenant_id)
 
 
@@ -84,7 +92,7 @@ def update_tenant(call: Call, tenant_id: str) -> Reply:
     summary="The calling tenant: plan, limits and usage this month.",
 )
 def get_self(call: Call) -> Reply:
-    bundle = ports()
+    bundle = wiring.ports()
     tenant = service.find_tenant(bundle, call.tenant.tenant_id)
     body = {
         **tenant.to_public(),
@@ -109,7 +117,7 @@ def get_self(call: Call) -> Reply:
     summary="Create an API key (scope full or send); shown once.",
 )
 def create_api_key(call: Call) -> Reply:
-    token, key = service.create_key(ports(), call.tenant, call.body.name, call.body.scope)
+    token, key = service.create_key(wiring.ports(), call.tenant, call.body.name, call.body.scope)
     return Reply({**key.to_public(), "key": token}, 201, resource_id=key.key_id)
 
 
@@ -125,7 +133,7 @@ def create_api_key(call: Call) -> Reply:
     summary="List API keys (never their secrets), oldest first.",
 )
 def list_api_keys(call: Call) -> Reply:
-    page = ports().api_keys.list(
+    page = wiring.ports().api_keys.list(
         call.tenant, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
     return Reply(public_page(page))
@@ -143,7 +151,7 @@ def list_api_keys(call: Call) -> Reply:
     summary="Revoke an API key; it fails with 401 from its next call on.",
 )
 def revoke_api_key(call: Call, key_id: str) -> Reply:
-    key = service.revoke_key(ports(), call.tenant, key_id)
+    key = service.revoke_key(wiring.ports(), call.tenant, key_id)
     return Reply(key.to_public(), resource_id=key_id)
 
 
@@ -159,7 +167,7 @@ def revoke_api_key(call: Call, key_id: str) -> Reply:
     summary="Audit records of every mutating call, newest first, with cursor pagination.",
 )
 def list_audit(call: Call) -> Reply:
-    page = ports().audit.list(
+    page = wiring.ports().audit.list(
         call.tenant, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
     return Reply(public_page(page))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.accounts.rules.audit import AuditRecord
-from chalicelib.accounts.rules.keys import ApiKey
-from chalicelib.accounts.rules.tenants import Tenant
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from chalicelib.accounts.rules.audit import AuditRecord
+    from chalicelib.accounts.rules.keys import ApiKey
+    from chalicelib.accounts.rules.tenants import Tenant
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
 
 class TenantStore(Protocol):

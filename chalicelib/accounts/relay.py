@@ -5,9 +5,12 @@ is passed in, never logged."""
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from chalicelib.mail.connection import ServerLogin, tls_context
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 
 async def send_async(login: ServerLogin, message: EmailMessage) -> None:

@@ -15,29 +15,32 @@ admin key is compared in constant time against the value in Secrets Manager (cac
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.accounts.ports import (
-    ApiKeyStore,
-    AuditStore,
-    JobQueue,
-    MailRelay,
-    NotificationClaims,
-    TenantStore,
-    UsageCounters,
-)
 from chalicelib.accounts.rules import keys, notifications
 from chalicelib.accounts.rules.audit import new_record
 from chalicelib.accounts.rules.keys import ApiKey, mint_key
 from chalicelib.accounts.rules.tenants import Tenant, apply_changes, ensure_active, new_tenant
 from chalicelib.analytics import month_period
-from chalicelib.core.clock import Clock
 from chalicelib.core.errors import Forbidden, NotFound, ScopeForbidden, Unauthorized
 from chalicelib.core.events import EventPublisher, new_event
 from chalicelib.core.plans import effective_scope, ensure_scope_allowed, plan_named
 from chalicelib.core.tenancy import RequestContext, TenantContext
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.accounts.ports import (
+        ApiKeyStore,
+        AuditStore,
+        JobQueue,
+        MailRelay,
+        NotificationClaims,
+        TenantStore,
+        UsageCounters,
+    )
+    from chalicelib.core.clock import Clock
 
 
 @dataclass
@@ -150,9 +153,15 @@ def usage_this_month(ports: AccountPorts, ctx: TenantContext) -> dict[str, Any]:
 
 
 def authenticate(
-    ports: AccountPorts, auth: str, token: str | None, request_id: str, source_ip: str
+    ports: Callable[[], AccountPorts],
+    auth: str,
+    token: str | None,
+    request_id: str,
+    source_ip: str,
 ) -> RequestContext:
-    """Who calls a route whose auth kind is ``auth`` (public, admin, full, send)."""
+    """Who calls a route whose auth kind is ``auth`` (public, admin, full, send). ``ports``
+    is called only when a key must be checked: a public route (the tracking pixel) builds no
+    store and loads no SDK for it."""
     base = RequestContext(request_id=request_id, source_ip=source_ip)
     if auth == "public":
         return base
@@ -161,8 +170,8 @@ def authenticate(
             "missing Authorization: Bearer <key> header", {"header": "Authorization"}
         )
     if auth == "admin":
-        return _admin(ports, base, token)
-    return _tenant(ports, base, token, auth)
+        return _admin(ports(), base, token)
+    return _tenant(ports(), base, token, auth)
 
 
 def _is_admin_key(ports: AccountPorts, token: str) -> bool:

@@ -9,6 +9,7 @@ the idempotency table ``tenant_id`` + ``notification#<id>``.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -19,14 +20,16 @@ from chalicelib.accounts.rules.keys import ApiKey
 from chalicelib.accounts.rules.tenants import Tenant
 from chalicelib.aws.dynamodb import query_page, table_model
 from chalicelib.core.clock import parse_iso
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
+
+if TYPE_CHECKING:
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
 AUDIT_RETENTION_SECONDS = 400 * 24 * 3600
 CLAIM_TTL_SECONDS = 7 * 24 * 3600
 
 
-@table_model("tenants_table")
+@table_model("TenantsTable")
 class TenantItem(Model):
     class Meta:
         pass
@@ -41,7 +44,7 @@ class TenantItem(Model):
     postal_address = UnicodeAttribute(null=True)
 
 
-@table_model("api_keys_table")
+@table_model("ApiKeysTable")
 class ApiKeyItem(Model):
     class Meta:
         pass
@@ -56,7 +59,7 @@ class ApiKeyItem(Model):
     revoked_at = UnicodeAttribute(null=True)
 
 
-@table_model("audit_table")
+@table_model("AuditTable")
 class AuditItem(Model):
     class Meta:
         pass
@@ -73,7 +76,7 @@ class AuditItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
-@table_model("idempotency_table")
+@table_model("IdempotencyTable")
 class IdempotencyItem(Model):
     class Meta:
         pass

@@ -3,26 +3,27 @@ two entry points the HTTP pipeline is configured with: ``authenticate`` and ``re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.accounts import service
-from chalicelib.accounts.ports import (
-    ApiKeyStore,
-    AuditStore,
-    JobQueue,
-    MailRelay,
-    NotificationClaims,
-    TenantStore,
-)
-from chalicelib.accounts.service import AccountPorts, NotifierPorts
 from chalicelib.analytics import counters as usage_counters
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.aws.best_effort import BestEffortJobs
 from chalicelib.aws.kinesis import best_effort_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
-from chalicelib.core.tenancy import RequestContext
 from chalicelib.core.wiring import provider
+
+if TYPE_CHECKING:
+    from chalicelib.accounts.ports import (
+        ApiKeyStore,
+        AuditStore,
+        JobQueue,
+        MailRelay,
+        NotificationClaims,
+        TenantStore,
+    )
+    from chalicelib.accounts.service import AccountPorts, NotifierPorts
+    from chalicelib.core.tenancy import RequestContext
 
 
 @provider("accounts.tenants")
@@ -89,6 +90,8 @@ def _admin_key() -> str:
 @provider("accounts.ports")
 def ports() -> AccountPorts:
     """The ports the account use cases need; events and notifications best-effort."""
+    from chalicelib.accounts.service import AccountPorts
+
     return AccountPorts(
         tenants=tenants(),
         api_keys=api_keys(),
@@ -102,15 +105,20 @@ def ports() -> AccountPorts:
 
 
 def authenticate(auth: str, token: str | None, request_id: str, source_ip: str) -> RequestContext:
-    return service.authenticate(ports(), auth, token, request_id, source_ip)
+    from chalicelib.accounts import service
+
+    return service.authenticate(ports, auth, token, request_id, source_ip)
 
 
 def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: str | None) -> None:
+    from chalicelib.accounts import service
+
     service.record_audit(ports(), action, ctx, tenant_id, resource_id)
 
 
 @provider("accounts.notifier_ports")
 def notifier_ports() -> NotifierPorts:
+    from chalicelib.accounts.service import NotifierPorts
     from chalicelib.aws.kinesis import events
 
     return NotifierPorts(
@@ -123,4 +131,6 @@ def notifier_ports() -> NotifierPorts:
 
 
 def deliver_notification(job: dict[str, Any]) -> bool:
+    from chalicelib.accounts import service
+
     return service.deliver_notification(notifier_ports(), job)

@@ -2,10 +2,29 @@
 counted exactly once per event. Other features read counters by period through what is
 listed here; the event consumer counts through ``count_batch`` and ``count_one``."""
 
-from chalicelib.analytics.ports import CounterStore, EngagementWrites
-from chalicelib.analytics.rules import mailbox_day_period, month_period
-from chalicelib.analytics.service import count_batch, count_one
-from chalicelib.analytics.wiring import counters, counting_store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics.rules import mailbox_day_period, month_period
+    from chalicelib.analytics.service import count_batch, count_one
+    from chalicelib.analytics.wiring import counters, counting_store
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(
+        __name__,
+        {
+            "CounterStore": "chalicelib.analytics.ports",
+            "EngagementWrites": "chalicelib.analytics.ports",
+            "mailbox_day_period": "chalicelib.analytics.rules",
+            "month_period": "chalicelib.analytics.rules",
+            "count_batch": "chalicelib.analytics.service",
+            "count_one": "chalicelib.analytics.service",
+            "counters": "chalicelib.analytics.wiring",
+            "counting_store": "chalicelib.analytics.wiring",
+        },
+    )
 
 __all__ = [
     "CounterStore",

@@ -3,9 +3,10 @@ same transaction as an event's counters."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.core.events import Event
+if TYPE_CHECKING:
+    from chalicelib.core.events import Event
 
 
 class EngagementWrites(Protocol):

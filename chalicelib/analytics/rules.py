@@ -7,7 +7,10 @@ The period formats are owned here; other features read counters only through
 
 from __future__ import annotations
 
-from chalicelib.core.events import Event
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.core.events import Event
 
 
 def month_period(month: str) -> str:

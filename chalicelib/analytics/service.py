@@ -7,8 +7,11 @@ already counted and lets the caller report the one event that failed.
 
 from __future__ import annotations
 
-from chalicelib.analytics.ports import CounterStore
-from chalicelib.core.events import Event
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.ports import CounterStore
+    from chalicelib.core.events import Event
 
 
 def count_batch(counters: CounterStore, events: list[Event]) -> bool:

@@ -11,18 +11,20 @@ items.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.analytics.ports import EngagementWrites
 from chalicelib.analytics.rules import counted_name, counter_attribute, counter_names
 from chalicelib.aws.dynamodb import Table, TableRef
-from chalicelib.core.events import Event
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.ports import EngagementWrites
+    from chalicelib.core.events import Event
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
-COUNTERS = TableRef("counters_table", __name__)
-MARKERS = TableRef("idempotency_table", __name__)
+COUNTERS = TableRef("CountersTable", __name__)
+MARKERS = TableRef("IdempotencyTable", __name__)
 
 
 class _NoEngagement:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.analytics.ports import CounterStore, EngagementWrites
+from typing import TYPE_CHECKING
+
 from chalicelib.core.wiring import provider
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.ports import CounterStore, EngagementWrites
 
 
 @provider("analytics.counters")

@@ -6,11 +6,14 @@ side effect that must not turn a successful write into an error for the client.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import powertools
-from chalicelib.core.events import Event, EventPublisher
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.core.events import Event, EventPublisher
 
 
 class _Failures:

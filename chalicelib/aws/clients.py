@@ -1,8 +1,17 @@
 """One boto3 session per process, and one client per service built from it (every client
-shares the session's loaded SDK data), all lazily on first use."""
+shares the session's loaded SDK data), all lazily on first use.
+
+"First use" means the first request, not the first adapter that holds the client: a client
+provider hands out a stand-in that builds the real client (and imports boto3, and loads the
+service's model: 15-20 ms each on a cold start) when an attribute of it is first read. A
+port bundle can then hold every adapter it may need while a cold start pays only for the
+services the invocation really calls: the API's ``GET /v1/tenant`` builds the DynamoDB
+client alone, though its bundle also holds the SQS queue and the Kinesis stream.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.settings import settings
@@ -18,7 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@provider("aws.session")
+@provider("aws.session", base=True)
 def session() -> Session:
     import boto3
 
@@ -31,41 +40,73 @@ def _config() -> Any:
     return Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3})
 
 
+class _OnFirstUse:
+    """Stands in for the client of ``service``; builds it when first asked for anything."""
+
+    __slots__ = ("_client", "_lock", "_service")
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def built(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = session().client(  # type: ignore[call-overload]
+                        self._service, endpoint_url=settings().endpoint_url, config=_config()
+                    )
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built(), name)
+
+    def __repr__(self) -> str:
+        state = "built" if self._client is not None else "not built yet"
+        return f"<{self._service} client, {state}>"
+
+
 def _client(service: str) -> Any:
-    return session().client(service, endpoint_url=settings().endpoint_url, config=_config())  # type: ignore[call-overload]
+    return _OnFirstUse(service)
 
 
-@provider("aws.dynamodb")
+def is_built(client: object) -> bool:
+    """Whether ``client`` (from a provider here) has made its real client yet."""
+    return not isinstance(client, _OnFirstUse) or client._client is not None
+
+
+@provider("aws.dynamodb", base=True)
 def dynamodb() -> DynamoDBClient:
     client: DynamoDBClient = _client("dynamodb")
     return client
 
 
-@provider("aws.s3")
+@provider("aws.s3", base=True)
 def s3() -> S3Client:
     client: S3Client = _client("s3")
     return client
 
 
-@provider("aws.sqs")
+@provider("aws.sqs", base=True)
 def sqs() -> SQSClient:
     client: SQSClient = _client("sqs")
     return client
 
 
-@provider("aws.kinesis")
+@provider("aws.kinesis", base=True)
 def kinesis() -> KinesisClient:
     client: KinesisClient = _client("kinesis")
     return client
 
 
-@provider("aws.secretsmanager")
+@provider("aws.secretsmanager", base=True)
 def secretsmanager() -> SecretsManagerClient:
     client: SecretsManagerClient = _client("secretsmanager")
     return client
 
 
-@provider("aws.route53")
+@provider("aws.route53", base=True)
 def route53() -> Route53Client:
     client: Route53Client = _client("route53")
     return client

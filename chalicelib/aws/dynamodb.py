@@ -1,11 +1,12 @@
 """DynamoDB for every feature's stores: which tables the code uses, bound to the one shared
 client, and the paging and batch loops they share.
 
-Tables: a store declares each table it uses, by its setting in ``core.resources``, either as
-a PynamoDB model (``@table_model("templates_table")``) or as a ``TableRef`` for the low-level
-client. ``bind_models`` gives every declared model its table name and the shared client (one
-client, not one per model: each would load the SDK's data again on a cold start). A test
-checks that every table in the template is declared by a store and bound.
+Tables: a store declares each table it uses, by its name in the template (``core.resources``
+explains how that name reaches the code), either as a PynamoDB model
+(``@table_model("TemplatesTable")``) or as a ``TableRef`` for the low-level client.
+``bind_models`` gives every declared model its table name and the shared client (one client,
+not one per model: each would load the SDK's data again on a cold start). A test checks
+that every table in the template is declared by a store and bound.
 
 Paging: one page of a tenant's items in sort-key order with an exact ``next_token`` (asks for
 ``limit + 1`` items, so a token is issued only when another item really exists); the
@@ -16,44 +17,41 @@ talk to the client directly for conditional writes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.aws import clients
 from chalicelib.core.pagination import Page, decode_token, encode_token
+from chalicelib.core.resources import is_table
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import on_reset
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
 M = TypeVar("M", bound=type)
 T = TypeVar("T")
 _models: dict[type, str] = {}
+_refs: list[TableRef] = []
 _tables: dict[str, list[str]] = {}
 _bound: set[type] = set()
 _lock = threading.Lock()
 
 
-def _declare(setting: str, user: str) -> None:
-    if setting not in _setting_names():
-        raise ValueError(f"{user}: {setting!r} is not a table setting in core.resources")
-    _tables.setdefault(setting, []).append(user)
+def _declare(table: str, user: str) -> None:
+    if not is_table(table):
+        raise ValueError(f"{user}: {table!r} is not a table's name (its logical id, …Table)")
+    _tables.setdefault(table, []).append(user)
 
 
-def _setting_names() -> set[str]:
-    from chalicelib.core.resources import SOURCES
-
-    return {name for name, source in SOURCES.items() if source.kind == "table"}
-
-
-def table_model(setting: str) -> Callable[[M], M]:
-    """Declare a PynamoDB model of the table named by ``setting``; bound on first use."""
+def table_model(table: str) -> Callable[[M], M]:
+    """Declare a PynamoDB model of ``table`` (``"TemplatesTable"``); bound on first use."""
 
     def register(model: M) -> M:
-        _declare(setting, f"{model.__module__}.{model.__name__}")
-        _models[model] = setting
+        _declare(table, f"{model.__module__}.{model.__name__}")
+        _models[model] = table
         return model
 
     return register
@@ -70,24 +68,25 @@ class Table:
 class TableRef:
     """A table a store reaches with the low-level client (conditional writes, transactions)."""
 
-    def __init__(self, setting: str, user: str) -> None:
-        _declare(setting, user)
-        self.setting = setting
+    def __init__(self, table: str, user: str) -> None:
+        _declare(table, user)
+        self.table = table
+        _refs.append(self)
 
     def bind(self) -> Table:
-        return Table(str(getattr(settings(), self.setting)), clients.dynamodb())
+        return Table(settings().table(self.table), clients.dynamodb())
 
 
 def bind_models() -> None:
     """Give every declared model not yet bound its table name, region, endpoint and the
     shared client."""
     with _lock:
-        for model, setting in list(_models.items()):
+        for model, table in list(_models.items()):
             if model in _bound:
                 continue
             s = settings()
             meta: Any = model.Meta  # type: ignore[attr-defined]
-            meta.table_name = getattr(s, setting)
+            meta.table_name = s.table(table)
             meta.region, meta.host = s.region, s.endpoint_url
             meta.connect_timeout_seconds, meta.read_timeout_seconds = 3, 5
             meta.max_retry_attempts = 2
@@ -105,12 +104,16 @@ on_reset(_unbind)
 
 
 def declared_tables() -> dict[str, list[str]]:
-    """Table setting → the models and stores that declared it."""
+    """Table name → the models and stores that declared it."""
     return {k: list(v) for k, v in _tables.items()}
 
 
 def declared_models() -> dict[type, str]:
     return dict(_models)
+
+
+def declared_refs() -> list[TableRef]:
+    return list(_refs)
 
 
 def query_page(
@@ -185,9 +188,3 @@ def write_all(client: Any, table: str, requests: list[dict[str, Any]], tries: in
                 break
         else:
             raise RuntimeError(f"DynamoDB kept items unprocessed after {tries} tries")
-
-
-def is_condition_failure(exc: Exception) -> bool:
-    """Whether a client error is a failed condition (the write was refused, not broken)."""
-    response = getattr(exc, "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import clients
 from chalicelib.aws.best_effort import BestEffortEvents
-from chalicelib.core.events import EventPublisher
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
+
+if TYPE_CHECKING:
+    from chalicelib.core.events import EventPublisher
 
 
 def _data(event: dict[str, Any]) -> bytes:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from chalicelib.core.errors import BadRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100

@@ -1,20 +1,32 @@
 """The one mapping from every setting the code reads to where its value comes from.
 
 A resource (table, queue, stream, bucket, secret) is declared once, in
-``infrastructure/template.yaml``; its stack output reaches the code through the environment
-variable named here. The same mapping is used by ``Settings`` (which variable to read), the
-deploy (stack outputs → the API's environment), the local platform and the tests (the
-emulator's stack outputs → the environment). Tests check it against the template: every
-output has a source, every table is declared and bound, every function's environment agrees.
+``infrastructure/template.yaml``; its stack output reaches the code through an environment
+variable. The deploy (stack outputs → the API's environment), the local platform and the
+tests (the emulator's stack outputs → the environment) and ``Settings`` all use this module
+to know which variable carries which output. Tests check it against the template: every
+output has a source, every table is declared by a store and bound, every function's
+environment agrees.
 
-Settings that are not resources (the stage, time scales, limits, the local platform's
-choices) are listed here too, with their variable and default, so no setting lacks a source.
+Tables need no entry here: a table is named by its logical id in the template, which is also
+its output's name and ends in ``Table`` (``MessagesTable``); its variable is ``PM_`` and the
+name in upper snake case (``PM_MESSAGES_TABLE``) and, unset, its name is the template's
+(``penguinmails-{stage}-messages``). A store declares the table it uses by that name
+(``@table_model("MessagesTable")``), so a new table is the template and its feature's
+store, nothing else. The other resources (a handful, each with its own shape: queue URLs,
+secrets with defaults) and the settings that are not resources (the stage, time scales,
+limits, the local platform's choices) are listed in ``SOURCES`` with their variable and
+default, so no setting lacks a source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 RESOURCE_KINDS = {
     "table": "AWS::DynamoDB::Table",
@@ -41,10 +53,27 @@ class Source:
         return self.kind in RESOURCE_KINDS
 
 
-def _table(env: str, output: str, suffix: str | None = None) -> Source:
-    """A table; tables added after the first release default to the template's naming."""
-    default = None if suffix is None else "penguinmails-{stage}-" + suffix
-    return Source(env, output, "table", default)
+TABLE_SUFFIX = "Table"
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[0-9]|$)|[A-Z]?[a-z]+|[0-9]+")
+
+
+def is_table(output: str) -> bool:
+    """Whether a stack output (or a template logical id) names a table."""
+    return output.endswith(TABLE_SUFFIX) and output != TABLE_SUFFIX
+
+
+def table_env(table: str) -> str:
+    """``DomainClaimsTable`` → ``PM_DOMAIN_CLAIMS_TABLE``."""
+    if not is_table(table):
+        raise ValueError(f"{table!r} is not a table's name (a template logical id ending in Table)")
+    return "PM_" + "_".join(w.upper() for w in _WORDS.findall(table))
+
+
+def table_default(table: str) -> str:
+    """``DomainClaimsTable`` → ``penguinmails-{stage}-domain-claims``: the template's naming."""
+    table_env(table)  # refuses a name that is not a table's
+    words = _WORDS.findall(table)[:-1]
+    return "penguinmails-{stage}-" + "-".join(w.lower() for w in words)
 
 
 def _queue(env: str, output: str, required: bool = False) -> Source:
@@ -53,18 +82,6 @@ def _queue(env: str, output: str, required: bool = False) -> Source:
 
 SOURCES: dict[str, Source] = {
     # --- resources: stack outputs -----------------------------------------------------------
-    "tenants_table": _table("PM_TENANTS_TABLE", "TenantsTable"),
-    "api_keys_table": _table("PM_API_KEYS_TABLE", "ApiKeysTable"),
-    "audit_table": _table("PM_AUDIT_TABLE", "AuditTable"),
-    "counters_table": _table("PM_COUNTERS_TABLE", "CountersTable"),
-    "idempotency_table": _table("PM_IDEMPOTENCY_TABLE", "IdempotencyTable"),
-    "domains_table": _table("PM_DOMAINS_TABLE", "DomainsTable", "domains"),
-    "domain_claims_table": _table("PM_DOMAIN_CLAIMS_TABLE", "DomainClaimsTable", "domain-claims"),
-    "mailboxes_table": _table("PM_MAILBOXES_TABLE", "MailboxesTable", "mailboxes"),
-    "templates_table": _table("PM_TEMPLATES_TABLE", "TemplatesTable", "templates"),
-    "messages_table": _table("PM_MESSAGES_TABLE", "MessagesTable", "messages"),
-    "suppressions_table": _table("PM_SUPPRESSIONS_TABLE", "SuppressionsTable", "suppressions"),
-    "inbound_table": _table("PM_INBOUND_TABLE", "InboundTable", "inbound"),
     "events_stream": Source("PM_EVENTS_STREAM", "EventsStream", "stream", None),
     "bucket": Source("PM_BUCKET", "DataBucket", "bucket", None),
     "notifications_queue_url": _queue(
@@ -122,12 +139,18 @@ def stack_sources() -> dict[str, Source]:
     return {name: s for name, s in SOURCES.items() if s.output is not None}
 
 
-def env_from_outputs() -> dict[str, str]:
-    """Environment variable → stack output name, for the deploy."""
-    return {s.env: s.output for s in stack_sources().values() if s.output is not None}
+def env_from_outputs(outputs: Iterable[str]) -> dict[str, str]:
+    """Environment variable → stack output name, for a stack with ``outputs`` (the deploy
+    passes the template's): every table among them, and every output in ``SOURCES``."""
+    tables = {table_env(output): output for output in outputs if is_table(output)}
+    return tables | {s.env: s.output for s in stack_sources().values() if s.output is not None}
 
 
 def environment(outputs: Mapping[str, str]) -> dict[str, str]:
     """The environment a stack's outputs give the code (outputs it does not have are left
     out, so their settings keep their defaults)."""
-    return {env: outputs[output] for env, output in env_from_outputs().items() if output in outputs}
+    return {
+        env: outputs[output]
+        for env, output in env_from_outputs(outputs).items()
+        if output in outputs
+    }

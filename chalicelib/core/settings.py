@@ -1,20 +1,24 @@
 """Every setting the application reads, read once from the environment and typed.
 
 Which variable fills which field, and its default, is ``resources.SOURCES`` (the one mapping
-the deploy, the local platform and the tests use too). A required value that is missing
-fails loudly with the variable's name. Nothing here imports an SDK, so reading settings is
-cheap on a cold start.
+the deploy, the local platform and the tests use too); a table's name comes from the
+variable its name gives (``settings().table("MessagesTable")``, see ``resources``). A
+required value that is missing fails loudly with the variable's name. Nothing here imports
+an SDK, so reading settings is cheap on a cold start.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.resources import SOURCES, Source
+from chalicelib.core.resources import SOURCES, Source, table_default, table_env
 from chalicelib.core.wiring import on_reset
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class SettingsError(RuntimeError):
@@ -27,18 +31,6 @@ class Settings:
     region: str
     endpoint_url: str | None
     service: str
-    tenants_table: str
-    api_keys_table: str
-    audit_table: str
-    counters_table: str
-    idempotency_table: str
-    domains_table: str
-    domain_claims_table: str
-    mailboxes_table: str
-    templates_table: str
-    messages_table: str
-    suppressions_table: str
-    inbound_table: str
     events_stream: str
     bucket: str
     notifications_queue_url: str
@@ -71,6 +63,11 @@ class Settings:
     smtp_timeout: float
     verify_smtp_tls: bool
     local_inbox_url: str
+    tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
+
+    def table(self, name: str) -> str:
+        """The name of table ``name`` (its logical id in the template: ``MessagesTable``)."""
+        return self.tables.get(table_env(name)) or table_default(name).format(stage=self.stage)
 
     @property
     def is_local(self) -> bool:
@@ -111,11 +108,17 @@ def _parsed(source: Source, raw: str) -> Any:
 def load_settings() -> Settings:
     """Read the environment now; callers normally use the cached ``settings()``."""
     stage = _raw("stage", SOURCES["stage"], "")
-    values = {
+    values: dict[str, Any] = {
         f.name: _parsed(SOURCES[f.name], _raw(f.name, SOURCES[f.name], stage))
         for f in fields(Settings)
+        if f.name != "tables"
     }
-    return Settings(**values)
+    tables = {
+        env: value.strip()
+        for env, value in os.environ.items()
+        if env.startswith("PM_") and env.endswith("_TABLE") and value.strip()
+    }
+    return Settings(**values, tables=tables)
 
 
 @lru_cache(maxsize=1)

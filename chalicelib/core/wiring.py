@@ -9,16 +9,27 @@ Each feature declares its providers in its own ``wiring.py``::
 and calls them (``store()``) where it needs the adapter. Tests replace any provider by name
 (``override("templates.store", fake)``) or through the provider (``store.override(fake)``);
 an override clears every cached value, so bundles built from other providers (port
-dataclasses) are rebuilt around it and the override always takes effect. ``reset()`` forgets
+dataclasses) are rebuilt around it and the override always takes effect. Base providers
+(``provider(name, base=True)``: the boto3 session and clients, which depend on nothing but
+settings) survive an override of any other name, so an adapter built before it and one built
+after share the same client; overriding a base provider clears everything. ``reset()`` forgets
 every built value and override, and runs the reset hooks (the settings cache, the DynamoDB
 model binding). An unknown name is an error, never a silent no-op.
+
+A name's first part says where it is declared: ``chalicelib.<part>.wiring`` (``aws`` keeps
+its own in ``chalicelib.aws.wiring``, ``core`` its clock in ``chalicelib.core.clock``). A
+lookup by name loads that module when nothing has yet, so ``override("sending.messages", …)``
+works before any sending code ran; feature packages load their wiring only on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 T = TypeVar("T")
 _MISSING = object()
@@ -26,6 +37,7 @@ _lock = threading.RLock()
 _built: dict[str, Any] = {}
 _overrides: dict[str, Any] = {}
 _providers: dict[str, Provider[Any]] = {}
+_base: set[str] = set()
 _reset_hooks: list[Callable[[], None]] = []
 
 
@@ -40,11 +52,11 @@ class Provider(Generic[T]):
     def __call__(self) -> T:
         found = _overrides.get(self.name, _MISSING)
         if found is not _MISSING:
-            return cast(T, found)
+            return cast("T", found)
         with _lock:
             if self.name not in _built:
                 _built[self.name] = self._build()
-            return cast(T, _built[self.name])
+            return cast("T", _built[self.name])
 
     def override(self, value: T) -> None:
         override(self.name, value)
@@ -53,28 +65,50 @@ class Provider(Generic[T]):
         return f"Provider({self.name!r})"
 
 
-def provider(name: str) -> Callable[[Callable[[], T]], Provider[T]]:
-    """Register ``build`` under ``name`` (``<feature>.<thing>``); names are unique."""
+def provider(name: str, base: bool = False) -> Callable[[Callable[[], T]], Provider[T]]:
+    """Register ``build`` under ``name`` (``<feature>.<thing>``); names are unique. ``base``:
+    built from settings alone, so kept when another provider is overridden."""
 
     def register(build: Callable[[], T]) -> Provider[T]:
         if name in _providers:
             raise ValueError(f"provider {name!r} is declared twice")
         made = Provider(name, build)
         _providers[name] = made
+        if base:
+            _base.add(name)
         return made
 
     return register
 
 
-def override(name: str, value: object) -> None:
-    """Use ``value`` for provider ``name`` until ``reset``; every cached value is dropped so
-    bundles that hold the old one are rebuilt."""
+_DECLARED_IN = {"core": "chalicelib.core.clock", "aws": "chalicelib.aws.wiring"}
+
+
+def _declared(name: str) -> Provider[Any]:
+    """The provider ``name``, loading the module that declares it if need be."""
+    if name not in _providers:
+        package = name.partition(".")[0]
+        module = _DECLARED_IN.get(package, f"chalicelib.{package}.wiring")
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError:
+            pass
     if name not in _providers:
         known = ", ".join(sorted(_providers))
         raise KeyError(f"no provider named {name!r} (known: {known})")
+    return _providers[name]
+
+
+def override(name: str, value: object) -> None:
+    """Use ``value`` for provider ``name`` until ``reset``; every cached value (but the base
+    providers', unless ``name`` is one) is dropped so bundles that hold the old one are
+    rebuilt."""
+    _declared(name)
     with _lock:
         _overrides[name] = value
-        _built.clear()
+        keep = () if name in _base else _base
+        for built in [n for n in _built if n not in keep]:
+            del _built[built]
 
 
 def reset() -> None:
@@ -98,4 +132,4 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Provider[Any]:
-    return _providers[name]
+    return _declared(name)

@@ -1,11 +1,29 @@
 """Domains: a tenant's sending domains, their DKIM keys, the DNS records they need (published
 to Route 53 or listed to paste), and their verification. Other features may use what is
-listed here."""
+listed here (loaded on first use)."""
 
-from chalicelib.domains.rules.domains import CHECK_SHARDS, DkimKey, Domain, dkim_secret_name
-from chalicelib.domains.service import verify_domain
-from chalicelib.domains.wiring import ports as domain_ports
-from chalicelib.domains.wiring import store as domain_store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.domains.rules.domains import CHECK_SHARDS, DkimKey, Domain, dkim_secret_name
+    from chalicelib.domains.service import verify_domain
+    from chalicelib.domains.wiring import ports as domain_ports
+    from chalicelib.domains.wiring import store as domain_store
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(
+        __name__,
+        {
+            "CHECK_SHARDS": "chalicelib.domains.rules.domains",
+            "DkimKey": "chalicelib.domains.rules.domains",
+            "Domain": "chalicelib.domains.rules.domains",
+            "dkim_secret_name": "chalicelib.domains.rules.domains",
+            "verify_domain": "chalicelib.domains.service",
+            "domain_ports": "chalicelib.domains.wiring:ports",
+            "domain_store": "chalicelib.domains.wiring:store",
+        },
+    )
 
 __all__ = [
     "CHECK_SHARDS",

@@ -3,14 +3,23 @@ rotation."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.pagination import parse_limit, public_page
-from chalicelib.domains import service as svc
-from chalicelib.domains.wiring import ports
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
+
+if TYPE_CHECKING:
+    from chalicelib.domains import service as svc
+    from chalicelib.domains import wiring
+    from chalicelib.http.views import Call
+else:
+    svc = lazy.module("chalicelib.domains.service")
+    wiring = lazy.module("chalicelib.domains.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
@@ -34,7 +43,7 @@ ONE = "/domains/{domain_id}"
 def create_domain(call: Call) -> Reply:
     b = call.body
     domain = svc.create_domain(
-        ports(), call.tenant, b.name, b.dns_provider, b.server_ips, b.spf_includes
+        wiring.ports(), call.tenant, b.name, b.dns_provider, b.server_ips, b.spf_includes
     )
     return Reply(domain.to_public(), 201, resource_id=domain.domain_id)
 
@@ -51,7 +60,7 @@ def create_domain(call: Call) -> Reply:
     summary="List domains.",
 )
 def list_domains(call: Call) -> Reply:
-    page = ports().domains.list(
+    page = wiring.ports().domains.list(
         call.tenant, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
     return Reply(public_page(page))
@@ -68,7 +77,7 @@ def list_domains(call: Call) -> Reply:
     summary="A domain with each record's last verification.",
 )
 def get_domain(call: Call, domain_id: str) -> Reply:
-    return Reply(svc.find_domain(ports(), call.tenant, domain_id).to_public())
+    return Reply(svc.find_domain(wiring.ports(), call.tenant, domain_id).to_public())
 
 
 @route(
@@ -82,7 +91,7 @@ def get_domain(call: Call, domain_id: str) -> Reply:
     summary="The records to publish, paste-able, and a BIND snippet.",
 )
 def get_domain_dns(call: Call, domain_id: str) -> Reply:
-    return Reply(svc.dns_view(ports(), call.tenant, domain_id))
+    return Reply(svc.dns_view(wiring.ports(), call.tenant, domain_id))
 
 
 @route(
@@ -97,7 +106,7 @@ def get_domain_dns(call: Call, domain_id: str) -> Reply:
     summary="Check every record in DNS now and store each one's status and reason.",
 )
 def verify_domain(call: Call, domain_id: str) -> Reply:
-    domain = svc.verify_domain(ports(), call.tenant, domain_id)
+    domain = svc.verify_domain(wiring.ports(), call.tenant, domain_id)
     return Reply(domain.to_public(), resource_id=domain_id)
 
 
@@ -113,7 +122,7 @@ def verify_domain(call: Call, domain_id: str) -> Reply:
     summary="Publish a new DKIM selector; it takes over once it verifies.",
 )
 def rotate_dkim(call: Call, domain_id: str) -> Reply:
-    domain = svc.rotate_dkim(ports(), call.tenant, domain_id)
+    domain = svc.rotate_dkim(wiring.ports(), call.tenant, domain_id)
     return Reply(domain.to_public(), resource_id=domain_id)
 
 
@@ -129,5 +138,5 @@ def rotate_dkim(call: Call, domain_id: str) -> Reply:
     summary="Remove a domain, its Route 53 records and its DKIM keys.",
 )
 def delete_domain(call: Call, domain_id: str) -> Reply:
-    domain = svc.delete_domain(ports(), call.tenant, domain_id)
+    domain = svc.delete_domain(wiring.ports(), call.tenant, domain_id)
     return Reply(domain.to_public(), resource_id=domain_id)

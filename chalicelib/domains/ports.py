@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.domains.rules.dns_records import RequiredRecord
-from chalicelib.domains.rules.domains import Domain
 from chalicelib.domains.rules.verification import DnsLookup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.domains.rules.dns_records import RequiredRecord
+    from chalicelib.domains.rules.domains import Domain
 
 TenantItemIds = list[tuple[str, str]]  # (tenant id, item id) pairs
 

@@ -5,10 +5,12 @@ removing them when the domain goes. The zone is found by name, or created when m
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domains.rules.dns_records import RequiredRecord, route53_txt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TTL = 300
 

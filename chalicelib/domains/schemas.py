@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from chalicelib.http.schemas import Strict
+from chalicelib.http.schemas import Strict, omitted
 
 
 class CreateDomain(Strict):
@@ -60,7 +61,9 @@ class DnsRecordReply(BaseModel):
     type: str
     value: str
     route53_value: str
-    strings: list[str] | None = None
+    strings: list[str] | SkipJsonSchema[None] = omitted(
+        "TXT records only: the value as DNS character-strings of at most 255 bytes."
+    )
 
 
 class DomainDnsReply(BaseModel):

@@ -5,17 +5,26 @@ re-verification of domains that are due."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import Clock, iso
 from chalicelib.core.errors import NotFound, PlanForbidden, ValidationFailed
 from chalicelib.core.plans import plan_named
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.domains.ports import DnsLookup, DnsPublisher, DomainStore, KeyGenerator, SecretStore
 from chalicelib.domains.rules import dns_records, domains, verification
 from chalicelib.domains.rules.domains import DkimKey, Domain, DomainParams
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.domains.ports import (
+        DnsLookup,
+        DnsPublisher,
+        DomainStore,
+        KeyGenerator,
+        SecretStore,
+    )
 
 
 @dataclass

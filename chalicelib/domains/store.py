@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -19,9 +20,11 @@ from pynamodb.models import Model
 
 from chalicelib.aws.dynamodb import query_page, table_model
 from chalicelib.core.errors import Conflict
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
 from chalicelib.domains.rules.domains import DkimKey, Domain, check_shard
+
+if TYPE_CHECKING:
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
 TenantItemIds = list[tuple[str, str]]  # (tenant id, item id) pairs
 
@@ -35,7 +38,7 @@ class CheckDueIndex(GlobalSecondaryIndex):
     next_check_at = UnicodeAttribute(range_key=True)
 
 
-@table_model("domains_table")
+@table_model("DomainsTable")
 class DomainItem(Model):
     class Meta:
         pass
@@ -48,7 +51,7 @@ class DomainItem(Model):
     by_check_due = CheckDueIndex()
 
 
-@table_model("domain_claims_table")
+@table_model("DomainClaimsTable")
 class DomainClaimItem(Model):
     class Meta:
         pass

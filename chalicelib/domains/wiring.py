@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
-from chalicelib.domains.ports import DnsLookup, DnsPublisher, DomainStore, KeyGenerator
 from chalicelib.domains.rules.domains import DomainParams
-from chalicelib.domains.service import DomainPorts
+
+if TYPE_CHECKING:
+    from chalicelib.domains.ports import DnsLookup, DnsPublisher, DomainStore, KeyGenerator
+    from chalicelib.domains.service import DomainPorts
 
 
 @provider("domains.store")
@@ -43,6 +47,8 @@ def dkim_keys() -> KeyGenerator:
 
 @provider("domains.ports")
 def ports() -> DomainPorts:
+    from chalicelib.domains.service import DomainPorts
+
     s = settings()
     return DomainPorts(
         domains=store(),

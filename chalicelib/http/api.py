@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
+
+if TYPE_CHECKING:
+    from chalicelib.http.views import Call
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]

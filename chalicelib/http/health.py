@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import clients, sqs
 from chalicelib.core.settings import settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CHECK_TIMEOUT = 3.0
 _extra_checks: dict[str, Callable[[], str]] = {}
@@ -25,7 +27,7 @@ def register_check(name: str, check: Callable[[], str]) -> None:
 
 
 def _dynamodb() -> str:
-    clients.dynamodb().describe_table(TableName=settings().tenants_table)
+    clients.dynamodb().describe_table(TableName=settings().table("TenantsTable"))
     return "tables reachable"
 
 

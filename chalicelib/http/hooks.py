@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.core.tenancy import RequestContext
+if TYPE_CHECKING:
+    from chalicelib.core.tenancy import RequestContext
 
 
 class Authenticator(Protocol):

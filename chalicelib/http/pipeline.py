@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
-
-from chalice import Response
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import powertools
 from chalicelib.core.errors import AppError, PayloadTooLarge
 from chalicelib.core.settings import settings
-from chalicelib.core.tenancy import RequestContext
 from chalicelib.http import hooks
 from chalicelib.http.spec import spec_for
 from chalicelib.http.views import error_response, raw_body, with_context
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalice import Response
+
+    from chalicelib.core.tenancy import RequestContext
 
 _cold_start = True
 

@@ -7,7 +7,7 @@ characters (no CR/LF header injection can start here).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -16,6 +16,17 @@ from chalicelib.http.validation import email_address, no_control_chars, no_cr_lf
 EmailAddress = Annotated[str, Field(max_length=254), AfterValidator(email_address)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_control_chars)]
 Address = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(no_cr_lf)]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omitted(description: str | None = None) -> Any:
+    """A reply field the API leaves out when it does not apply, and never sends as null:
+    annotate it ``X | SkipJsonSchema[None]`` with this default, so the document lists it as
+    an optional ``X`` (not required, not nullable, no ``null`` default)."""
+    return Field(default=None, description=description, json_schema_extra=_no_default)
 
 
 class Strict(BaseModel):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -18,7 +17,11 @@ from chalicelib.aws import powertools
 from chalicelib.core.errors import AppError, BadRequest
 from chalicelib.core.tenancy import RequestContext, TenantContext
 from chalicelib.http import hooks
-from chalicelib.http.spec import Reply, RouteSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from chalicelib.http.spec import Reply, RouteSpec
 
 _context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
     "pm_request_context"

@@ -3,15 +3,23 @@ mailboxes, newest first, with their classification and the message each belongs 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from chalicelib.core.errors import BadRequest
+from chalicelib.core import lazy
 from chalicelib.core.pagination import parse_limit, public_page
+from chalicelib.http.query import list_filters
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
 from chalicelib.inbound.rules.records import TYPES
-from chalicelib.inbound.wiring import store
+
+if TYPE_CHECKING:
+    from chalicelib.http.views import Call
+    from chalicelib.inbound import wiring
+else:
+    wiring = lazy.module("chalicelib.inbound.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
@@ -31,12 +39,8 @@ M = "chalicelib.inbound.schemas."
     "hold fewer than limit items while next_token is still set.",
 )
 def list_inbound(call: Call) -> Reply:
-    filters = {k: call.query[k] for k in ("type", "mailbox_id") if call.query.get(k)}
-    if filters.get("type") and filters["type"] not in TYPES:
-        raise BadRequest(f"type must be one of {', '.join(TYPES)}", {"field": "type"})
-    if len(filters.get("mailbox_id", "")) > 64:
-        raise BadRequest("mailbox_id is too long", {"field": "mailbox_id"})
-    page = store().list(
+    filters = list_filters(call.query, {"type": TYPES, "mailbox_id": None}, max_length=64)
+    page = wiring.store().list(
         call.tenant.tenant_id,
         parse_limit(call.query.get("limit")),
         call.query.get("next_token"),

@@ -3,13 +3,15 @@ sending feature's messages and suppressions it acts on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.core.pagination import Page
-from chalicelib.inbound.rules.classify import Classification
-from chalicelib.inbound.rules.records import InboundMessage
-from chalicelib.sending import Message, Suppression
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.core.pagination import Page
+    from chalicelib.inbound.rules.classify import Classification
+    from chalicelib.inbound.rules.records import InboundMessage
+    from chalicelib.sending import Message, Suppression
 
 
 class InboundStore(Protocol):

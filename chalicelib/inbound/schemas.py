@@ -21,12 +21,14 @@ class InboundClassification(BaseModel):
 
 class InboundReply(BaseModel):
     id: str
-    message_id: str
-    model_config = ConfigDict(extra="allow")
+    message_id: str = Field(description="The Message-ID header of the received email.")
+    from_address: str = Field(alias="from")
+    subject: str
     received_at: str
     mailbox_id: str
-    subject: str
     classification: InboundClassification
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class InboundPage(BaseModel):

@@ -12,25 +12,28 @@ UID), so processing one twice changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.clock import Clock
 from chalicelib.core.events import Event, EventPublisher, new_event
-from chalicelib.inbound.ports import (
-    Classifier,
-    InboundStore,
-    InboxSource,
-    InboxState,
-    MessageStore,
-    RawStore,
-    SoftBounces,
-    SuppressionStore,
-)
 from chalicelib.inbound.rules.records import InboundMessage
-from chalicelib.mailboxes import Mailbox
 from chalicelib.sending import Message, StaleWrite, Suppression, entry, normalise, with_status
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.core.clock import Clock
+    from chalicelib.inbound.ports import (
+        Classifier,
+        InboundStore,
+        InboxSource,
+        InboxState,
+        MessageStore,
+        RawStore,
+        SoftBounces,
+        SuppressionStore,
+    )
+    from chalicelib.mailboxes import Mailbox
 
 SOFT_BOUNCES_TO_SUPPRESS = 3
 EVENT_FOR = {"reply": "message.replied", "auto_reply": "message.auto_replied"}

@@ -18,8 +18,8 @@ from chalicelib.aws.dynamodb import Table, TableRef, query_tenant_page
 from chalicelib.core.pagination import Page
 from chalicelib.inbound.rules.records import InboundMessage
 
-INBOUND = TableRef("inbound_table", __name__)
-STATE = TableRef("counters_table", __name__)
+INBOUND = TableRef("InboundTable", __name__)
+STATE = TableRef("CountersTable", __name__)
 
 
 class DynamoInboundRepository:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalicelib import sending
 from chalicelib.aws import clients, secrets
@@ -11,8 +12,10 @@ from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 from chalicelib.inbound.ports import InboundStore, InboxSource, InboxState, PollQueue
-from chalicelib.inbound.service import InboundPorts
 from chalicelib.mailboxes import Mailbox
+
+if TYPE_CHECKING:
+    from chalicelib.inbound.service import InboundPorts
 
 SourceFactory = Callable[[Mailbox], InboxSource | None]
 
@@ -64,6 +67,7 @@ def sources() -> SourceFactory:
 @provider("inbound.ports")
 def ports() -> InboundPorts:
     from chalicelib.inbound.rules.classify import classify
+    from chalicelib.inbound.service import InboundPorts
     from chalicelib.inbound.store import STATE, DynamoSoftBounces, S3InboundStore
 
     return InboundPorts(

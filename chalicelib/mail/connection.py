@@ -92,7 +92,7 @@ class TrackedSMTP(aiosmtplib.SMTP):
 
     def close(self) -> None:
         if self.transport is not None:
-            self.closed_transports.append(cast(asyncio.Transport, self.transport))
+            self.closed_transports.append(cast("asyncio.Transport", self.transport))
         super().close()
 
     def _on_connection_lost(self, protocol: Any) -> None:

@@ -2,12 +2,23 @@
 settings (passwords in the secret store), pauses, live tests and warm-up state. Other
 features may use what is listed here."""
 
-from chalicelib.mailboxes.rules import (
-    POLL_SHARDS,
-    SENDING_STATUSES,
-    Mailbox,
-    ServerSettings,
-)
-from chalicelib.mailboxes.wiring import store as mailbox_store
+from typing import TYPE_CHECKING
 
-__all__ = ["POLL_SHARDS", "SENDING_STATUSES", "Mailbox", "ServerSettings", "mailbox_store"]
+if TYPE_CHECKING:
+    from chalicelib.mailboxes.rules import POLL_SHARDS, SENDING_STATUSES, Mailbox, ServerSettings
+    from chalicelib.mailboxes.wiring import store as mailbox_store
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(
+        __name__,
+        {
+            "POLL_SHARDS": "chalicelib.mailboxes.rules",
+            "SENDING_STATUSES": "chalicelib.mailboxes.rules",
+            "Mailbox": "chalicelib.mailboxes.rules",
+            "ServerSettings": "chalicelib.mailboxes.rules",
+            "mailbox_store": "chalicelib.mailboxes.wiring:store",
+        },
+    )
+
+__all__ = ["Mailbox", "POLL_SHARDS", "SENDING_STATUSES", "ServerSettings", "mailbox_store"]

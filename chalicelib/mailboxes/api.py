@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.pagination import parse_limit
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
-from chalicelib.mailboxes import service as svc
-from chalicelib.mailboxes.rules import Mailbox
-from chalicelib.mailboxes.service import MailboxPorts
-from chalicelib.mailboxes.wiring import ports as mailbox_ports
+
+if TYPE_CHECKING:
+    from chalicelib.http.views import Call
+    from chalicelib.mailboxes import service as svc
+    from chalicelib.mailboxes import wiring
+    from chalicelib.mailboxes.rules import Mailbox
+    from chalicelib.mailboxes.service import MailboxPorts
+else:
+    svc = lazy.module("chalicelib.mailboxes.service")
+    wiring = lazy.module("chalicelib.mailboxes.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
@@ -39,7 +46,7 @@ def _public(ports: MailboxPorts, call: Call, mailbox: Mailbox) -> dict[str, Any]
     summary="Add a mailbox on one of your domains; passwords go to Secrets Manager.",
 )
 def create_mailbox(call: Call) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     mailbox = svc.create_mailbox(ports, call.tenant, call.body)
     return Reply(_public(ports, call, mailbox), 201, resource_id=mailbox.mailbox_id)
 
@@ -56,7 +63,7 @@ def create_mailbox(call: Call) -> Reply:
     summary="List mailboxes.",
 )
 def list_mailboxes(call: Call) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     page = ports.mailboxes.list(
         call.tenant, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
@@ -74,7 +81,7 @@ def list_mailboxes(call: Call) -> Reply:
     summary="A mailbox with today's sent count and capacity.",
 )
 def get_mailbox(call: Call, mailbox_id: str) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     return Reply(_public(ports, call, svc.find_mailbox(ports, call.tenant, mailbox_id)))
 
 
@@ -91,7 +98,7 @@ def get_mailbox(call: Call, mailbox_id: str) -> Reply:
     summary="Pause (with a reason) or resume, change the daily limit or display name.",
 )
 def update_mailbox(call: Call, mailbox_id: str) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     mailbox = svc.update_mailbox(
         ports, call.tenant, mailbox_id, call.body.model_dump(exclude_unset=True), call.ctx.actor
     )
@@ -110,7 +117,7 @@ def update_mailbox(call: Call, mailbox_id: str) -> Reply:
     summary="Connect for real (EHLO, STARTTLS/TLS, AUTH, IMAP login); each step timed.",
 )
 def run_mailbox_test(call: Call, mailbox_id: str) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     mailbox = svc.run_test(ports, call.tenant, mailbox_id)
     return Reply(_public(ports, call, mailbox), resource_id=mailbox_id)
 
@@ -127,6 +134,6 @@ def run_mailbox_test(call: Call, mailbox_id: str) -> Reply:
     summary="Remove a mailbox and its stored passwords.",
 )
 def delete_mailbox(call: Call, mailbox_id: str) -> Reply:
-    ports = mailbox_ports()
+    ports = wiring.ports()
     mailbox = svc.delete_mailbox(ports, call.tenant, mailbox_id)
     return Reply(_public(ports, call, mailbox), resource_id=mailbox_id)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import socket
 import ssl
 import time
-from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chalicelib.mail.connection import ServerLogin, open_tcp, peer, tls_context, tls_summary
 from chalicelib.mailboxes.probe import (
@@ -22,6 +21,10 @@ from chalicelib.mailboxes.probe import (
     settings_problem,
     text_of,
 )
+
+if TYPE_CHECKING:
+    import socket
+    from collections.abc import Callable
 
 
 class _ImapOnSocket(imaplib.IMAP4):

@@ -3,11 +3,12 @@ the live probe and the counters."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.mailboxes.rules import Mailbox, ServerSettings
+if TYPE_CHECKING:
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.mailboxes.rules import Mailbox, ServerSettings
 
 TenantItemIds = list[tuple[str, str]]  # (tenant id, item id) pairs
 

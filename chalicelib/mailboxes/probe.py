@@ -14,11 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosmtplib
 
@@ -35,6 +33,10 @@ from chalicelib.mail.connection import (
     tls_context,
     tls_summary,
 )
+
+if TYPE_CHECKING:
+    import socket
+    from collections.abc import Awaitable, Callable
 
 IMAP_SECURITY = ("tls", "starttls", "none")
 EHLO_HOSTNAME = "probe.penguinmails.local"  # fixed: socket.getfqdn() may stall on a slow resolver

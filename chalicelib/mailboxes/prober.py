@@ -4,12 +4,14 @@ password)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.mail.connection import ServerLogin, login_for
 from chalicelib.mailboxes.imap_probe import probe_imap
 from chalicelib.mailboxes.probe import probe_smtp
-from chalicelib.mailboxes.rules import ServerSettings
+
+if TYPE_CHECKING:
+    from chalicelib.mailboxes.rules import ServerSettings
 
 SMTP_TIMEOUT = 10.0
 

@@ -4,16 +4,24 @@ read with today's sent count, pause and resume, test for real, delete."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.analytics import mailbox_day_period
-from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound, PlanForbidden
 from chalicelib.core.plans import plan_named
-from chalicelib.core.tenancy import TenantContext
 from chalicelib.mailboxes import rules as mailboxes
-from chalicelib.mailboxes.ports import DomainNames, MailboxStore, Prober, SecretStore, UsageCounters
 from chalicelib.mailboxes.rules import Mailbox, ServerSettings
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.mailboxes.ports import (
+        DomainNames,
+        MailboxStore,
+        Prober,
+        SecretStore,
+        UsageCounters,
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -16,8 +17,10 @@ from pynamodb.models import Model
 from chalicelib.aws.dynamodb import query_page, table_model
 from chalicelib.core.errors import Conflict
 from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
 from chalicelib.mailboxes.rules import POLL_SHARDS, Mailbox, ServerSettings
+
+if TYPE_CHECKING:
+    from chalicelib.core.tenancy import TenantContext
 
 
 class PollIndex(GlobalSecondaryIndex):
@@ -29,7 +32,7 @@ class PollIndex(GlobalSecondaryIndex):
     poll_key = UnicodeAttribute(range_key=True)
 
 
-@table_model("mailboxes_table")
+@table_model("MailboxesTable")
 class MailboxItem(Model):
     class Meta:
         pass

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.analytics import counters
 from chalicelib.aws import dynamodb, secrets
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 from chalicelib.domains import domain_store
-from chalicelib.mailboxes.ports import MailboxStore, Prober
-from chalicelib.mailboxes.service import MailboxPorts
+
+if TYPE_CHECKING:
+    from chalicelib.mailboxes.ports import MailboxStore, Prober
+    from chalicelib.mailboxes.service import MailboxPorts
 
 
 @provider("mailboxes.store")
@@ -29,6 +33,8 @@ def probe() -> Prober:
 
 @provider("mailboxes.ports")
 def ports() -> MailboxPorts:
+    from chalicelib.mailboxes.service import MailboxPorts
+
     return MailboxPorts(
         mailboxes=store(),
         domains=domain_store(),

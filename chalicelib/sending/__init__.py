@@ -1,30 +1,60 @@
 """Sending: messages and their timelines, suppressions, and the send path (guards, claim,
 build, send, record) through the tenants' own SMTP servers. Other features may use what is
-listed here."""
+listed here (loaded on first use)."""
 
-from chalicelib.sending.rules.messages import WAITING, Message, StaleWrite, entry, with_status
-from chalicelib.sending.rules.suppressions import Suppression, normalise
-from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
-from chalicelib.sending.rules.tokens import decode as decode_token
-from chalicelib.sending.service.delivery import SendBatch
-from chalicelib.sending.service.unsubscribe import unsubscribe
-from chalicelib.sending.wiring import (
-    engagement,
-    messages,
-    send_ports,
-    suppressions,
-    tracking_keys,
-    unsubscribe_ports,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.sending.rules.messages import WAITING, Message, StaleWrite, entry, with_status
+    from chalicelib.sending.rules.suppressions import Suppression, normalise
+    from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
+    from chalicelib.sending.rules.tokens import decode as decode_token
+    from chalicelib.sending.service.delivery import SendBatch
+    from chalicelib.sending.service.unsubscribe import unsubscribe
+    from chalicelib.sending.wiring import (
+        engagement,
+        messages,
+        send_ports,
+        suppressions,
+        tracking_keys,
+        unsubscribe_ports,
+    )
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(
+        __name__,
+        {
+            "WAITING": "chalicelib.sending.rules.messages",
+            "Message": "chalicelib.sending.rules.messages",
+            "StaleWrite": "chalicelib.sending.rules.messages",
+            "entry": "chalicelib.sending.rules.messages",
+            "with_status": "chalicelib.sending.rules.messages",
+            "Suppression": "chalicelib.sending.rules.suppressions",
+            "normalise": "chalicelib.sending.rules.suppressions",
+            "TokenClaims": "chalicelib.sending.rules.tokens",
+            "TokenKeys": "chalicelib.sending.rules.tokens",
+            "load_keys": "chalicelib.sending.rules.tokens",
+            "decode_token": "chalicelib.sending.rules.tokens:decode",
+            "SendBatch": "chalicelib.sending.service.delivery",
+            "unsubscribe": "chalicelib.sending.service.unsubscribe",
+            "engagement": "chalicelib.sending.wiring",
+            "messages": "chalicelib.sending.wiring",
+            "send_ports": "chalicelib.sending.wiring",
+            "suppressions": "chalicelib.sending.wiring",
+            "tracking_keys": "chalicelib.sending.wiring",
+            "unsubscribe_ports": "chalicelib.sending.wiring",
+        },
+    )
 
 __all__ = [
-    "SendBatch",
-    "WAITING",
     "Message",
+    "SendBatch",
     "StaleWrite",
     "Suppression",
     "TokenClaims",
     "TokenKeys",
+    "WAITING",
     "decode_token",
     "engagement",
     "entry",

@@ -11,31 +11,39 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.clock import system_clock
 from chalicelib.core.errors import AppError, BadRequest, NotFound, ValidationFailed
 from chalicelib.core.pagination import parse_limit, public_page
+from chalicelib.http.query import list_filters
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
 from chalicelib.http.validation import email_address
 from chalicelib.http.views import Call, raw_body
 from chalicelib.sending.rules.messages import STATUSES
 from chalicelib.sending.rules.suppressions import Suppression, normalise
-from chalicelib.sending.service import accept as service
-from chalicelib.sending.service.accept import Recipient
-from chalicelib.sending.wiring import message_ports, messages, request_keys, suppressions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.sending import wiring
+    from chalicelib.sending.service import accept as service
+    from chalicelib.sending.service.accept import Recipient
+else:
+    service = lazy.module("chalicelib.sending.service.accept")
+    wiring = lazy.module("chalicelib.sending.wiring")
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
 M = "chalicelib.sending.schemas."
 SEND_LIMIT = 10 * 1024 * 1024 + 64 * 1024
 _KEY = re.compile(r"^[!-~]{1,255}$")
-_FILTERS = ("status", "tag", "from", "to")
+_FILTERS = {"status": STATUSES, "tag": None, "from": None, "to": None}
 
 
 def _with_request_key(call: Call, path: str, work: Callable[[], Reply]) -> Reply:
@@ -47,7 +55,7 @@ def _with_request_key(call: Call, path: str, work: Callable[[], Reply]) -> Reply
             "Idempotency-Key must be 1-255 printable ASCII characters",
             {"field": "Idempotency-Key"},
         )
-    store, tenant_id = request_keys(), call.tenant.tenant_id
+    store, tenant_id = wiring.request_keys(), call.tenant.tenant_id
     fingerprint = hashlib.sha256(path.encode() + b"\n" + raw_body(call.raw)).hexdigest()
     stored = store.begin(tenant_id, key, fingerprint)
     if stored is not None:
@@ -63,7 +71,7 @@ def _with_request_key(call: Call, path: str, work: Callable[[], Reply]) -> Reply
 
 def _check_address(to: str) -> Recipient | AppError:
     try:
-        return Recipient(email_address(to), {})
+        return service.Recipient(email_address(to), {})
     except ValueError as exc:
         return ValidationFailed(f"to: {exc}", {"field": "to", "value": to[:320]})
 
@@ -85,8 +93,8 @@ def _check_address(to: str) -> Recipient | AppError:
 def send_message(call: Call) -> Reply:
     def work() -> Reply:
         b = call.body
-        recipients: list[Recipient | AppError] = [Recipient(b.to, dict(b.variables))]
-        results = service.accept(message_ports(), call.tenant, b, recipients, batch=False)
+        recipients: list[Recipient | AppError] = [service.Recipient(b.to, dict(b.variables))]
+        results = service.accept(wiring.message_ports(), call.tenant, b, recipients, batch=False)
         message = results[0]
         assert not isinstance(message, AppError)
         return Reply(message.to_public(), 202, resource_id=message.message_id)
@@ -120,10 +128,10 @@ def send_batch(call: Call) -> Reply:
         recipients: list[Recipient | AppError] = []
         for r in b.recipients:
             checked = _check_address(r.to)
-            if isinstance(checked, Recipient):
-                checked = Recipient(checked.to, dict(r.variables))
+            if isinstance(checked, service.Recipient):
+                checked = service.Recipient(checked.to, dict(r.variables))
             recipients.append(checked)
-        results = service.accept(message_ports(), call.tenant, b, recipients, batch=True)
+        results = service.accept(wiring.message_ports(), call.tenant, b, recipients, batch=True)
         accepted = [m for m in results if not isinstance(m, AppError)]
         batch_id = accepted[0].batch_id if accepted else None
         body = {
@@ -148,7 +156,7 @@ def send_batch(call: Call) -> Reply:
     summary="A message's status and its timeline (transitions, SMTP replies, attempts).",
 )
 def get_message(call: Call, message_id: str) -> Reply:
-    return Reply(service.find(message_ports(), call.tenant, message_id).to_public())
+    return Reply(service.find(wiring.message_ports(), call.tenant, message_id).to_public())
 
 
 @route(
@@ -164,12 +172,8 @@ def get_message(call: Call, message_id: str) -> Reply:
     "can hold fewer than limit items while next_token is still set.",
 )
 def list_messages(call: Call) -> Reply:
-    filters = {k: call.query[k] for k in _FILTERS if call.query.get(k)}
-    if filters.get("status") and filters["status"] not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}", {"field": "status"})
-    if any(len(v) > 320 for v in filters.values()):
-        raise BadRequest("filter values are at most 320 characters", {"field": "query"})
-    page = messages().list(
+    filters = list_filters(call.query, _FILTERS, max_length=320)
+    page = wiring.messages().list(
         call.tenant.tenant_id,
         parse_limit(call.query.get("limit")),
         call.query.get("next_token"),
@@ -190,7 +194,7 @@ def list_messages(call: Call) -> Reply:
     summary="Cancel a message that has not been sent yet (409 once it is sending or done).",
 )
 def cancel_message(call: Call, message_id: str) -> Reply:
-    message = service.cancel(message_ports(), call.tenant, message_id)
+    message = service.cancel(wiring.message_ports(), call.tenant, message_id)
     return Reply(message.to_public(), resource_id=message_id)
 
 
@@ -215,7 +219,7 @@ def _address(raw: str) -> str:
     summary="Suppress an address for this tenant (200 with the existing entry if it was).",
 )
 def create_suppression(call: Call) -> Reply:
-    store, tenant_id = suppressions(), call.tenant.tenant_id
+    store, tenant_id = wiring.suppressions(), call.tenant.tenant_id
     entry = Suppression(
         address=normalise(call.body.address),
         scope="tenant",
@@ -241,7 +245,7 @@ def create_suppression(call: Call) -> Reply:
     summary="The tenant's suppressed addresses, in address order.",
 )
 def list_suppressions(call: Call) -> Reply:
-    page = suppressions().list(
+    page = wiring.suppressions().list(
         call.tenant.tenant_id, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
     return Reply(public_page(page))
@@ -258,7 +262,7 @@ def list_suppressions(call: Call) -> Reply:
     summary="Whether an address is suppressed for this tenant, and why.",
 )
 def get_suppression(call: Call, address: str) -> Reply:
-    found = suppressions().get(call.tenant.tenant_id, _address(address))
+    found = wiring.suppressions().get(call.tenant.tenant_id, _address(address))
     if found is None:
         raise NotFound(f"{_address(address)} is not suppressed", {"address": address})
     return Reply(found.to_public())
@@ -276,7 +280,7 @@ def get_suppression(call: Call, address: str) -> Reply:
     summary="Allow mail to an address again (tenant list only).",
 )
 def delete_suppression(call: Call, address: str) -> Reply:
-    store, tenant_id = suppressions(), call.tenant.tenant_id
+    store, tenant_id = wiring.suppressions(), call.tenant.tenant_id
     found = store.get(tenant_id, _address(address))
     if found is None or not store.remove(tenant_id, found.address):
         raise NotFound(f"{_address(address)} is not suppressed", {"address": address})

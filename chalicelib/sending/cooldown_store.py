@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.aws.dynamodb import Table, TableRef
 
-COOLDOWNS = TableRef("counters_table", __name__)
+COOLDOWNS = TableRef("CountersTable", __name__)
 
 
 def _key(tenant_id: str, mailbox_id: str, provider: str) -> dict[str, Any]:

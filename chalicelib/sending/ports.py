@@ -4,18 +4,20 @@ counters) as far as sending reads it; and the send path's builder and sender."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.accounts import Tenant
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.domains import Domain
-from chalicelib.mailboxes import Mailbox
-from chalicelib.sending.rules.messages import Message
-from chalicelib.sending.rules.suppressions import Suppression
-from chalicelib.templates import Template
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from chalicelib.accounts import Tenant
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.domains import Domain
+    from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.rules.messages import Message
+    from chalicelib.sending.rules.suppressions import Suppression
+    from chalicelib.templates import Template
 
 # What the builder makes and the sender takes: opaque to the use cases.
 Built = Any

@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.aws.dynamodb import Table, TableRef
 from chalicelib.core.errors import Conflict
 
-REQUEST_KEYS = TableRef("idempotency_table", __name__)
+REQUEST_KEYS = TableRef("IdempotencyTable", __name__)
 
 TTL_SECONDS = 24 * 3600
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from chalicelib.http.schemas import (
     EmailAddress,
@@ -13,6 +14,7 @@ from chalicelib.http.schemas import (
     Variables,
     no_control_chars,
     no_cr_lf,
+    omitted,
 )
 from chalicelib.sending.mime.headers import check_custom_headers, check_value
 from chalicelib.sending.rules.messages import STATUSES as MESSAGE_STATUSES
@@ -68,31 +70,71 @@ class SendBatch(MessageFields):
 
 
 class TimelineEntry(BaseModel):
+    """One transition (or, with ``event``, one engagement note) on a message's timeline;
+    details that do not apply are left out."""
+
     status: str
     at: str
-    attempt: int | None = None
-    smtp_code: int | None = None
-    enhanced_status: str | None = None
-    smtp_text: str | None = None
-    stage: str | None = None
-    step: str | None = None
-    reason: str | None = None
+    scheduled_at: str | SkipJsonSchema[None] = omitted()
+    attempt: int | SkipJsonSchema[None] = omitted()
+    smtp_code: int | SkipJsonSchema[None] = omitted()
+    enhanced_status: str | SkipJsonSchema[None] = omitted()
+    smtp_text: str | SkipJsonSchema[None] = omitted()
+    stage: str | SkipJsonSchema[None] = omitted()
+    step: str | SkipJsonSchema[None] = omitted()
+    reason: str | SkipJsonSchema[None] = omitted()
+    detail: str | SkipJsonSchema[None] = omitted()
+    event: str | SkipJsonSchema[None] = omitted(
+        "An engagement note (reply, auto_reply, soft_bounce, complained); the status is the "
+        "message's, unchanged."
+    )
+    inbound_id: str | SkipJsonSchema[None] = omitted()
+    diagnostic: str | SkipJsonSchema[None] = omitted()
+    status_codes: list[str] | SkipJsonSchema[None] = omitted()
+    feedback_type: str | SkipJsonSchema[None] = omitted()
+
+
+class Counts(BaseModel):
+    human: int
+    machine: int = Field(description="Security scanners and image proxies.")
+
+
+class Engagement(BaseModel):
+    opens: Counts
+    clicks: Counts
+    last_open_at: str | None
+    last_click_at: str | None
+    replies: int
+    auto_replies: int
+    complained: bool
+    bounced: bool
 
 
 class MessageReply(BaseModel):
     id: str
     status: Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
+    from_address: str = Field(alias="from")
+    from_name: str
+    mailbox_id: str
     to: str
     subject: str
-    mailbox_id: str
     tags: list[str]
     metadata: dict
+    template_id: str | None
+    track_opens: bool
+    track_clicks: bool
     attempts: int
     scheduled_at: str | None
     created_at: str
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    batch_id: str | None
+    timeline: list[TimelineEntry] | SkipJsonSchema[None] = omitted(
+        "Only on a single message, not in lists."
+    )
+    engagement: Engagement | SkipJsonSchema[None] = omitted(
+        "Only on a single message, not in lists."
+    )
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class MessagePage(BaseModel):
@@ -103,8 +145,8 @@ class MessagePage(BaseModel):
 class BatchResult(BaseModel):
     to: str
     status: Literal["accepted", "error"]
-    id: str | None = None
-    error: ErrorBody | None = None
+    id: str | None
+    error: ErrorBody | None
 
 
 class BatchReply(BaseModel):

@@ -13,18 +13,21 @@ counters: ``MessageEngagement`` writes those items for it, so the item's format 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page, write_all
-from chalicelib.core.events import Event
 from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.messages import Message, StaleWrite
 
-MESSAGES = TableRef("messages_table", __name__)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.core.events import Event
+
+MESSAGES = TableRef("MessagesTable", __name__)
 ENGAGEMENT = {"message.opened": "opens", "message.clicked": "clicks"}
 
 _COLUMNS = (

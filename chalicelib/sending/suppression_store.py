@@ -4,14 +4,16 @@ BatchGetItem over both lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page
 from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
 
-SUPPRESSIONS = TableRef("suppressions_table", __name__)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+SUPPRESSIONS = TableRef("SuppressionsTable", __name__)
 
 
 def _suppression(item: dict[str, Any]) -> Suppression:

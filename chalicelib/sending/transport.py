@@ -3,12 +3,16 @@ batch (the SMTP password from the secret store, cached), and the SMTP envelope."
 
 from __future__ import annotations
 
-from chalicelib.aws.secrets import SecretReader
+from typing import TYPE_CHECKING
+
 from chalicelib.mail.connection import login_for
-from chalicelib.mailboxes import Mailbox
-from chalicelib.sending.mime.compose import Built
-from chalicelib.sending.ports import SenderFactory
 from chalicelib.sending.smtp_sender import Envelope, MailboxSender
+
+if TYPE_CHECKING:
+    from chalicelib.aws.secrets import SecretReader
+    from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.mime.compose import Built
+    from chalicelib.sending.ports import SenderFactory
 
 
 def sender_factory(

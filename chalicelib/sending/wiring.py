@@ -3,6 +3,8 @@ by name)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.accounts import tenants
 from chalicelib.analytics import EngagementWrites, counters
 from chalicelib.aws import clients, secrets
@@ -12,19 +14,21 @@ from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 from chalicelib.domains import domain_store
 from chalicelib.mailboxes import mailbox_store
-from chalicelib.sending.ports import (
-    BodyStore,
-    CooldownStore,
-    MessageStore,
-    RequestKeys,
-    SendQueues,
-    SuppressionStore,
-)
 from chalicelib.sending.rules.tokens import TokenKeys, load_keys
-from chalicelib.sending.service.accept import MessagePorts
-from chalicelib.sending.service.delivery import SendPorts
-from chalicelib.sending.service.unsubscribe import UnsubscribePorts
 from chalicelib.templates import template_store
+
+if TYPE_CHECKING:
+    from chalicelib.sending.ports import (
+        BodyStore,
+        CooldownStore,
+        MessageStore,
+        RequestKeys,
+        SendQueues,
+        SuppressionStore,
+    )
+    from chalicelib.sending.service.accept import MessagePorts
+    from chalicelib.sending.service.delivery import SendPorts
+    from chalicelib.sending.service.unsubscribe import UnsubscribePorts
 
 
 @provider("sending.messages")
@@ -90,6 +94,8 @@ def tracking_keys() -> TokenKeys:
 
 @provider("sending.message_ports")
 def message_ports() -> MessagePorts:
+    from chalicelib.sending.service.accept import MessagePorts
+
     return MessagePorts(
         messages=messages(),
         bodies=bodies(),
@@ -106,6 +112,7 @@ def message_ports() -> MessagePorts:
 @provider("sending.send_ports")
 def send_ports() -> SendPorts:
     from chalicelib.sending.mime.compose import builder, identity_factory
+    from chalicelib.sending.service.delivery import SendPorts
     from chalicelib.sending.transport import envelope, sender_factory
 
     s = settings()
@@ -135,6 +142,8 @@ def send_ports() -> SendPorts:
 
 @provider("sending.unsubscribe_ports")
 def unsubscribe_ports() -> UnsubscribePorts:
+    from chalicelib.sending.service.unsubscribe import UnsubscribePorts
+
     return UnsubscribePorts(
         messages=messages(),
         suppressions=suppressions(),

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.pagination import parse_limit
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
-from chalicelib.http.views import Call
-from chalicelib.templates import service
-from chalicelib.templates.wiring import ports
+
+if TYPE_CHECKING:
+    from chalicelib.http.views import Call
+    from chalicelib.templates import service, wiring
+else:
+    service = lazy.module("chalicelib.templates.service")
+    wiring = lazy.module("chalicelib.templates.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = "/v1"  # type: ignore[attr-defined]
@@ -32,7 +40,7 @@ ONE = "/templates/{template_id}"
 )
 def create_template(call: Call) -> Reply:
     b = call.body
-    template = service.create(ports(), call.tenant, b.name, b.subject, b.html, b.text)
+    template = service.create(wiring.ports(), call.tenant, b.name, b.subject, b.html, b.text)
     return Reply(template.to_public(), 201, resource_id=template.template_id)
 
 
@@ -48,7 +56,7 @@ def create_template(call: Call) -> Reply:
     summary="List templates (without bodies).",
 )
 def list_templates(call: Call) -> Reply:
-    page = ports().templates.list(
+    page = wiring.ports().templates.list(
         call.tenant, parse_limit(call.query.get("limit")), call.query.get("next_token")
     )
     return Reply(page.shaped(lambda t: t.to_public(with_bodies=False)))
@@ -65,7 +73,7 @@ def list_templates(call: Call) -> Reply:
     summary="A template with its bodies and variables.",
 )
 def get_template(call: Call, template_id: str) -> Reply:
-    return Reply(service.find(ports(), call.tenant, template_id).to_public())
+    return Reply(service.find(wiring.ports(), call.tenant, template_id).to_public())
 
 
 @route(
@@ -82,7 +90,7 @@ def get_template(call: Call, template_id: str) -> Reply:
 )
 def update_template(call: Call, template_id: str) -> Reply:
     changes = call.body.model_dump(exclude_unset=True)
-    template = service.update(ports(), call.tenant, template_id, changes)
+    template = service.update(wiring.ports(), call.tenant, template_id, changes)
     return Reply(template.to_public(), resource_id=template_id)
 
 
@@ -98,7 +106,7 @@ def update_template(call: Call, template_id: str) -> Reply:
     summary="Delete a template.",
 )
 def delete_template(call: Call, template_id: str) -> Reply:
-    template = service.delete(ports(), call.tenant, template_id)
+    template = service.delete(wiring.ports(), call.tenant, template_id)
     return Reply(template.to_public(), resource_id=template_id)
 
 
@@ -114,4 +122,4 @@ def delete_template(call: Call, template_id: str) -> Reply:
     summary="Render with variables; an undefined variable is a 422 naming it.",
 )
 def preview_template(call: Call, template_id: str) -> Reply:
-    return Reply(service.preview(ports(), call.tenant, template_id, call.body.variables))
+    return Reply(service.preview(wiring.ports(), call.tenant, template_id, call.body.variables))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.templates.rules.templates import Template
+if TYPE_CHECKING:
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.templates.rules.templates import Template
 
 
 class TemplateStore(Protocol):

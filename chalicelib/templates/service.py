@@ -4,14 +4,16 @@ template is refused when saved, not when sent), change, delete, find, preview.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.clock import Clock
 from chalicelib.core.errors import NotFound
-from chalicelib.core.tenancy import TenantContext
-from chalicelib.templates.ports import TemplateStore
 from chalicelib.templates.rules import templates as rules
-from chalicelib.templates.rules.templates import Template
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.templates.ports import TemplateStore
+    from chalicelib.templates.rules.templates import Template
 
 
 @dataclass

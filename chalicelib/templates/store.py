@@ -4,19 +4,21 @@ attribute), bodies in S3 under ``tenant/<id>/templates/<template id>.json``."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.aws.dynamodb import query_page, table_model
-from chalicelib.core.pagination import Page
-from chalicelib.core.tenancy import TenantContext
 from chalicelib.templates.rules.templates import Template
 
+if TYPE_CHECKING:
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
-@table_model("templates_table")
+
+@table_model("TemplatesTable")
 class TemplateItem(Model):
     class Meta:
         pass

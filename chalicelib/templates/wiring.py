@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.aws import clients, dynamodb
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
-from chalicelib.templates.ports import TemplateStore
-from chalicelib.templates.service import TemplatePorts
+
+if TYPE_CHECKING:
+    from chalicelib.templates.ports import TemplateStore
+    from chalicelib.templates.service import TemplatePorts
 
 
 @provider("templates.store")
@@ -20,4 +24,6 @@ def store() -> TemplateStore:
 
 @provider("templates.ports")
 def ports() -> TemplatePorts:
+    from chalicelib.templates.service import TemplatePorts
+
     return TemplatePorts(templates=store(), clock=system_clock())

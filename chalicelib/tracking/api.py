@@ -18,16 +18,23 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
 from chalicelib.http.views import Call, raw_body
-from chalicelib.sending import TokenClaims
-from chalicelib.tracking import service
-from chalicelib.tracking.service import Visitor
-from chalicelib.tracking.wiring import ports
+
+if TYPE_CHECKING:
+    from chalicelib.sending import TokenClaims
+    from chalicelib.tracking import service, wiring
+    from chalicelib.tracking.service import Visitor
+else:
+    service = lazy.module("chalicelib.tracking.service")
+    wiring = lazy.module("chalicelib.tracking.wiring")
+
 
 bp = Blueprint(__name__)
 bp.pm_prefix = ""  # type: ignore[attr-defined]
@@ -43,13 +50,13 @@ _HTML = {"Content-Type": "text/html; charset=utf-8", **NO_CACHE}
 
 
 def _claims(token: str, kind: str) -> TokenClaims | None:
-    return service.claims_of(ports(), token, kind)
+    return service.claims_of(wiring.ports(), token, kind)
 
 
 def _visitor(call: Call) -> Visitor:
     request = call.raw
     identity = (request.context or {}).get("identity", {}) if request is not None else {}
-    return Visitor(
+    return service.Visitor(
         method=request.method if request is not None else "GET",
         user_agent=str(call.headers.get("user-agent") or ""),
         ip=str(identity.get("sourceIp") or ""),
@@ -69,7 +76,7 @@ def open_pixel(call: Call, token: str) -> Reply:
     _accept_anything(call)
     claims = _claims(token, "open")
     if claims is not None:
-        service.record(ports(), claims, _visitor(call), "message.opened")
+        service.record(wiring.ports(), claims, _visitor(call), "message.opened")
     return Reply(PIXEL, 200, headers={"Content-Type": "image/gif", **NO_CACHE})
 
 
@@ -104,7 +111,7 @@ def click(call: Call, token: str) -> Reply:
     if claims is None or not claims.url:
         return _not_found()
     service.record(
-        ports(),
+        wiring.ports(),
         claims,
         _visitor(call),
         "message.clicked",
@@ -150,7 +157,7 @@ def unsubscribe(call: Call, token: str) -> Reply:
     claims = _claims(token, "unsubscribe")
     if claims is None:
         return _not_found()
-    service.unsubscribe(ports(), claims, one_click=_one_click(call))
+    service.unsubscribe(wiring.ports(), claims, one_click=_one_click(call))
     page = (
         "<!doctype html><title>Unsubscribed</title><p>You will not receive these emails again.</p>"
     )

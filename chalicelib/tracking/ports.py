@@ -3,9 +3,10 @@ feature's), the shared event publisher and a way to report unreadable keys."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.sending import TokenClaims, TokenKeys
+if TYPE_CHECKING:
+    from chalicelib.sending import TokenClaims, TokenKeys
 
 
 class KeySource(Protocol):

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.clock import Clock
 from chalicelib.core.events import EventPublisher, new_event
 from chalicelib.sending import TokenClaims, decode_token
-from chalicelib.tracking.ports import FailureReport, KeySource, Unsubscriber
 from chalicelib.tracking.rules import MAX_USER_AGENT, Hit, classify_hit, truncate_ip
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.tracking.ports import FailureReport, KeySource, Unsubscriber
 
 
 @dataclass

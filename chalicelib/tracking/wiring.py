@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib import sending
 from chalicelib.aws import powertools
 from chalicelib.aws.kinesis import best_effort_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.wiring import provider
-from chalicelib.tracking.service import TrackingPorts
+
+if TYPE_CHECKING:
+    from chalicelib.tracking.service import TrackingPorts
 
 
 def _unsubscribe(claims: sending.TokenClaims, how: str) -> bool:
@@ -20,6 +24,8 @@ def _key_failure() -> None:
 
 @provider("tracking.ports")
 def ports() -> TrackingPorts:
+    from chalicelib.tracking.service import TrackingPorts
+
     return TrackingPorts(
         keys=sending.tracking_keys,
         events=best_effort_events(),

@@ -56,7 +56,8 @@ TEMPLATE = ROOT / "infrastructure" / "template.yaml"
 CHALICE_APP = ROOT / "build" / "chalice-app"
 CHALICE_SOURCES = ("app.py", "requirements.txt", "chalicelib", "vendor")
 OWN_PARAMETERS = ("Stage", "ArtifactBucket", "ArtifactKey")
-ENV_FROM_OUTPUTS: dict[str, str] = env_from_outputs()  # the one mapping (core.resources)
+# stack output → the API's environment: the one mapping (core.resources), for the template's outputs
+ENV_FROM_OUTPUTS: dict[str, str] = env_from_outputs(yaml.safe_load(TEMPLATE.read_text())["Outputs"])
 ROLE_OUTPUT = "ApiRoleArn"
 PARTIAL_FAILURES = "ReportBatchItemFailures"
 

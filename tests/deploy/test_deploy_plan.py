@@ -61,12 +61,15 @@ def test_every_mapped_output_and_the_role_output_exist_unconditionally_where_nee
 def test_every_mapped_variable_is_one_the_settings_read():
     from dataclasses import fields
 
-    from chalicelib.core.resources import SOURCES
+    from chalicelib.core.resources import SOURCES, table_env
     from chalicelib.core.settings import Settings
 
-    read = {SOURCES[f.name].env for f in fields(Settings)}
+    read = {SOURCES[f.name].env for f in fields(Settings) if f.name != "tables"}
+    tables = {table_env(lid) for lid, r in TEMPLATE["Resources"].items()
+              if r["Type"] == "AWS::DynamoDB::Table"}  # fmt: skip
     for name in d.ENV_FROM_OUTPUTS:
-        assert name in read, name
+        assert name in read | tables, name
+    assert tables <= set(d.ENV_FROM_OUTPUTS)
 
 
 def test_environment_from_outputs_maps_each_output_and_names_the_missing():

@@ -7,11 +7,12 @@ here and sends it through the platform's relay. Nothing secret is ever put in an
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import ids
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 KINDS = ("tenant.welcome", "api_key.created", "api_key.revoked")
 
@@ -50,6 +51,9 @@ def _body(kind: str, facts: dict[str, str]) -> str:
 
 def build_email(job: dict[str, Any], sender: str, now: datetime | None = None) -> EmailMessage:
     """A plain-text RFC 5322 message for one queued notification."""
+    from email.message import EmailMessage  # the worker's cost, not the API's cold start
+    from email.utils import format_datetime, make_msgid
+
     message = EmailMessage()
     message["From"] = sender
     message["To"] = job["to"]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TTL = 3600
 TXT_CHUNK = 255

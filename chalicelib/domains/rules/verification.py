@@ -9,11 +9,13 @@ reached only through the ``DnsLookup`` port.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.domains.rules.dns_records import RequiredRecord
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from chalicelib.domains.rules.dns_records import RequiredRecord
 
 SPF_LOOKUP_LIMIT = 10
 SPF_MAX_RECORDS = 40  # distinct SPF records fetched for one count, whatever the tree looks like

@@ -10,10 +10,13 @@ bounded length, and only to a bounded number of lines, so no input can make a sc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.inbound.rules.mime_reader import Headers, addresses
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 MAX_LINES = 400  # lines of a bounce's report text looked at
 LINE_LIMIT = 1000  # characters of one line looked at

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC
-from email.message import Message
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.core.clock import iso
 from chalicelib.inbound.rules import bounce_formats, reply_text
@@ -37,6 +37,9 @@ from chalicelib.inbound.rules.mime_reader import (
     walk,
 )
 from chalicelib.mail.addresses import find_message_ids, find_quoted_message_ids, find_verp_ids
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 KINDS = ("bounce", "complaint", "auto_reply", "reply", "unknown")
 MAX_IDS = 10

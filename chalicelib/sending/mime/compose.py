@@ -10,21 +10,24 @@ unsubscribe link is a signed token on the tenant's tracking host, never rewritte
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.accounts import Tenant
-from chalicelib.aws.secrets import SecretReader
 from chalicelib.domains import Domain, dkim_secret_name
 from chalicelib.mail.addresses import bounce_domain, unsubscribe_mailto
-from chalicelib.mailboxes import Mailbox
 from chalicelib.sending.mime import build as mime
-from chalicelib.sending.ports import Builder, IdentityFactory
-from chalicelib.sending.rules.messages import Message
-from chalicelib.sending.rules.tokens import TokenKeys
 from chalicelib.templates import render_message
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from chalicelib.accounts import Tenant
+    from chalicelib.aws.secrets import SecretReader
+    from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.ports import Builder, IdentityFactory
+    from chalicelib.sending.rules.messages import Message
+    from chalicelib.sending.rules.tokens import TokenKeys
 
 TOKEN_LIFETIME_SECONDS = 400 * 24 * 3600
 

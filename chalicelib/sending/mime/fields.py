@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LINE = 78  # RFC 5322's recommended limit, CRLF excluded
 MAX_LINE = 998  # RFC 5322's hard limit, CRLF excluded

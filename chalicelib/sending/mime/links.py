@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 REFUSED_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 # Attribute syntax as the HTML tokenizer sees it. Possessive quantifiers: a tag that never

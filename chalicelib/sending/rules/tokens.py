@@ -27,8 +27,11 @@ import hmac
 import json
 import re
 import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 VERSION = 1
 KINDS = {"open": 1, "click": 2, "unsubscribe": 3}

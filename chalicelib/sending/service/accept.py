@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.analytics import mailbox_day_period, month_period
 from chalicelib.core import ids
@@ -31,20 +31,22 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.events import EventPublisher, new_event
 from chalicelib.core.plans import plan_named
-from chalicelib.core.tenancy import TenantContext
 from chalicelib.mailboxes import SENDING_STATUSES, Mailbox
-from chalicelib.sending.ports import (
-    BodyStore,
-    DomainReader,
-    MailboxReader,
-    MessageStore,
-    SendQueues,
-    TemplateReader,
-    UsageCounters,
-)
 from chalicelib.sending.rules import messages
 from chalicelib.sending.rules.messages import Message
 from chalicelib.templates import compile_part, render_message
+
+if TYPE_CHECKING:
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.sending.ports import (
+        BodyStore,
+        DomainReader,
+        MailboxReader,
+        MessageStore,
+        SendQueues,
+        TemplateReader,
+        UsageCounters,
+    )
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 MAX_SCHEDULE_AHEAD = timedelta(days=30)

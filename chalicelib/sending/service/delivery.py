@@ -21,36 +21,38 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import Clock, parse_iso
 from chalicelib.core.events import Event, EventPublisher, new_event
-from chalicelib.mailboxes import Mailbox
-from chalicelib.sending.ports import (
-    BodyStore,
-    Builder,
-    Built,
-    CooldownStore,
-    DomainReader,
-    EnvelopeMaker,
-    IdentityFactory,
-    MailboxReader,
-    MessageSender,
-    MessageStore,
-    SenderFactory,
-    SendQueues,
-    SendResult,
-    SuppressionStore,
-    TenantReader,
-    UsageCounters,
-)
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages
-from chalicelib.sending.rules.delivery import Outcome
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import Suppression, normalise
 from chalicelib.sending.service.facts import BatchFacts
+
+if TYPE_CHECKING:
+    from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.ports import (
+        BodyStore,
+        Builder,
+        Built,
+        CooldownStore,
+        DomainReader,
+        EnvelopeMaker,
+        IdentityFactory,
+        MailboxReader,
+        MessageSender,
+        MessageStore,
+        SenderFactory,
+        SendQueues,
+        SendResult,
+        SuppressionStore,
+        TenantReader,
+        UsageCounters,
+    )
+    from chalicelib.sending.rules.delivery import Outcome
 
 MAX_DELAY = 900
 UNKNOWN = "outcome_unknown"

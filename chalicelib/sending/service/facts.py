@@ -4,25 +4,29 @@ which recipients are suppressed (one bulk read for the whole batch)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from chalicelib.accounts import Tenant
 from chalicelib.analytics import mailbox_day_period, month_period
 from chalicelib.core.plans import plan_named
 from chalicelib.core.tenancy import system_context
-from chalicelib.domains import Domain
-from chalicelib.mailboxes import Mailbox
-from chalicelib.sending.ports import (
-    CooldownStore,
-    DomainReader,
-    MailboxReader,
-    SuppressionStore,
-    TenantReader,
-    UsageCounters,
-)
 from chalicelib.sending.rules.guards import SendFacts
-from chalicelib.sending.rules.messages import Message
 from chalicelib.sending.rules.suppressions import normalise
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from chalicelib.accounts import Tenant
+    from chalicelib.domains import Domain
+    from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.ports import (
+        CooldownStore,
+        DomainReader,
+        MailboxReader,
+        SuppressionStore,
+        TenantReader,
+        UsageCounters,
+    )
+    from chalicelib.sending.rules.messages import Message
 
 
 class BatchFacts:

@@ -5,12 +5,15 @@ and do nothing more the second time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.core.clock import Clock
 from chalicelib.core.events import EventPublisher, new_event
-from chalicelib.sending.ports import MessageStore, SuppressionStore
 from chalicelib.sending.rules.suppressions import Suppression, normalise
-from chalicelib.sending.rules.tokens import TokenClaims
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.sending.ports import MessageStore, SuppressionStore
+    from chalicelib.sending.rules.tokens import TokenClaims
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Checks ``make lint`` runs on the code (not deployed)."""
