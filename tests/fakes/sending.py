@@ -1,25 +1,38 @@
-"""In-memory twins of the send path's stores (messages, bodies, suppressions, cool-downs,
-send queues, event batches) and ``memory_send_ports`` that wires them with one verified
-domain, one mailbox and one tenant: for unit tests of the send service and the benchmark."""
+"""In-memory twins of the sending ports (messages, bodies, suppressions, cool-downs, send
+queues, event batches) and ``memory_world``, which wires them (with the accounts, domains and
+mailboxes twins) around one tenant, one verified domain and one mailbox: for unit tests of the
+send service and the benchmark."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
+from tests.fakes.accounts import FakeTenants
+from tests.fakes.analytics import FakeCounters
+from tests.fakes.core import FakeClock, evaluated_page
+from tests.fakes.domains import FakeDomains
+from tests.fakes.mailboxes import FakeMailboxes
 
 
 class FakeMessages:
+    """``MessageStore``: messages by (tenant id, message id) with their lease. Like the real
+    store, ``create_many`` keeps no engagement (the event consumer counts it) and
+    ``transition`` writes only status, attempts, timeline and lease, if the stored message
+    still has an expected status and attempt (``StaleWrite`` otherwise, or when missing)."""
+
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], tuple[Message, int]] = {}
         self._lock = threading.Lock()
 
     def create_many(self, messages: list[Message]) -> None:
         for m in messages:
-            self.items[(m.tenant_id, m.message_id)] = (m, 0)
+            self.items[(m.tenant_id, m.message_id)] = (replace(m, engagement={}), 0)
 
     def get(self, tenant_id: str, message_id: str) -> Message | None:
         found = self.items.get((tenant_id, message_id))
@@ -28,18 +41,55 @@ class FakeMessages:
     def get_with_lease(self, tenant_id: str, message_id: str) -> tuple[Message, int] | None:
         return self.items.get((tenant_id, message_id))
 
-    def get_many(self, refs: Any) -> dict[tuple[str, str], tuple[Message, int]]:
-        return {r: self.items[r] for r in refs if r in self.items}
+    def get_many(
+        self, refs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Message, int]]:
+        return {r: self.items[r] for r in dict.fromkeys(refs) if r in self.items}
 
     def transition(
-        self, message: Message, expect_status: Any, expect_attempts: int, lease_until: int = 0
+        self,
+        message: Message,
+        expect_status: Iterable[str],
+        expect_attempts: int,
+        lease_until: int = 0,
     ) -> None:
         key = (message.tenant_id, message.message_id)
         with self._lock:  # DynamoDB's conditional write is atomic
-            stored, _ = self.items[key]
+            found = self.items.get(key)
+            if found is None:
+                raise StaleWrite(message.message_id)
+            stored, _ = found
             if stored.status not in tuple(expect_status) or stored.attempts != expect_attempts:
                 raise StaleWrite(message.message_id)
-            self.items[key] = (message, lease_until)
+            written = replace(
+                stored,
+                status=message.status,
+                attempts=message.attempts,
+                timeline=tuple(message.timeline),
+            )
+            self.items[key] = (written, lease_until)
+
+    def list(
+        self, tenant_id: str, limit: int, token: str | None, filters: dict[str, str]
+    ) -> Page[Message]:
+        """Newest first; the filters apply to the ``limit`` messages read for the page, so a
+        page can hold fewer while ``next_token`` is still set."""
+        mine = [m for (t, _), (m, _) in self.items.items() if t == tenant_id]
+        return evaluated_page(
+            mine, lambda m: m.message_id, limit, token, _matches(filters), newest_first=True
+        )
+
+
+def _matches(filters: dict[str, str]) -> Callable[[Message], bool]:
+    def keep(m: Message) -> bool:
+        return (
+            (not filters.get("status") or m.status == filters["status"])
+            and (not filters.get("to") or m.to == filters["to"])
+            and (not filters.get("tag") or filters["tag"] in m.tags)
+            and (not filters.get("from") or m.from_address.lower() == filters["from"].lower())
+        )
+
+    return keep
 
 
 class FakeBodies:
@@ -58,18 +108,28 @@ class FakeBodies:
 
 
 class FakeSuppressions:
+    """``SuppressionStore``: entries by (owner, lower-cased address), the owner a tenant id
+    or ``GLOBAL_SCOPE``; the first entry for an address is kept."""
+
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str], Suppression] = {}
 
     def add(self, tenant_id: str, entry: Suppression) -> bool:
         owner = GLOBAL_SCOPE if entry.scope == "global" else tenant_id
-        key = (owner, normalise(entry.address))
-        if key in self.entries:
+        address = normalise(entry.address)
+        if (owner, address) in self.entries:
             return False
-        self.entries[key] = entry
+        scope = "global" if owner == GLOBAL_SCOPE else "tenant"
+        self.entries[(owner, address)] = replace(entry, address=address, scope=scope)
         return True
 
-    def check(self, pairs: Any) -> dict[tuple[str, str], str]:
+    def remove(self, tenant_id: str, address: str) -> bool:
+        return self.entries.pop((tenant_id, normalise(address)), None) is not None
+
+    def get(self, tenant_id: str, address: str) -> Suppression | None:
+        return self.entries.get((tenant_id, normalise(address)))
+
+    def check(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         found = {}
         for tenant_id, address in pairs:
             a = normalise(address)
@@ -78,6 +138,11 @@ class FakeSuppressions:
             elif (tenant_id, a) in self.entries:
                 found[(tenant_id, a)] = "tenant"
         return found
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Suppression]:
+        """One owner's entries in address order (``GLOBAL_SCOPE`` for the global list)."""
+        mine = [e for (owner, _), e in self.entries.items() if owner == tenant_id]
+        return evaluated_page(mine, lambda e: e.address, limit, token)
 
 
 class FakeCooldowns:
@@ -96,7 +161,9 @@ class FakeSendQueues:
     jobs: list[tuple[str, tuple[str, str, int]]] = field(default_factory=list)
     dead_letters: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
 
-    def enqueue_many(self, queue: str, jobs: list[tuple[str, str, int]]) -> None:
+    def enqueue_many(
+        self, queue: str, jobs: list[tuple[str, str, int]], key: str = "message_id"
+    ) -> None:
         self.jobs.extend((queue, j) for j in jobs)
 
     def dead(self, queue: str, job: tuple[str, str], reason: str) -> None:
@@ -117,42 +184,6 @@ class FakeEventBatches:
         return [e["type"] for e in self.published]
 
 
-class OneOfEach:
-    """Repositories that hold one tenant, one verified domain and one mailbox."""
-
-    def __init__(self, tenant: Any, domain: Any, mailbox: Any) -> None:
-        self.tenant, self.domain, self.mailbox = tenant, domain, mailbox
-
-    def tenants(self) -> Any:
-        outer = self
-
-        class Tenants:
-            def get(self, tenant_id: str) -> Any:
-                return outer.tenant if tenant_id == outer.tenant.tenant_id else None
-
-        return Tenants()
-
-    def domains(self) -> Any:
-        outer = self
-
-        class Domains:
-            def get(self, ctx: Any, domain_id: str) -> Any:
-                d = outer.domain
-                return d if (ctx.tenant_id, domain_id) == (d.tenant_id, d.domain_id) else None
-
-        return Domains()
-
-    def mailboxes(self) -> Any:
-        outer = self
-
-        class Mailboxes:
-            def get(self, ctx: Any, mailbox_id: str) -> Any:
-                m = outer.mailbox
-                return m if (ctx.tenant_id, mailbox_id) == (m.tenant_id, m.mailbox_id) else None
-
-        return Mailboxes()
-
-
 @dataclass
 class World:
     """A tenant that can send: its stores, its message factory, and the ports over them."""
@@ -166,14 +197,12 @@ class World:
     queues: FakeSendQueues
     events: FakeEventBatches
     suppressions: FakeSuppressions
-    counters: Any
+    counters: FakeCounters
     public_key: str
 
     def message(
         self, to: str, html: str | None = None, text: str | None = "Hi {{ name }}", **changes: Any
     ) -> Message:
-        from dataclasses import replace
-
         from chalicelib.core import ids
 
         body_key = self.bodies.key(self.tenant.tenant_id, ids.new_id("bdy"))
@@ -208,9 +237,9 @@ class World:
 def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road, Town") -> World:
     """One tenant with a verified domain (a real RSA-2048 DKIM key) and one active mailbox;
     ``senders(mailbox)`` gives the SMTP side (a real ``MailboxSender`` or a twin)."""
-    from dataclasses import replace
 
     from chalicelib.accounts.rules.tenants import Tenant
+    from chalicelib.core.tenancy import system_context
     from chalicelib.domains.dkim_keys import generate_key
     from chalicelib.domains.rules import domains
     from chalicelib.mailboxes import rules as mailboxes
@@ -218,7 +247,6 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
     from chalicelib.sending.mime import compose as message_builder
     from chalicelib.sending.rules.tokens import TokenKeys
     from chalicelib.sending.service.delivery import SendPorts
-    from tests.fakes.ports import FakeClock, FakeCounters
 
     clock = clock or FakeClock()
     now = clock.now_iso()
@@ -259,17 +287,19 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         FakeSendQueues(),
         FakeEventBatches(),
     )
-    suppressions, counters, one = (
-        FakeSuppressions(),
-        FakeCounters(),
-        OneOfEach(tenant, domain, mailbox),
-    )
+    suppressions, counters = FakeSuppressions(), FakeCounters()
+    ctx = system_context(tenant.tenant_id, tenant.plan)
+    tenants, domain_store, mailbox_store = FakeTenants(), FakeDomains(), FakeMailboxes()
+    tenants.create(tenant)
+    domain_store.claim(ctx, domain.name, domain.domain_id)
+    domain_store.save(ctx, domain, now)
+    mailbox_store.create(ctx, mailbox)
     ports = SendPorts(
         messages=store,
         bodies=bodies,
-        tenants=one.tenants(),
-        mailboxes=one.mailboxes(),
-        domains=one.domains(),
+        tenants=tenants,
+        mailboxes=mailbox_store,
+        domains=domain_store,
         counters=counters,
         suppressions=suppressions,
         cooldowns=FakeCooldowns(),

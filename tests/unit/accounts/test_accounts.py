@@ -6,15 +6,9 @@ from chalicelib.accounts import service as accounts
 from chalicelib.accounts.rules.keys import parse_key
 from chalicelib.core.errors import NotFound, PlanForbidden
 from chalicelib.core.tenancy import TenantContext
-from tests.fakes.ports import (
-    FakeApiKeys,
-    FakeAudit,
-    FakeClock,
-    FakeCounters,
-    FakeEvents,
-    FakeQueue,
-    FakeTenants,
-)
+from tests.fakes.accounts import FakeApiKeys, FakeAudit, FakeQueue, FakeTenants
+from tests.fakes.analytics import FakeCounters
+from tests.fakes.core import FakeClock, FakeEvents
 
 
 @pytest.fixture

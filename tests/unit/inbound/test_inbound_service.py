@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.fakes.ports import FakeClock
+from tests.fakes.core import FakeClock
 from tests.fakes.sending import FakeEventBatches, memory_world
 from tests.fakes.smtp import SmtpSink
 

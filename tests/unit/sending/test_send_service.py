@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fakes.ports import FakeClock
+from tests.fakes.core import FakeClock
 from tests.fakes.sending import memory_world
 from tests.fakes.smtp import SmtpSink
 
