@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from infrastructure.local import template as tpl
+from tests.functional.reply_contract import check_reply
 
 STACK = "penguinmails-functional"
 ADMIN_KEY = "admin-" + secrets.token_urlsafe(24)
@@ -100,7 +101,8 @@ def client(aws):
 
 
 class Api:
-    """Small helper: JSON requests with a bearer key."""
+    """Small helper: JSON requests with a bearer key. Every reply is held to its route's
+    declared reply model (or the error envelope), strictly: ``reply_contract``."""
 
     def __init__(self, client) -> None:
         self.client = client
@@ -114,6 +116,7 @@ class Api:
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         reply = self.client.http.request(method, path, headers=sent, body=payload)
         reply.data = json.loads(reply.body) if reply.body else None
+        check_reply(method, path, reply.status_code, reply.data)
         return reply
 
     def new_tenant(self, plan: str = "professional", **extra):
