@@ -13,6 +13,9 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.bench._quiet import quiet
+
+    quiet()
     argv = sys.argv[1:] if argv is None else argv
     failed = 0
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):

@@ -252,6 +252,9 @@ def _report(title: str, meter: Meter, per: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.bench._quiet import quiet
+
+    quiet()
     parser = argparse.ArgumentParser(prog="python -m tests.bench.aws_cost", description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=1, help="accepted for make bench; unused")

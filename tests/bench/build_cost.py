@@ -166,6 +166,9 @@ def unsigned(signed: bytes) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.bench._quiet import quiet
+
+    quiet()
     parser = argparse.ArgumentParser(prog="python -m tests.bench.build_cost", description=__doc__)
     parser.add_argument("--runs", type=int, default=2000, help="messages timed after warm-up")
     runs = max(1, parser.parse_args(argv).runs)

@@ -303,6 +303,9 @@ def print_table(figures: list[Figures], messages: int, concurrency: int) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.bench._quiet import quiet
+
+    quiet()
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench.send_throughput", description=__doc__
     )

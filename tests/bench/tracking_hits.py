@@ -60,6 +60,9 @@ def _run(app: Any, event: dict[str, Any], expect: int, n: int, samples: list[flo
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.bench._quiet import quiet
+
+    quiet()
     parser = argparse.ArgumentParser(prog="python -m tests.bench.tracking_hits")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=1, help="accepted for make bench; unused")
