@@ -15,10 +15,11 @@ from chalicelib.http.routing import route
 from chalicelib.http.spec import Reply
 
 if TYPE_CHECKING:
-    from chalicelib.accounts import service, wiring
+    from chalicelib.accounts import wiring
+    from chalicelib.accounts.service import tenants as service
     from chalicelib.http.views import Call
 else:
-    service = lazy.module("chalicelib.accounts.service")
+    service = lazy.module("chalicelib.accounts.service.tenants")
     wiring = lazy.module("chalicelib.accounts.wiring")
 
 

@@ -1,18 +1,16 @@
-"""Tenants, API keys, the audit log and notification claims in DynamoDB (PynamoDB models,
-bound to the shared client), every partition key the tenant id.
+"""Tenants, API keys and the audit log in DynamoDB (PynamoDB models, bound to the shared
+client), every partition key the tenant id. Notification claims are in ``claims_store``.
 
 Key formats owned here: api keys ``tenant_id`` + ``key_id``; audit ``tenant_id`` +
-``<occurred_at>#<audit_id>`` (newest first, kept 400 days by TTL); notification claims in
-the idempotency table ``tenant_id`` + ``notification#<id>``.
+``<occurred_at>#<audit_id>`` (newest first, kept 400 days by TTL).
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.accounts.rules.audit import AuditRecord
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
     from chalicelib.core.tenancy import TenantContext
 
 AUDIT_RETENTION_SECONDS = 400 * 24 * 3600
-CLAIM_TTL_SECONDS = 7 * 24 * 3600
 
 
 @table_model("TenantsTable")
@@ -73,18 +70,6 @@ class AuditItem(Model):
     resource_id = UnicodeAttribute(null=True)
     request_id = UnicodeAttribute()
     source_ip = UnicodeAttribute()
-    expires_at = NumberAttribute(null=True)
-
-
-@table_model("IdempotencyTable")
-class IdempotencyItem(Model):
-    class Meta:
-        pass
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
     expires_at = NumberAttribute(null=True)
 
 
@@ -191,51 +176,3 @@ class DynamoAuditRepository:
         return query_page(
             AuditItem, ctx.tenant_id, "sk", limit, token, _audit_from_item, newest_first=True
         )
-
-
-def _claim_key(scope: str, item_id: str) -> str:
-    return f"{scope}#{item_id}"
-
-
-class DynamoClaims:
-    """Claim an id before doing work, mark it done after. A claim that finds ``done`` means
-    the work already happened: skip it. A claim that finds ``in_progress`` older than the
-    lease belongs to a worker that died: take it over."""
-
-    def __init__(self, lease_seconds: int = 120) -> None:
-        self._lease = lease_seconds
-
-    def claim(self, tenant_id: str, scope: str, item_id: str) -> bool:
-        """True when the caller should do the work now."""
-        now = int(time.time())
-        item = IdempotencyItem(
-            tenant_id,
-            _claim_key(scope, item_id),
-            status="in_progress",
-            updated_at=str(now),
-            expires_at=now + CLAIM_TTL_SECONDS,
-        )
-        stale = (IdempotencyItem.status == "in_progress") & (
-            IdempotencyItem.updated_at < str(now - self._lease)
-        )
-        try:
-            item.save(condition=IdempotencyItem.sk.does_not_exist() | stale)
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def complete(self, tenant_id: str, scope: str, item_id: str) -> None:
-        now = int(time.time())
-        IdempotencyItem(
-            tenant_id,
-            _claim_key(scope, item_id),
-            status="done",
-            updated_at=str(now),
-            expires_at=now + CLAIM_TTL_SECONDS,
-        ).save()
-
-    def release(self, tenant_id: str, scope: str, item_id: str) -> None:
-        """Give a claim back after a failure so a retry can take it at once."""
-        IdempotencyItem(tenant_id, _claim_key(scope, item_id), status="x", updated_at="").delete()

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
         NotificationClaims,
         TenantStore,
     )
-    from chalicelib.accounts.service import AccountPorts, NotifierPorts
+    from chalicelib.accounts.service.notifications import NotifierPorts
+    from chalicelib.accounts.service.tenants import AccountPorts
     from chalicelib.core.tenancy import RequestContext
 
 
@@ -52,7 +53,7 @@ def audit() -> AuditStore:
 
 @provider("accounts.claims")
 def claims() -> NotificationClaims:
-    from chalicelib.accounts.store import DynamoClaims
+    from chalicelib.accounts.claims_store import DynamoClaims
 
     dynamodb.bind_models()
     return DynamoClaims()
@@ -90,7 +91,7 @@ def _admin_key() -> str:
 @provider("accounts.ports")
 def ports() -> AccountPorts:
     """The ports the account use cases need; events and notifications best-effort."""
-    from chalicelib.accounts.service import AccountPorts
+    from chalicelib.accounts.service.tenants import AccountPorts
 
     return AccountPorts(
         tenants=tenants(),
@@ -105,20 +106,20 @@ def ports() -> AccountPorts:
 
 
 def authenticate(auth: str, token: str | None, request_id: str, source_ip: str) -> RequestContext:
-    from chalicelib.accounts import service
+    from chalicelib.accounts.service import tenants as service
 
     return service.authenticate(ports, auth, token, request_id, source_ip)
 
 
 def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: str | None) -> None:
-    from chalicelib.accounts import service
+    from chalicelib.accounts.service import tenants as service
 
     service.record_audit(ports(), action, ctx, tenant_id, resource_id)
 
 
 @provider("accounts.notifier_ports")
 def notifier_ports() -> NotifierPorts:
-    from chalicelib.accounts.service import NotifierPorts
+    from chalicelib.accounts.service.notifications import NotifierPorts
     from chalicelib.aws.kinesis import events
 
     return NotifierPorts(
@@ -131,6 +132,6 @@ def notifier_ports() -> NotifierPorts:
 
 
 def deliver_notification(job: dict[str, Any]) -> bool:
-    from chalicelib.accounts import service
+    from chalicelib.accounts.service import notifications as service
 
     return service.deliver_notification(notifier_ports(), job)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.aws import powertools
 from chalicelib.core.errors import AppError, PayloadTooLarge
 from chalicelib.core.settings import settings
+from chalicelib.core.tenancy import RequestContext
 from chalicelib.http import hooks
 from chalicelib.http.spec import spec_for
 from chalicelib.http.views import error_response, raw_body, with_context
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chalice import Response
-
-    from chalicelib.core.tenancy import RequestContext
 
 _cold_start = True
 
@@ -57,7 +56,12 @@ def _authenticate_then_respond(
         raise PayloadTooLarge(f"request body is over {limit} bytes", {"limit_bytes": limit})
     source_ip = event.context.get("identity", {}).get("sourceIp", "")
     token = _bearer(event.headers.get("authorization"))
-    ctx = hooks.authenticator()(spec.auth, token, request_id, source_ip) if spec else None
+    if spec is None:
+        ctx = None  # Chalice answers it (404, 405): no view runs
+    elif spec.auth == "public":  # the pixel, the click: nobody to authenticate, nothing loaded
+        ctx = RequestContext(request_id=request_id, source_ip=source_ip)
+    else:
+        ctx = hooks.authenticator()(spec.auth, token, request_id, source_ip)
     seen["ctx"] = ctx
     return with_context(ctx, lambda: get_response(event))
 

@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         smtp.start()
         env = app_environment(emulator, Ports(aws=emulator.port, smtp=smtp.port), HOST)
         os.environ.update(env)  # this process creates the tenant (metrics off here)
-        from chalicelib.accounts import service as accounts
+        from chalicelib.accounts.service import tenants as accounts
         from chalicelib.core import wiring
         from chalicelib.core.settings import reset_settings
 

@@ -27,7 +27,7 @@ def expired_claims(request) -> NotificationClaims:
     in-progress claim reads as its worker having died: no clock needs to move."""
 
     def real() -> NotificationClaims:
-        from chalicelib.accounts.store import DynamoClaims
+        from chalicelib.accounts.claims_store import DynamoClaims
         from chalicelib.aws import dynamodb
 
         dynamodb.bind_models()

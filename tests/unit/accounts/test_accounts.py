@@ -2,8 +2,8 @@
 
 import pytest
 
-from chalicelib.accounts import service as accounts
 from chalicelib.accounts.rules.keys import parse_key
+from chalicelib.accounts.service import tenants as accounts
 from chalicelib.core.errors import NotFound, PlanForbidden
 from chalicelib.core.tenancy import TenantContext
 from tests.fakes.accounts import FakeApiKeys, FakeAudit, FakeQueue, FakeTenants

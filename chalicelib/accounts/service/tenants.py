@@ -35,8 +35,6 @@ if TYPE_CHECKING:
         ApiKeyStore,
         AuditStore,
         JobQueue,
-        MailRelay,
-        NotificationClaims,
         TenantStore,
         UsageCounters,
     )
@@ -236,42 +234,3 @@ def record_audit(
         ports.clock.now_iso(),
     )
     ports.audit.append(record)
-
-
-# --- notifications to tenants -----------------------------------------------------------------
-
-NOTIFICATION_SCOPE = "notification"
-
-
-@dataclass
-class NotifierPorts:
-    claims: NotificationClaims
-    relay: MailRelay
-    events: EventPublisher
-    clock: Clock
-    sender: str  # the From of notifications
-
-
-def deliver_notification(ports: NotifierPorts, job: dict[str, Any]) -> bool:
-    """Send one queued notification at most once: its id is claimed first, so a redelivered
-    job that was already sent is skipped (False); a failed send gives the claim back and
-    raises, so the queue tries again."""
-    tenant_id, notification_id = job["tenant_id"], job["notification_id"]
-    if not ports.claims.claim(tenant_id, NOTIFICATION_SCOPE, notification_id):
-        return False
-    try:
-        ports.relay.send(notifications.build_email(job, ports.sender))
-    except Exception:
-        ports.claims.release(tenant_id, NOTIFICATION_SCOPE, notification_id)
-        raise
-    ports.claims.complete(tenant_id, NOTIFICATION_SCOPE, notification_id)
-    ports.events.publish(
-        new_event(
-            "notification.sent",
-            tenant_id,
-            ports.clock.now_iso(),
-            notification_id=notification_id,
-            kind=job["kind"],
-        )
-    )
-    return True
