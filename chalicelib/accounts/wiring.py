@@ -108,7 +108,7 @@ def ports() -> AccountPorts:
 def authenticate(auth: str, token: str | None, request_id: str, source_ip: str) -> RequestContext:
     from chalicelib.accounts.service import tenants as service
 
-    return service.authenticate(ports, auth, token, request_id, source_ip)
+    return service.authenticate(ports(), auth, token, request_id, source_ip)
 
 
 def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: str | None) -> None:

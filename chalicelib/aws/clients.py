@@ -71,11 +71,6 @@ def _client(service: str) -> Any:
     return _OnFirstUse(service)
 
 
-def is_built(client: object) -> bool:
-    """Whether ``client`` (from a provider here) has made its real client yet."""
-    return not isinstance(client, _OnFirstUse) or client._client is not None
-
-
 @provider("aws.dynamodb", base=True)
 def dynamodb() -> DynamoDBClient:
     client: DynamoDBClient = _client("dynamodb")

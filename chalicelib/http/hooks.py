@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 
 class Authenticator(Protocol):
+    """Asked for every route but the public ones (those get a context without a caller)."""
+
     def __call__(
         self, auth: str, token: str | None, request_id: str, source_ip: str
     ) -> RequestContext: ...

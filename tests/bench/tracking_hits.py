@@ -41,11 +41,10 @@ def _event(path: str, template: str, token: str, agent: str) -> dict[str, Any]:
 
 
 def _time(app: Any, event: dict[str, Any], expect: int, n: int) -> list[float]:
-    import contextlib
-    import io
+    from tests.bench._quiet import discard_stdout
 
     samples = []
-    with contextlib.redirect_stdout(io.StringIO()):  # EMF metric lines, not ours to time
+    with discard_stdout():  # EMF metric lines, not ours to time
         _run(app, event, expect, n, samples)
     return samples
 

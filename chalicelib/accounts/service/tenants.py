@@ -151,25 +151,18 @@ def usage_this_month(ports: AccountPorts, ctx: TenantContext) -> dict[str, Any]:
 
 
 def authenticate(
-    ports: Callable[[], AccountPorts],
-    auth: str,
-    token: str | None,
-    request_id: str,
-    source_ip: str,
+    ports: AccountPorts, auth: str, token: str | None, request_id: str, source_ip: str
 ) -> RequestContext:
-    """Who calls a route whose auth kind is ``auth`` (public, admin, full, send). ``ports``
-    is called only when a key must be checked: a public route (the tracking pixel) builds no
-    store and loads no SDK for it."""
+    """Who calls a route whose auth kind is ``auth`` (admin, full, send). Public routes are
+    not authenticated at all: the HTTP pipeline never asks for them."""
     base = RequestContext(request_id=request_id, source_ip=source_ip)
-    if auth == "public":
-        return base
     if token is None:
         raise Unauthorized(
             "missing Authorization: Bearer <key> header", {"header": "Authorization"}
         )
     if auth == "admin":
-        return _admin(ports(), base, token)
-    return _tenant(ports(), base, token, auth)
+        return _admin(ports, base, token)
+    return _tenant(ports, base, token, auth)
 
 
 def _is_admin_key(ports: AccountPorts, token: str) -> bool:
