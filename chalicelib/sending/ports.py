@@ -4,6 +4,7 @@ counters) as far as sending reads it; and the send path's builder and sender."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -141,10 +142,16 @@ class SendResult(Protocol):
     def stage(self) -> str: ...
 
 
-class MessageSender(Protocol):
-    """One mailbox's SMTP connections for one batch."""
+Claim = Callable[[], Awaitable[bool]]
 
-    async def send(self, envelope: Envelope) -> SendResult: ...
+
+class MessageSender(Protocol):
+    """One mailbox's SMTP connections for one batch. ``claim`` is awaited once the message
+    holds a connection whose session is ready, right before MAIL FROM; when it answers False
+    (another worker owns the message) nothing is sent and the result's stage is ``claim``.
+    A message whose session could not be set up never calls it."""
+
+    async def send(self, envelope: Envelope, claim: Claim | None = None) -> SendResult: ...
 
     async def close(self) -> None: ...
 

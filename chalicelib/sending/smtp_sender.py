@@ -34,6 +34,10 @@ Decisions:
   control characters before any network step, one aiosmtplib refuses to write (whitespace or
   angle brackets outside a quoted local part) with RSET after it, keeping the session.
 - Texts are single-line, bounded and never contain the password.
+- A caller may pass ``claim``: it is awaited when the message holds a ready session, right
+  before MAIL FROM, so a message is marked as being sent only when it is about to reach the
+  server (a worker that dies leaves at most ``connections`` messages in that state). A
+  message whose session could not be set up never calls it.
 
 A sender belongs to one event loop. Call ``close()`` once every ``send`` has returned; sends
 still in flight then end with code None, never with a duplicate.
@@ -44,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -78,7 +83,7 @@ class Envelope:
 class SmtpResult:
     code: int | None  # the server's reply code; None when no reply came
     text: str  # the server's reply text, or a short account of the failure
-    stage: str  # connect | tls | auth | mail | rcpt | data | done
+    stage: str  # connect | tls | auth | claim | mail | rcpt | data | done
 
     @property
     def accepted(self) -> bool:
@@ -87,6 +92,8 @@ class SmtpResult:
 
 NO_SMTPUTF8 = SmtpResult(555, "5.6.7 SMTPUTF8 is required but the server does not offer it", "mail")
 CLOSED = SmtpResult(None, "sender is closed", "connect")
+NOT_CLAIMED = SmtpResult(None, "another worker owns the message; nothing was sent", "claim")
+Claim = Callable[[], Awaitable[bool]]
 
 
 class _Retire:
@@ -140,9 +147,11 @@ class MailboxSender:
         self._proven = False  # a setup has succeeded: later setups may run side by side
         self._latched: SmtpResult | None = None
 
-    async def send(self, envelope: Envelope) -> SmtpResult:
+    async def send(self, envelope: Envelope, claim: Claim | None = None) -> SmtpResult:
         """Send one message; never raises for SMTP or network problems. Safe to call from many
-        tasks at once: at most ``connections`` transactions run concurrently."""
+        tasks at once: at most ``connections`` transactions run concurrently. ``claim`` is
+        awaited once this message holds a ready session, right before MAIL FROM; False ends
+        the send with ``NOT_CLAIMED`` and the session stays for the next message."""
         if _CONTROL.search(envelope.mail_from):
             return SmtpResult(553, "5.1.3 sender address holds control characters", "mail")
         if _CONTROL.search(envelope.rcpt_to):
@@ -151,7 +160,7 @@ class MailboxSender:
             await self._permits.acquire()
             slot = self._idle.pop()
             try:
-                result = await self._send_on(slot, envelope)
+                result = await self._send_on(slot, envelope, claim)
             except BaseException:  # cancelled mid-command: the session is out of step
                 self._drop(slot)
                 self._release(slot)
@@ -177,7 +186,9 @@ class MailboxSender:
         self._idle.append(slot)
         self._permits.release()
 
-    async def _send_on(self, slot: _Slot, envelope: Envelope) -> SmtpResult | _Retire:
+    async def _send_on(
+        self, slot: _Slot, envelope: Envelope, claim: Claim | None
+    ) -> SmtpResult | _Retire:
         if self._latched is not None:  # latched while this task waited for a slot
             return self._latched
         if slot.client is not None and not slot.client.is_connected:
@@ -186,6 +197,8 @@ class MailboxSender:
             outcome = await self._open(slot)
             if outcome is not None:
                 return outcome
+        if claim is not None and not await claim():
+            return NOT_CLAIMED
         return await self._transact(slot, envelope)
 
     async def _transact(self, slot: _Slot, envelope: Envelope) -> SmtpResult:

@@ -1,16 +1,21 @@
 """The send path for one worker batch, written against ports (Postal's model): load the
-message, pass the guard steps, claim it, build, send, record.
+message, pass the guard steps, build, claim it, send, record.
 
 Exactly once, as far as SMTP allows:
 - a message is *claimed* (``queued|deferred → sending``, attempt n+1, a lease) with a
-  conditional write right before its SMTP transaction, so a duplicate SQS delivery finds it
-  ``sending`` or final and does nothing;
-- the outcome is written only if the message is still at the attempt we claimed;
+  conditional write only once it holds an SMTP connection whose session is ready, right
+  before MAIL FROM (the sender calls back), so a duplicate SQS delivery finds it ``sending``
+  or final and does nothing, and a message still waiting for a connection is never marked;
+- the outcome is written only if the message is still at the attempt we claimed (or, for a
+  message whose session could not be set up and so was never claimed, still waiting);
 - a message found ``sending`` after its lease ran out belongs to a worker that died mid-send.
   We cannot know whether the server accepted it, so it is **not** sent again: it becomes
-  ``failed`` with ``outcome_unknown``. This is the one unavoidable window: a crash after the
-  server accepted the message and before we recorded it leaves a delivered email marked
-  failed — the recipient still gets it at most once.
+  ``failed`` with ``outcome_unknown``. This is the one unavoidable window, and it holds at
+  most one message per open connection of the dead worker (two per mailbox by default): a
+  crash after the server accepted the message and before we recorded it leaves a delivered
+  email marked failed — the recipient still gets it at most once. If that worker was only
+  slow and records what the server said after all, its outcome replaces the provisional
+  ``failed``.
 Retries are new SQS messages with a delay (the backoff of ``delivery_rules``), so a retry
 never waits on a visibility timeout and SQS's own redelivery stays the crash path.
 Events are collected per batch and put on Kinesis in one call at the end.
@@ -33,6 +38,8 @@ from chalicelib.sending.rules.suppressions import Suppression, normalise
 from chalicelib.sending.service.facts import BatchFacts
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import (
         BodyStore,
@@ -56,15 +63,34 @@ if TYPE_CHECKING:
 
 MAX_DELAY = 900
 UNKNOWN = "outcome_unknown"
+AFTER_CLAIM = frozenset({"sending", "failed"})
 
 
 @dataclass(frozen=True)
 class _Ready:
-    """A claimed message, built, and the mailbox whose server it goes to."""
+    """A message as loaded, the same message as it will be once claimed (not yet written),
+    built, and the mailbox whose server it goes to."""
 
+    message: Message
     claimed: Message
     built: Built
     mailbox: Mailbox
+
+
+class _ClaimWhenConnected:
+    """The callback the sender awaits once the message holds a ready session: the claim's
+    conditional write, remembered so the batch knows whether the message became its own."""
+
+    def __init__(self, batch: SendBatch, ready: _Ready) -> None:
+        self.batch = batch
+        self.ready = ready
+        self.asked = False
+        self.won = False
+
+    async def __call__(self) -> bool:
+        self.asked = True
+        self.won = await asyncio.to_thread(self.batch._claim, self.ready)
+        return self.won
 
 
 @dataclass
@@ -136,12 +162,15 @@ class SendBatch:
         if isinstance(ready, str):
             return ready
         envelope = self.ports.envelope(ready.built, message.to)
-        result = await self._sender(ready.mailbox).send(envelope)
-        return await asyncio.to_thread(self._record, ready.claimed, result)
+        claim = _ClaimWhenConnected(self, ready)
+        result = await self._sender(ready.mailbox).send(envelope, claim)
+        if claim.asked and not claim.won:
+            return "changed_elsewhere"
+        return await asyncio.to_thread(self._record, ready, result, claim.won)
 
     def _before_send(self, message: Message, lease: int) -> str | _Ready:
-        """An outcome (the message needs no SMTP now), or (claimed message, built email,
-        mailbox) ready to hand over."""
+        """An outcome (the message needs no SMTP now), or the message built and ready to
+        hand over (claimed later, once it holds a connection)."""
         now = self.ports.clock.now()
         if message.final:
             return "duplicate"
@@ -152,7 +181,7 @@ class SendBatch:
             self._requeue(message, wait)
             return "scheduled"
         stop = self._guard(message, now)
-        return stop if stop is not None else self._claim_and_build(message, now)
+        return stop if stop is not None else self._build(message, now)
 
     # --- guards -------------------------------------------------------------------------
 
@@ -203,36 +232,34 @@ class SendBatch:
 
     # --- claim, build, send, record -------------------------------------------------------
 
-    def _claim_and_build(self, message: Message, now: datetime) -> str | _Ready:
+    def _build(self, message: Message, now: datetime) -> str | _Ready:
         tenant = self._facts.tenant(message.tenant_id)
         mailbox = self._facts.mailbox(message.tenant_id, message.mailbox_id)
         domain = self._facts.domain(message.tenant_id, message.domain_id)
         assert tenant is not None and mailbox is not None and domain is not None  # guarded
-        claimed = self._claim(message, now)
-        if claimed is None:
-            return "changed_elsewhere"
+        at = self.ports.clock.now_iso()
+        claimed = replace(
+            messages.with_status(message, "sending", at, attempt=message.attempts + 1),
+            attempts=message.attempts + 1,
+        )
         self._facts.note_sent(message.tenant_id, mailbox.mailbox_id)
         try:
             identity = self.ports.identity(tenant, domain, mailbox)
             sources = self.ports.bodies.get(message.body_key)
             built = self.ports.builder(claimed, sources, identity, now)
         except (ValueError, LookupError) as exc:
-            return self._record_build_failure(claimed, str(exc))
-        return _Ready(claimed, built, mailbox)
+            return self._record_build_failure(message, str(exc))
+        return _Ready(message, claimed, built, mailbox)
 
-    def _claim(self, message: Message, now: datetime) -> Message | None:
-        at = self.ports.clock.now_iso()
-        claimed = replace(
-            messages.with_status(message, "sending", at, attempt=message.attempts + 1),
-            attempts=message.attempts + 1,
-        )
-        lease = int(now.timestamp()) + self.ports.lease_seconds
+    def _claim(self, ready: _Ready) -> bool:
+        lease = int(self.ports.clock.now().timestamp()) + self.ports.lease_seconds
+        claimed, waiting = ready.claimed, ready.message
         try:
-            self.ports.messages.transition(claimed, messages.WAITING, message.attempts, lease)
+            self.ports.messages.transition(claimed, messages.WAITING, waiting.attempts, lease)
         except StaleWrite:
-            return None
+            return False
         self._event(claimed, "sending", attempt=claimed.attempts)
-        return claimed
+        return True
 
     def _sender(self, mailbox: Mailbox) -> MessageSender:
         key = (mailbox.tenant_id, mailbox.mailbox_id)
@@ -241,12 +268,22 @@ class SendBatch:
         return self._senders[key]
 
     def _record_build_failure(self, message: Message, reason: str) -> str:
+        attempted = replace(message, attempts=message.attempts + 1)
         changed = messages.with_status(
-            message, "failed", self.ports.clock.now_iso(), reason=f"could not build: {reason}"
+            attempted, "failed", self.ports.clock.now_iso(), reason=f"could not build: {reason}"
         )
-        return self._write_outcome(changed, message, reason=f"could not build: {reason}")
+        return self._write_outcome(
+            changed, messages.WAITING, message.attempts, reason=f"could not build: {reason}"
+        )
 
-    def _record(self, message: Message, result: SendResult) -> str:
+    def _record(self, ready: _Ready, result: SendResult, claimed: bool) -> str:
+        """The outcome of an attempt: over the claim when the message was handed over, else
+        (its session never got ready) straight from the waiting state it is still in."""
+        if claimed:
+            message, expected, at_attempt = ready.claimed, AFTER_CLAIM, None
+        else:
+            message = replace(ready.message, attempts=ready.claimed.attempts)
+            expected, at_attempt = messages.WAITING, ready.message.attempts
         outcome = _outcome(result, message.to)
         at = self.ports.clock.now_iso()
         details: dict[str, Any] = {
@@ -264,7 +301,8 @@ class SendBatch:
                 status = "failed"
                 details["reason"] = f"gave up after {message.attempts} attempts"
         changed = messages.with_status(message, status, at, **details)
-        written = self._write_outcome(changed, message, **details)
+        attempts = message.attempts if at_attempt is None else at_attempt
+        written = self._write_outcome(changed, expected, attempts, **details)
         if written == "changed_elsewhere":
             return written
         self._after(changed, outcome, status, delay)
@@ -278,11 +316,14 @@ class SendBatch:
             return delivery_rules.THROTTLE_COOLDOWN_SECONDS * scale
         return delivery_rules.retry_delay(message.attempts, scale=scale)
 
-    def _write_outcome(self, changed: Message, claimed: Message, **details: Any) -> str:
+    def _write_outcome(
+        self, changed: Message, expected: Collection[str], attempts: int, **details: Any
+    ) -> str:
+        """Write ``changed`` if the message is still in one of ``expected`` at ``attempts``.
+        After a claim ``expected`` holds "failed" too: a provisional outcome_unknown written
+        by a redelivery is replaced by the outcome this worker really saw."""
         try:
-            # "failed" too: a provisional outcome_unknown written by a redelivery is replaced
-            # by the outcome this worker really saw.
-            self.ports.messages.transition(changed, ("sending", "failed"), claimed.attempts)
+            self.ports.messages.transition(changed, expected, attempts)
         except StaleWrite:
             return "changed_elsewhere"
         self._event(changed, changed.status, **details)

@@ -30,6 +30,7 @@ from chalicelib.sending.rules.delivery import classify
 from chalicelib.sending.smtp_sender import (
     CLOSED,
     NO_SMTPUTF8,
+    NOT_CLAIMED,
     Envelope,
     MailboxSender,
     SmtpResult,
@@ -327,6 +328,56 @@ def test_concurrent_sends_use_at_most_the_connection_limit(smtp: LocalSmtpServer
     assert watcher(smtp).max_in_flight == 3
     assert len(watcher(smtp).sessions) == 3
     assert sorted(m["rcpt_tos"][0] for m in smtp.messages()) == sorted(e.rcpt_to for e in envelopes)
+
+
+def test_a_message_is_claimed_only_once_it_holds_a_ready_session(smtp: LocalSmtpServer) -> None:
+    # given: four messages, one connection; each claim notes how many sessions said EHLO
+    # and how many messages the server has stored by then
+    sender = MailboxSender(endpoint(smtp.port), connections=1)
+    claims: list[tuple[str, int, int]] = []
+
+    def claim_for(rcpt: str) -> Callable[[], Awaitable[bool]]:
+        async def claim() -> bool:
+            claims.append((rcpt, len(watcher(smtp).sessions), len(smtp.messages())))
+            return rcpt != "taken@prospect.test"  # another worker owns this one
+
+        return claim
+
+    rcpts = ["a@prospect.test", "taken@prospect.test", "b@prospect.test", "c@prospect.test"]
+
+    async def scenario(s: MailboxSender) -> list[SmtpResult]:
+        return list(await asyncio.gather(*(s.send(envelope(r), claim_for(r)) for r in rcpts)))
+
+    # when
+    results = run_with(sender, scenario)
+
+    # then: every claim came with the session up and right before its own transaction
+    # (the messages before it already stored, none after), and a refused claim sent nothing
+    assert [c[1] for c in claims] == [1, 1, 1, 1]
+    assert sorted(c[2] for c in claims) == [0, 1, 1, 2]
+    assert results[1] == NOT_CLAIMED
+    assert [r.accepted for r in results] == [True, False, True, True]
+    assert sorted(m["rcpt_tos"][0] for m in smtp.messages()) == [
+        "a@prospect.test",
+        "b@prospect.test",
+        "c@prospect.test",
+    ]
+
+
+def test_a_session_that_cannot_be_set_up_never_claims(smtp: LocalSmtpServer) -> None:
+    sender = MailboxSender(endpoint(smtp.port, password=WRONG_PASSWORD), connections=2)
+    asked: list[str] = []
+
+    async def claim() -> bool:
+        asked.append("claim")
+        return True
+
+    async def scenario(s: MailboxSender) -> SmtpResult:
+        return await s.send(envelope("a@prospect.test"), claim)
+
+    result = run_with(sender, scenario)
+    assert result.stage == "auth" and result.code == 535
+    assert asked == []
 
 
 def test_auth_failure_is_535_once_then_short_circuits(smtp: LocalSmtpServer) -> None:

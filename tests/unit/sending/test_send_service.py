@@ -88,6 +88,116 @@ def test_a_message_stuck_sending_after_its_lease_fails_as_unknown_and_is_not_res
     assert sink.sends == 0
 
 
+def _crash_then_redeliver(world, sink, messages):
+    from tests.fakes.smtp import WorkerCrash
+
+    with pytest.raises(WorkerCrash):
+        _run(world, *messages)
+    claimed = {m.to for m in messages if _stored(world, m).status == "sending"}
+    sink.dead = False  # a new worker process
+    world.ports.clock.advance(world.ports.lease_seconds + 1)  # the leases run out
+    _run(world, *messages)  # SQS delivers the whole batch again
+    return claimed
+
+
+def test_a_worker_that_dies_mid_batch_marks_only_the_messages_on_its_connections(world, sink):
+    # given: ten messages in one batch over two connections; the worker dies while the
+    # fifth message's DATA is on the wire
+    batch = [world.message(f"lead{n}@example.test") for n in range(10)]
+    sink.script("lead4@example.test", "crash-before")
+    # when
+    claimed_at_crash = _crash_then_redeliver(world, sink, batch)
+    # then: the claimed ones held a connection (on the wire, or handed over and their reply
+    # not yet written), one of each per connection at most; only they end unknown, and
+    # every other message went out exactly once
+    assert "lead4@example.test" in claimed_at_crash
+    assert claimed_at_crash <= set(sink.connected)
+    assert len(claimed_at_crash) <= 2 * sink.connections
+    stored = {m.to: _stored(world, m) for m in batch}
+    unknown = {to for to, m in stored.items() if m.status == "failed"}
+    assert unknown == claimed_at_crash
+    assert all(stored[to].timeline[-1]["reason"] == "outcome_unknown" for to in unknown)
+    for to in set(stored) - unknown:
+        assert stored[to].status == "sent" and sink.count(to) == 1, to
+    assert len(unknown) < len(batch) / 2
+
+
+def test_a_message_waiting_for_a_connection_is_not_claimed(world, sink):
+    # given: a sender with one connection and two messages; the claim of the second is
+    # refused because a cancel won the race meanwhile
+    sink.connections = 1
+    first, second = world.message("a@example.test"), world.message("b@example.test")
+    seen: list[str] = []
+    real = world.ports.messages.transition
+
+    def watch(message, expect, attempts, lease_until=0):
+        seen.append(f"{message.to}:{message.status}")
+        return real(message, expect, attempts, lease_until)
+
+    world.ports.messages.transition = watch
+    # when
+    assert _run(world, first, second) == ["sent", "sent"]
+    # then: each claim comes right before its own transaction, never both up front
+    first_to = seen[0].partition(":")[0]
+    other = "b@example.test" if first_to == "a@example.test" else "a@example.test"
+    assert seen == [
+        f"{first_to}:sending",
+        f"{first_to}:sent",
+        f"{other}:sending",
+        f"{other}:sent",
+    ]
+
+
+def test_a_session_that_cannot_be_set_up_defers_without_a_claim(world, sink):
+    message = world.message("down@example.test")
+    sink.script("down@example.test", "down")
+    assert _run(world, message) == ["deferred"]
+    stored = _stored(world, message)
+    assert [e["status"] for e in stored.timeline] == ["queued", "deferred"]
+    assert stored.attempts == 1 and stored.timeline[-1]["stage"] == "connect"
+    assert "message.sending" not in world.events.types()
+
+
+def test_a_slow_worker_replaces_the_provisional_unknown_with_what_the_server_said(world, sink):
+    # given: a worker claimed the message and is slow; its lease runs out and a redelivery
+    # marks the message failed/outcome_unknown
+    message = world.message("slow@example.test")
+    from chalicelib.sending.service.delivery import SendBatch
+
+    slow = SendBatch(world.ports, "priority")
+    slow.prepare([(message.tenant_id, message.message_id)])
+    release = asyncio.Event()
+
+    class SlowSender:
+        async def send(self, envelope, claim=None):
+            assert await claim()
+            world.ports.clock.advance(world.ports.lease_seconds + 1)
+            # the redelivery, meanwhile, in another worker
+            assert await asyncio.to_thread(_run, world, message) == ["failed"]
+            release.set()
+            from tests.fakes.smtp import Result
+
+            return Result(250, "2.0.0 Ok: queued", "done")
+
+        async def close(self):
+            pass
+
+    world.ports.senders = lambda mailbox: SlowSender()
+    # when: the slow worker finally records the server's answer
+    outcome = asyncio.run(slow.process(message.tenant_id, message.message_id))
+    slow.flush_events()
+    # then
+    assert release.is_set() and outcome == "sent"
+    stored = _stored(world, message)
+    assert stored.status == "sent" and stored.attempts == 1
+    assert stored.timeline[-1]["smtp_code"] == 250
+    # the stream saw the provisional failure, then the correction
+    assert [t for t in world.events.types() if t != "message.sending"] == [
+        "message.failed",
+        "message.sent",
+    ]
+
+
 def test_a_message_held_by_a_live_worker_is_left_alone(world, sink):
     message = world.message("busy@example.test")
     lease = int(world.ports.clock.now().timestamp()) + 60
@@ -135,7 +245,8 @@ def test_a_5xx_to_mail_from_fails_without_suppressing_the_recipient(world, sink)
     from tests.fakes.smtp import Result
 
     class RefusesSender:
-        async def send(self, envelope):
+        async def send(self, envelope, claim=None):
+            assert await claim()
             return Result(553, "5.7.1 sender not allowed", "mail")
 
         async def close(self):
