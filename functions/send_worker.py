@@ -67,9 +67,6 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
         processor = AsyncBatchProcessor(
             event_type=EventType.SQS, raise_on_entire_batch_failure=False
         )
-        try:
-            return async_process_partial_response(
-                event=event, record_handler=send_record, processor=processor, context=context
-            )
-        finally:
-            batch.flush_events()
+        return async_process_partial_response(
+            event=event, record_handler=send_record, processor=processor, context=context
+        )

@@ -3,18 +3,26 @@ it, so a redelivered job is sent at most once. Apart from ``store`` so the notif
 only this model.
 
 Key format owned here: the idempotency table's ``tenant_id`` + ``notification#<id>``
-(``<scope>#<id>``), kept a week by TTL.
+(``<scope>#<id>``), kept a week by TTL. Completing a claim with events writes them to the
+outbox table in the same transaction (``chalicelib.aws.outbox``): a notification marked sent
+always has its ``notification.sent`` event, and one that is not has none.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from chalicelib.aws.dynamodb import table_model
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.core.events import Event
 
 CLAIM_TTL_SECONDS = 7 * 24 * 3600
 
@@ -64,15 +72,24 @@ class DynamoClaims:
             raise
         return True
 
-    def complete(self, tenant_id: str, scope: str, item_id: str) -> None:
+    def complete(
+        self, tenant_id: str, scope: str, item_id: str, events: Iterable[Event] = ()
+    ) -> None:
         now = int(time.time())
-        IdempotencyItem(
+        done = IdempotencyItem(
             tenant_id,
             _claim_key(scope, item_id),
             status="done",
             updated_at=str(now),
             expires_at=now + CLAIM_TTL_SECONDS,
-        ).save()
+        )
+        carried = list(events)
+        if not carried:
+            done.save()
+            return
+        from chalicelib.aws import outbox
+
+        outbox.save_with(done, carried)
 
     def release(self, tenant_id: str, scope: str, item_id: str) -> None:
         """Give a claim back after a failure so a retry can take it at once."""

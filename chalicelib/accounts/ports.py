@@ -1,29 +1,32 @@
-"""What the accounts use cases need from storage and the outside world."""
+"""What the accounts use cases need from storage and the outside world. Writes that change
+state take the events of the change and store them with it (the outbox)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from email.message import EmailMessage
 
     from chalicelib.accounts.rules.audit import AuditRecord
     from chalicelib.accounts.rules.keys import ApiKey
     from chalicelib.accounts.rules.tenants import Tenant
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.core.tenancy import TenantContext
 
 
 class TenantStore(Protocol):
-    def create(self, tenant: Tenant) -> None: ...
+    def create(self, tenant: Tenant, events: Iterable[Event] = ()) -> None: ...
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
-    def save(self, tenant: Tenant) -> None: ...
+    def save(self, tenant: Tenant, events: Iterable[Event] = ()) -> None: ...
 
 
 class ApiKeyStore(Protocol):
-    def create(self, key: ApiKey) -> None: ...
+    def create(self, key: ApiKey, events: Iterable[Event] = ()) -> None: ...
 
     def find(self, tenant_id: str, key_id: str) -> ApiKey | None:
         """Authentication lookup: the only read that runs before a context exists."""
@@ -33,7 +36,11 @@ class ApiKeyStore(Protocol):
 
     def list(self, ctx: TenantContext, limit: int, token: str | None) -> Page[ApiKey]: ...
 
-    def revoke(self, ctx: TenantContext, key_id: str, now: str) -> ApiKey | None: ...
+    def revoke(
+        self, ctx: TenantContext, key_id: str, now: str, events: Iterable[Event] = ()
+    ) -> ApiKey | None:
+        """The key, revoked now (storing ``events``) or before (storing nothing)."""
+        ...
 
 
 class AuditStore(Protocol):
@@ -57,7 +64,9 @@ class NotificationClaims(Protocol):
 
     def claim(self, tenant_id: str, scope: str, item_id: str) -> bool: ...
 
-    def complete(self, tenant_id: str, scope: str, item_id: str) -> None: ...
+    def complete(
+        self, tenant_id: str, scope: str, item_id: str, events: Iterable[Event] = ()
+    ) -> None: ...
 
     def release(self, tenant_id: str, scope: str, item_id: str) -> None: ...
 

@@ -1,6 +1,7 @@
 """Tenants, API keys and the audit log in DynamoDB (PynamoDB models, bound to the shared
 client), every partition key the tenant id. Notification claims are in ``claims_store``.
 
+Tenant and key writes store the events of their change with them (``chalicelib.aws.outbox``).
 Key formats owned here: api keys ``tenant_id`` + ``key_id``; audit ``tenant_id`` +
 ``<occurred_at>#<audit_id>`` (newest first, kept 400 days by TTL).
 """
@@ -10,16 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.accounts.rules.audit import AuditRecord
 from chalicelib.accounts.rules.keys import ApiKey
 from chalicelib.accounts.rules.tenants import Tenant
+from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import query_page, table_model
 from chalicelib.core.clock import parse_iso
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.core.tenancy import TenantContext
 
@@ -39,6 +44,7 @@ class TenantItem(Model):
     updated_at = UnicodeAttribute()
     contact_email = UnicodeAttribute(null=True)
     postal_address = UnicodeAttribute(null=True)
+    outbox = UnicodeAttribute(null=True)  # the events of the last change (the outbox)
 
 
 @table_model("ApiKeysTable")
@@ -54,6 +60,7 @@ class ApiKeyItem(Model):
     prefix = UnicodeAttribute()
     created_at = UnicodeAttribute()
     revoked_at = UnicodeAttribute(null=True)
+    outbox = UnicodeAttribute(null=True)  # the events of the last change (the outbox)
 
 
 @table_model("AuditTable")
@@ -84,8 +91,13 @@ _TENANT_FIELDS = (
 )
 
 
-def _tenant_item(tenant: Tenant) -> TenantItem:
-    return TenantItem(tenant.tenant_id, **{f: getattr(tenant, f) for f in _TENANT_FIELDS})
+def _tenant_item(tenant: Tenant, events: Iterable[Event]) -> TenantItem:
+    carried = list(events)
+    return TenantItem(
+        tenant.tenant_id,
+        outbox=outbox.encode(carried) if carried else None,
+        **{f: getattr(tenant, f) for f in _TENANT_FIELDS},
+    )
 
 
 def _tenant_from_item(item: TenantItem) -> Tenant:
@@ -93,8 +105,10 @@ def _tenant_from_item(item: TenantItem) -> Tenant:
 
 
 class DynamoTenantRepository:
-    def create(self, tenant: Tenant) -> None:
-        _tenant_item(tenant).save(condition=TenantItem.tenant_id.does_not_exist())
+    """Tenants; a write stores the events of its change with it (``chalicelib.aws.outbox``)."""
+
+    def create(self, tenant: Tenant, events: Iterable[Event] = ()) -> None:
+        _tenant_item(tenant, events).save(condition=TenantItem.tenant_id.does_not_exist())
 
     def get(self, tenant_id: str) -> Tenant | None:
         try:
@@ -102,8 +116,8 @@ class DynamoTenantRepository:
         except DoesNotExist:
             return None
 
-    def save(self, tenant: Tenant) -> None:
-        _tenant_item(tenant).save(condition=TenantItem.tenant_id.exists())
+    def save(self, tenant: Tenant, events: Iterable[Event] = ()) -> None:
+        _tenant_item(tenant, events).save(condition=TenantItem.tenant_id.exists())
 
 
 _KEY_FIELDS = ("name", "scope", "key_hash", "prefix", "created_at", "revoked_at")
@@ -116,8 +130,16 @@ def _key_from_item(item: ApiKeyItem) -> ApiKey:
 
 
 class DynamoApiKeyRepository:
-    def create(self, key: ApiKey) -> None:
-        item = ApiKeyItem(key.tenant_id, key.key_id, **{f: getattr(key, f) for f in _KEY_FIELDS})
+    """API keys; a write stores the events of its change with it (``chalicelib.aws.outbox``)."""
+
+    def create(self, key: ApiKey, events: Iterable[Event] = ()) -> None:
+        carried = list(events)
+        item = ApiKeyItem(
+            key.tenant_id,
+            key.key_id,
+            outbox=outbox.encode(carried) if carried else None,
+            **{f: getattr(key, f) for f in _KEY_FIELDS},
+        )
         item.save(condition=ApiKeyItem.key_id.does_not_exist())
 
     def find(self, tenant_id: str, key_id: str) -> ApiKey | None:
@@ -134,17 +156,30 @@ class DynamoApiKeyRepository:
             ApiKeyItem, ctx.tenant_id, "key_id", limit, token, _key_from_item, newest_first=False
         )
 
-    def revoke(self, ctx: TenantContext, key_id: str, now: str) -> ApiKey | None:
+    def revoke(
+        self, ctx: TenantContext, key_id: str, now: str, events: Iterable[Event] = ()
+    ) -> ApiKey | None:
+        """The key, revoked now (with ``events``) or before (the events are not stored)."""
         try:
             item = ApiKeyItem.get(ctx.tenant_id, key_id, consistent_read=True)
         except DoesNotExist:
             return None
         if item.revoked_at is None:
-            item.update(
-                actions=[ApiKeyItem.revoked_at.set(now)],
-                condition=ApiKeyItem.revoked_at.does_not_exist(),
-            )
+            carried = list(events)
+            actions = [ApiKeyItem.revoked_at.set(now)]
+            if carried:
+                actions.append(ApiKeyItem.outbox.set(outbox.encode(carried)))
+            try:
+                item.update(actions=actions, condition=ApiKeyItem.revoked_at.does_not_exist())
+            except UpdateError as exc:
+                if not _condition_failed(exc):
+                    raise
+                item.refresh(consistent_read=True)  # revoked meanwhile by another request
         return _key_from_item(item)
+
+
+def _condition_failed(exc: UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 _AUDIT_FIELDS = (

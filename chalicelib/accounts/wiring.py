@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.analytics import counters as usage_counters
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.aws.best_effort import BestEffortJobs
-from chalicelib.aws.kinesis import best_effort_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
@@ -90,7 +89,7 @@ def _admin_key() -> str:
 
 @provider("accounts.ports")
 def ports() -> AccountPorts:
-    """The ports the account use cases need; events and notifications best-effort."""
+    """The ports the account use cases need; notifications best-effort."""
     from chalicelib.accounts.service.tenants import AccountPorts
 
     return AccountPorts(
@@ -98,7 +97,6 @@ def ports() -> AccountPorts:
         api_keys=api_keys(),
         audit=audit(),
         counters=usage_counters(),
-        events=best_effort_events(),
         notifications=BestEffortJobs(notifications, "NotificationEnqueueFailures"),
         clock=system_clock(),
         admin_key=_admin_key,
@@ -120,12 +118,10 @@ def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: 
 @provider("accounts.notifier_ports")
 def notifier_ports() -> NotifierPorts:
     from chalicelib.accounts.service.notifications import NotifierPorts
-    from chalicelib.aws.kinesis import events
 
     return NotifierPorts(
         claims=claims(),
         relay=relay(),
-        events=events(),
         clock=system_clock(),
         sender=settings().notify_from,
     )

@@ -6,7 +6,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import clients
-from chalicelib.aws.best_effort import BestEffortEvents
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
@@ -49,11 +48,6 @@ class KinesisEventPublisher:
 
 @provider("aws.events")
 def events() -> EventPublisher:
-    """The stream publisher; raises when Kinesis refuses (workers retry the batch)."""
+    """The stream publisher of the outbox relay (the only writer of the stream); raises when
+    Kinesis refuses, so the relay's batch is retried."""
     return KinesisEventPublisher(clients.kinesis(), settings().events_stream)
-
-
-@provider("aws.best_effort_events")
-def best_effort_events() -> EventPublisher:
-    """The stream publisher for the API's side effects: a failure is logged and counted."""
-    return BestEffortEvents(events)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.inbound.rules.classify import Classification
     from chalicelib.inbound.rules.records import InboundMessage
@@ -39,11 +40,12 @@ class MessageStore(Protocol):
         expect_status: Iterable[str],
         expect_attempts: int,
         lease_until: int = 0,
+        events: Iterable[Event] = (),
     ) -> None: ...
 
 
 class SuppressionStore(Protocol):
-    def add(self, tenant_id: str, entry: Suppression) -> bool: ...
+    def add(self, tenant_id: str, entry: Suppression, events: Iterable[Event] = ()) -> bool: ...
 
 
 class SoftBounces(Protocol):

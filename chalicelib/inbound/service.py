@@ -7,6 +7,10 @@ recipient (hard at once, soft after 3 in a row); a complaint suppresses at once;
 auto-replies are recorded on the message's timeline and as events, the reply text kept in S3.
 Unmatched mail is kept, never dropped. Each inbound message has a deterministic id (mailbox +
 UID), so processing one twice changes nothing.
+
+Events are stored with the write they belong to (``chalicelib.aws.outbox``): ``bounced`` with
+the message's transition, ``replied``/``auto_replied``/``complained`` with the timeline entry
+that records them on the message, ``recipient.suppressed`` with the suppression entry.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.events import Event, EventPublisher, new_event
+from chalicelib.core.events import Event, new_event
 from chalicelib.inbound.rules.records import InboundMessage
 from chalicelib.sending import Message, StaleWrite, Suppression, entry, normalise, with_status
 
@@ -46,7 +50,6 @@ class InboundPorts:
     store: RawStore
     suppressions: SuppressionStore
     soft_bounces: SoftBounces
-    events: EventPublisher
     clock: Clock
     classify: Classifier
 
@@ -96,15 +99,13 @@ def _match(ports: InboundPorts, tenant_id: str, candidates: Iterable[str]) -> Me
 
 
 def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str) -> None:
-    events: list[dict[str, Any]] = []
     if record.kind == "bounce":
-        events += _bounce(ports, record, matched, at)
+        _bounce(ports, record, matched, at)
     elif record.kind == "complaint":
-        events += _complaint(ports, record, matched, at)
+        _complaint(ports, record, matched, at)
     elif record.kind in EVENT_FOR and matched is not None:
-        _note(ports, matched, at, event=record.kind, inbound_id=record.inbound_id)
-        events.append(_event(EVENT_FOR[record.kind], record, matched, at))
-    ports.events.publish_many(events)
+        event = _event(EVENT_FOR[record.kind], record, matched, at)
+        _note(ports, matched, at, event, event=record.kind, inbound_id=record.inbound_id)
 
 
 def _event(kind: str, record: InboundMessage, matched: Message, at: str, **extra: Any) -> Event:
@@ -118,31 +119,19 @@ def _event(kind: str, record: InboundMessage, matched: Message, at: str, **extra
     )
 
 
-def _bounce(
-    ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str
-) -> list[Event]:
+def _bounce(ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str) -> None:
     hard = record.bounce_type != "soft"
     addresses = set(record.recipients) or ({normalise(matched.to)} if matched else set())
-    events = []
     if matched is not None:
         reason = f"{'hard' if hard else 'soft'} bounce {' '.join(record.status_codes)}".strip()
-        if hard and _mark_bounced(ports, matched, at, reason, record):
-            events.append(
-                new_event(
-                    "message.bounced",
-                    record.tenant_id,
-                    at,
-                    message_id=matched.message_id,
-                    mailbox_id=matched.mailbox_id,
-                    to=matched.to,
-                    reason=reason[:500],
-                )
-            )
-        elif not hard:
+        if hard:
+            _mark_bounced(ports, matched, at, reason, record)
+        else:
             _note(
                 ports,
                 matched,
                 at,
+                None,
                 event="soft_bounce",
                 inbound_id=record.inbound_id,
                 status_codes=list(record.status_codes),
@@ -151,7 +140,7 @@ def _bounce(
     for address in sorted(addresses)[:50]:
         count = 1 if hard else ports.soft_bounces.increment(record.tenant_id, address)
         if hard or count >= SOFT_BOUNCES_TO_SUPPRESS:
-            events += _suppress(
+            _suppress(
                 ports,
                 record,
                 address,
@@ -160,34 +149,27 @@ def _bounce(
                 f"{'hard' if hard else str(count) + ' soft'} bounce "
                 f"{' '.join(record.status_codes)}".strip(),
             )
-    return events
 
 
 def _complaint(
     ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str
-) -> list[Event]:
+) -> None:
     addresses = set(record.recipients) or ({normalise(matched.to)} if matched else set())
-    events = []
     if matched is not None:
+        event = _event(
+            "message.complained", record, matched, at, feedback_type=record.feedback_type or "abuse"
+        )
         _note(
             ports,
             matched,
             at,
+            event,
             event="complained",
             inbound_id=record.inbound_id,
             feedback_type=record.feedback_type,
         )
-        events.append(
-            _event(
-                "message.complained",
-                record,
-                matched,
-                at,
-                feedback_type=record.feedback_type or "abuse",
-            )
-        )
     for address in sorted(addresses)[:50]:
-        events += _suppress(
+        _suppress(
             ports,
             record,
             address,
@@ -195,28 +177,24 @@ def _complaint(
             at,
             f"complaint ({record.feedback_type or 'abuse'})",
         )
-    return events
 
 
 def _suppress(
     ports: InboundPorts, record: InboundMessage, address: str, source: str, at: str, reason: str
-) -> list[dict[str, Any]]:
+) -> bool:
     entry = Suppression(
         normalise(address), "tenant", reason, source, at, f"inbound:{record.inbound_id}"
     )
-    if not ports.suppressions.add(record.tenant_id, entry):
-        return []
-    return [
-        new_event(
-            "recipient.suppressed",
-            record.tenant_id,
-            at,
-            address=entry.address,
-            reason=reason,
-            source=source,
-            message_id=record.matched_message_id or "msg_unmatched",
-        )
-    ]
+    event = new_event(
+        "recipient.suppressed",
+        record.tenant_id,
+        at,
+        address=entry.address,
+        reason=reason,
+        source=source,
+        message_id=record.matched_message_id or "msg_unmatched",
+    )
+    return ports.suppressions.add(record.tenant_id, entry, [event])
 
 
 def _mark_bounced(
@@ -232,20 +210,54 @@ def _mark_bounced(
         inbound_id=record.inbound_id,
         diagnostic=record.diagnostic[:300],
     )
+    event = new_event(
+        "message.bounced",
+        record.tenant_id,
+        at,
+        message_id=message.message_id,
+        mailbox_id=message.mailbox_id,
+        to=message.to,
+        reason=reason[:500],
+    )
     try:
-        ports.messages.transition(bounced, (message.status,), message.attempts)
+        ports.messages.transition(bounced, (message.status,), message.attempts, events=[event])
     except StaleWrite:
         return False
     return True
 
 
-def _note(ports: InboundPorts, message: Message, at: str, **details: Any) -> None:
-    """An engagement entry on the timeline; the status stays what it is."""
-    noted = replace(message, timeline=(*message.timeline, entry(message.status, at, **details)))
-    try:
-        ports.messages.transition(noted, (message.status,), message.attempts)
-    except StaleWrite:
-        pass  # the message moved on; the event still records what happened
+NOTE_TRIES = 3
+
+
+def _note(
+    ports: InboundPorts, message: Message, at: str, stored: Event | None, **details: Any
+) -> bool:
+    """An engagement entry on the timeline, stored with its event; the status stays what it
+    is. A message that moved on meanwhile is read again and the entry added to what it is
+    now; an entry of this inbound message already there means it was processed before."""
+    current: Message | None = message
+    for _ in range(NOTE_TRIES):
+        if current is None or _noted_before(current, details.get("inbound_id")):
+            return False
+        entries = (*current.timeline, entry(current.status, at, **details))
+        try:
+            ports.messages.transition(
+                replace(current, timeline=entries),
+                (current.status,),
+                current.attempts,
+                events=[stored] if stored else [],
+            )
+        except StaleWrite:
+            current = ports.messages.get(current.tenant_id, current.message_id)
+            continue
+        return True
+    return False
+
+
+def _noted_before(message: Message, inbound_id: str | None) -> bool:
+    return inbound_id is not None and any(
+        e.get("inbound_id") == inbound_id for e in message.timeline
+    )
 
 
 def process(

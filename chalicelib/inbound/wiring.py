@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from chalicelib import sending
 from chalicelib.aws import clients, secrets
-from chalicelib.aws.kinesis import best_effort_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
@@ -76,7 +75,6 @@ def ports() -> InboundPorts:
         store=S3InboundStore(clients.s3(), settings().bucket),
         suppressions=sending.suppressions(),
         soft_bounces=DynamoSoftBounces(STATE.bind()),
-        events=best_effort_events(),
         clock=system_clock(),
         classify=classify,
     )

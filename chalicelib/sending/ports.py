@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from chalicelib.accounts import Tenant
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.core.tenancy import TenantContext
     from chalicelib.domains import Domain
@@ -28,7 +29,12 @@ Job = tuple[str, str, int]  # tenant id, message id (or mailbox id), delay in se
 
 
 class MessageStore(Protocol):
-    def create_many(self, messages: list[Message]) -> None: ...
+    """Messages; every write takes the events of its change and stores them with it (the
+    outbox: they exist if and only if the write happened)."""
+
+    def create_many(self, messages: list[Message], events: Iterable[Event] = ()) -> None:
+        """Each event goes with the message its ``message_id`` names."""
+        ...
 
     def get(self, tenant_id: str, message_id: str) -> Message | None: ...
 
@@ -46,9 +52,10 @@ class MessageStore(Protocol):
         expect_status: Iterable[str],
         expect_attempts: int,
         lease_until: int = 0,
+        events: Iterable[Event] = (),
     ) -> None:
-        """Write status, attempts and timeline if the stored message still has one of
-        ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
+        """Write status, attempts and timeline, and ``events``, if the stored message still
+        has one of ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
         ...
 
     def list(
@@ -65,8 +72,9 @@ class BodyStore(Protocol):
 
 
 class SuppressionStore(Protocol):
-    def add(self, tenant_id: str, entry: Suppression) -> bool:
-        """False when the address was suppressed already (the first entry is kept)."""
+    def add(self, tenant_id: str, entry: Suppression, events: Iterable[Event] = ()) -> bool:
+        """False when the address was suppressed already (the first entry is kept and the
+        events are not stored)."""
         ...
 
     def remove(self, tenant_id: str, address: str) -> bool: ...

@@ -5,6 +5,10 @@ so two workers holding the same SQS message can never both claim it, and a late 
 never overwrite a newer attempt. Bodies live in S3 (``bodies``), never here. Low-level
 client calls keep each transition to one request.
 
+Events travel with the writes that cause them (``chalicelib.aws.outbox``): ``create_many``
+and ``transition`` take the events of the change and store them in the item's ``outbox``
+attribute in the same request; the table's stream hands them to the relay.
+
 Engagement (opens and clicks, people and machines apart, and the time of the last one) is
 counted on the message item by the event consumer, in the same transaction as the event's
 counters: ``MessageEngagement`` writes those items for it, so the item's format stays here.
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page, write_all
 from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.messages import Message, StaleWrite
@@ -97,8 +102,15 @@ class DynamoMessageRepository:
         self._client = table.client
         self._table = table.name
 
-    def create_many(self, messages: list[Message]) -> None:
-        requests = [{"PutRequest": {"Item": to_item(m)}} for m in messages]
+    def create_many(self, messages: list[Message], events: Iterable[Event] = ()) -> None:
+        """Put every message, each with the events about it (by ``message_id``)."""
+        carried = outbox.per_message(events)
+        requests = []
+        for message in messages:
+            item = to_item(message)
+            if carried.get(message.message_id):
+                item[outbox.ATTRIBUTE] = outbox.attribute_value(carried[message.message_id])
+            requests.append({"PutRequest": {"Item": item}})
         write_all(self._client, self._table, requests)
 
     def get(self, tenant_id: str, message_id: str) -> Message | None:
@@ -133,10 +145,13 @@ class DynamoMessageRepository:
         expect_status: Iterable[str],
         expect_attempts: int,
         lease_until: int = 0,
+        events: Iterable[Event] = (),
     ) -> None:
-        """Write ``message``'s status, attempts and timeline if the stored message still has
-        one of ``expect_status`` and ``expect_attempts``; ``StaleWrite`` otherwise."""
+        """Write ``message``'s status, attempts and timeline (and the change's ``events``) if
+        the stored message still has one of ``expect_status`` and ``expect_attempts``;
+        ``StaleWrite`` otherwise."""
         statuses = list(expect_status)
+        carried = list(events)
         values: dict[str, Any] = {
             ":status": {"S": message.status},
             ":attempts": {"N": str(message.attempts)},
@@ -148,14 +163,16 @@ class DynamoMessageRepository:
         for index, status in enumerate(statuses):
             values[f":e{index}"] = {"S": status}
             names.append(f":e{index}")
+        update = "SET #status = :status, attempts = :attempts, timeline = :timeline, "
+        update += "lease_until = :lease"
+        if carried:
+            update += f", {outbox.ATTRIBUTE} = :outbox"
+            values[":outbox"] = outbox.attribute_value(carried)
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key={"tenant_id": {"S": message.tenant_id}, "sk": {"S": message.message_id}},
-                UpdateExpression=(
-                    "SET #status = :status, attempts = :attempts, timeline = :timeline, "
-                    "lease_until = :lease"
-                ),
+                UpdateExpression=update,
                 ConditionExpression=(
                     f"#status IN ({', '.join(names)}) AND attempts = :expect_attempts"
                 ),

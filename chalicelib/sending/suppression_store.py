@@ -1,17 +1,21 @@
 """Suppressions in DynamoDB: partition key the tenant id (``_global`` for the platform-wide
 list), sort key the lower-cased address. Checking a batch of recipients is one
-BatchGetItem over both lists."""
+BatchGetItem over both lists. An ``add`` stores the events of the suppression in the item's
+``outbox`` (``chalicelib.aws.outbox``): they exist if and only if the entry was written."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page
 from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from chalicelib.core.events import Event
 
 SUPPRESSIONS = TableRef("SuppressionsTable", __name__)
 
@@ -33,22 +37,25 @@ class DynamoSuppressionStore:
         self._client = table.client
         self._table = table.name
 
-    def add(self, tenant_id: str, entry: Suppression) -> bool:
-        """Record ``entry``; False when the address was already suppressed (kept as it was,
-        so the first reason and time stay on record)."""
+    def add(self, tenant_id: str, entry: Suppression, events: Iterable[Event] = ()) -> bool:
+        """Record ``entry`` with its ``events``; False when the address was already
+        suppressed (kept as it was, so the first reason and time stay on record, and the
+        events are not stored)."""
         owner = GLOBAL_SCOPE if entry.scope == "global" else tenant_id
+        item = {
+            "tenant_id": {"S": owner},
+            "sk": {"S": normalise(entry.address)},
+            "reason": {"S": entry.reason},
+            "source": {"S": entry.source},
+            "created_at": {"S": entry.created_at},
+            "actor": {"S": entry.actor},
+        }
+        carried = list(events)
+        if carried:
+            item[outbox.ATTRIBUTE] = outbox.attribute_value(carried)
         try:
             self._client.put_item(
-                TableName=self._table,
-                Item={
-                    "tenant_id": {"S": owner},
-                    "sk": {"S": normalise(entry.address)},
-                    "reason": {"S": entry.reason},
-                    "source": {"S": entry.source},
-                    "created_at": {"S": entry.created_at},
-                    "actor": {"S": entry.actor},
-                },
-                ConditionExpression="attribute_not_exists(sk)",
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(sk)"
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from chalicelib.accounts import tenants
 from chalicelib.analytics import EngagementWrites, counters
 from chalicelib.aws import clients, secrets
-from chalicelib.aws.kinesis import best_effort_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
@@ -104,7 +103,6 @@ def message_ports() -> MessagePorts:
         templates=template_store(),
         counters=counters(),
         queue=queues(),
-        events=best_effort_events(),
         clock=system_clock(),
     )
 
@@ -127,7 +125,6 @@ def send_ports() -> SendPorts:
         suppressions=suppressions(),
         cooldowns=cooldowns(),
         queues=queues(),
-        events=best_effort_events(),
         clock=system_clock(),
         identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),
         builder=builder(tracking_keys),
@@ -147,6 +144,5 @@ def unsubscribe_ports() -> UnsubscribePorts:
     return UnsubscribePorts(
         messages=messages(),
         suppressions=suppressions(),
-        events=best_effort_events(),
         clock=system_clock(),
     )

@@ -1,5 +1,6 @@
 """What the tracking use cases need: the token keys and the unsubscribe (both the sending
-feature's), the shared event publisher and a way to report unreadable keys."""
+feature's), the event publisher (opens and clicks change no stored state, so each event is an
+item of the outbox table, relayed like the others) and a way to report unreadable keys."""
 
 from __future__ import annotations
 

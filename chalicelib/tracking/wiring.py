@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib import sending
 from chalicelib.aws import powertools
-from chalicelib.aws.kinesis import best_effort_events
+from chalicelib.aws.best_effort import BestEffortEvents
+from chalicelib.aws.outbox import outbox_events
 from chalicelib.core.clock import system_clock
 from chalicelib.core.wiring import provider
 
@@ -28,7 +29,7 @@ def ports() -> TrackingPorts:
 
     return TrackingPorts(
         keys=sending.tracking_keys,
-        events=best_effort_events(),
+        events=BestEffortEvents(outbox_events),
         clock=system_clock(),
         unsubscribe=_unsubscribe,
         on_key_failure=_key_failure,

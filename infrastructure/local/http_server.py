@@ -8,6 +8,8 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
                            simulator's DSNs, ARF reports, auto-replies, replies); no user:
                            the count per mailbox.
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
+``/local/faults``          GET: the faults switched on; POST ``{name, on}`` switches one
+                           (``events_stream``: every write to the events stream fails).
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ MAX_LOCAL_BODY = 64 * 1024
 
 
 class LocalRoutes:
-    def __init__(self, smtp: Any, describe: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, smtp: Any, describe: Callable[[], dict[str, Any]], faults: Any = None
+    ) -> None:
         self.smtp = smtp
         self.describe = describe
+        self.faults = faults
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
@@ -39,6 +44,8 @@ class LocalRoutes:
             ("GET", "/local/smtp/inbox"): lambda: self._inbox(query),
             ("POST", "/local/smtp/users"): lambda: self._add_user(body),
             ("GET", "/local/platform"): lambda: (200, self.describe()),
+            ("GET", "/local/faults"): self._faults,
+            ("POST", "/local/faults"): lambda: self._switch_fault(body),
         }.get((method, parts.path.rstrip("/")))
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
@@ -56,6 +63,22 @@ class LocalRoutes:
         if not query.get("user"):
             return 200, {"inboxes": self.smtp.inboxes()}
         return 200, {"items": self.smtp.inbox(query["user"])}
+
+    def _faults(self) -> tuple[int, dict[str, Any]]:
+        if self.faults is None:
+            return 404, _error("not_found", "this platform has no fault switches")
+        return 200, self.faults.state()
+
+    def _switch_fault(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        if self.faults is None:
+            return 404, _error("not_found", "this platform has no fault switches")
+        try:
+            data = json.loads(body or b"{}")
+            self.faults.set(str(data["name"]), bool(data["on"]))
+        except (ValueError, KeyError, TypeError):
+            known = ", ".join(self.faults.state()["known"])
+            return 400, _error("bad_request", f"body must be JSON {{name, on}}; names: {known}")
+        return 200, self.faults.state()
 
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()

@@ -16,6 +16,7 @@ from typing import Any
 
 from infrastructure.local import template as tpl
 from infrastructure.local.emulator import CREDENTIALS, REGION, Emulator
+from infrastructure.local.faults import Faults
 
 PLATFORM_ZONE = "penguinmails.local"
 RELAY_USER = "notifications@penguinmails.local"
@@ -45,6 +46,7 @@ class LocalPlatform:
     scheduler: Any = None
     demo_tenant: dict[str, Any] = field(default_factory=dict)
     admin_key: str = ""
+    faults: Faults = field(default_factory=Faults)
 
     def start(self) -> LocalPlatform:
         try:
@@ -87,6 +89,7 @@ class LocalPlatform:
         from chalicelib.core import wiring
 
         wiring.reset()
+        self.faults.install()
 
     def _start_http(self) -> None:
         from app import app
@@ -98,7 +101,7 @@ class LocalPlatform:
         health.register_check("event_pumps", self._pumps_check)
         health.register_check("scheduler", self._scheduler_check)
         self.http = LocalHttpServer(
-            app, LocalRoutes(self.smtp, self.describe), self.host, self.ports.api
+            app, LocalRoutes(self.smtp, self.describe, self.faults), self.host, self.ports.api
         )
         self.ports.api = self.http.port
         self.http.start()

@@ -1,4 +1,5 @@
-"""Event pumps: deliver SQS messages and Kinesis records to the handlers Lambda would call.
+"""Event pumps: deliver SQS messages, Kinesis records and DynamoDB Stream records to the
+handlers Lambda would call.
 
 They honour what the template declares for each mapping: batch size, the queue's
 visibility timeout (scaled down by the platform's time scale so retries come back in
@@ -24,6 +25,8 @@ log = logging.getLogger("penguinmails.local.pumps")
 
 
 class Pump(threading.Thread):
+    idle_wait = 0.05  # seconds between polls that found nothing
+
     def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
         super().__init__(name=f"pump-{mapping.logical_id}", daemon=True)
         self.mapping = mapping
@@ -48,7 +51,7 @@ class Pump(threading.Thread):
         while not self.stopped:
             try:
                 if not self.poll_once():
-                    self._stop_event.wait(0.05)
+                    self._stop_event.wait(self.idle_wait)
             except Exception as exc:  # noqa: BLE001 - a pump outlives any one failure
                 self.stats["errors"] += 1
                 self.stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -223,6 +226,64 @@ class KinesisPump(Pump):
         }
 
 
+class DynamoStreamPump(Pump):
+    """A table's DynamoDB Stream, read like Lambda reads it: batches in order from the
+    trimmed start; a failed batch (or the first failed record) is retried with backoff,
+    forever when the mapping says ``MaximumRetryAttempts: -1``, so nothing after it is
+    skipped. The emulator keeps one shard per table."""
+
+    idle_wait = 0.1  # several tables have streams: poll them gently
+
+    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
+        super().__init__(mapping, emulator)
+        self.streams = emulator.client("dynamodbstreams")
+        table = emulator.physical[mapping.source_logical_id]
+        described = emulator.client("dynamodb").describe_table(TableName=table)["Table"]
+        self.arn = described["LatestStreamArn"]
+        self.shard_id = ""
+        self.iterator = ""
+        self.attempts = 0
+
+    def _open(self, kind: str = "TRIM_HORIZON", sequence: str | None = None) -> None:
+        if not self.shard_id:
+            shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]
+            self.shard_id = shards["Shards"][0]["ShardId"]
+        extra = {"SequenceNumber": sequence} if sequence else {}
+        self.iterator = self.streams.get_shard_iterator(
+            StreamArn=self.arn, ShardId=self.shard_id, ShardIteratorType=kind, **extra
+        )["ShardIterator"]
+
+    def poll_once(self) -> bool:
+        if not self.iterator:
+            self._open()
+        reply = self.streams.get_records(ShardIterator=self.iterator, Limit=self.mapping.batch_size)
+        records = reply.get("Records", [])
+        following = reply.get("NextShardIterator") or self.iterator
+        if not records:
+            self.iterator = following
+            return False
+        for record in records:
+            record["eventSourceARN"] = self.arn
+        failed = self.deliver({"Records": records})
+        if failed == set():
+            self.attempts, self.iterator = 0, following
+            return True
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        first = min((n for n in numbers if failed is None or n in failed), key=int)
+        self._retry_from(first, following)
+        return True
+
+    def _retry_from(self, sequence: str, following: str) -> None:
+        self.attempts += 1
+        limit = self.mapping.max_retries
+        if 0 <= limit < self.attempts:
+            log.error("discarding stream batch after %s retries", limit)
+            self.attempts, self.iterator = 0, following
+            return
+        self._stop_event.wait(min(0.1 * 2 ** min(self.attempts, 5), 2.0))
+        self._open("AT_SEQUENCE_NUMBER", sequence)
+
+
 def build_pumps(mappings: list[MappingSpec], emulator: Any, time_scale: float) -> list[Pump]:
     pumps: list[Pump] = []
     for mapping in mappings:
@@ -230,6 +291,8 @@ def build_pumps(mappings: list[MappingSpec], emulator: Any, time_scale: float) -
             pumps.append(SqsPump(mapping, emulator, time_scale))
         elif mapping.source_type == "AWS::Kinesis::Stream":
             pumps.append(KinesisPump(mapping, emulator))
+        elif mapping.source_type == "AWS::DynamoDB::Table":
+            pumps.append(DynamoStreamPump(mapping, emulator))
         else:
             raise ValueError(f"{mapping.logical_id}: no local pump for {mapping.source_type}")
     return pumps

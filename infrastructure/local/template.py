@@ -28,12 +28,12 @@ class FunctionSpec:
 class MappingSpec:
     logical_id: str
     source_logical_id: str
-    source_type: str  # AWS::SQS::Queue | AWS::Kinesis::Stream
+    source_type: str  # AWS::SQS::Queue | AWS::Kinesis::Stream | AWS::DynamoDB::Table (stream)
     function: FunctionSpec
     batch_size: int
     report_failures: bool
     starting_position: str
-    max_retries: int
+    max_retries: int  # -1: until it succeeds (or the record expires)
 
 
 @dataclass(frozen=True)

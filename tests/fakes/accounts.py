@@ -1,10 +1,13 @@
 """In-memory twins of the accounts ports: tenants, API keys, the audit log, notification
 claims, the notification queue and the mail relay. They keep the real stores' key formats
-(``chalicelib.accounts.store``), so their pages and tokens are the same."""
+(``chalicelib.accounts.store``), so their pages and tokens are the same. Like the real
+stores, a write keeps the events of its change: they land in ``outbox`` (a ``FakeEvents``,
+shared between twins when given) only when the write happens."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
@@ -15,40 +18,45 @@ from chalicelib.accounts.rules.tenants import Tenant
 from chalicelib.core.clock import Clock
 from chalicelib.core.pagination import Page
 from chalicelib.core.tenancy import TenantContext
-from tests.fakes.core import ConditionFailed, sorted_page
+from tests.fakes.core import ConditionFailed, FakeEvents, sorted_page
 
 
 class FakeTenants:
     """``TenantStore``: ``create`` refuses an existing id and ``save`` a missing one (the real
     store's conditional writes), with ``ConditionFailed``."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: FakeEvents | None = None) -> None:
         self.items: dict[str, Tenant] = {}
+        self.outbox = outbox if outbox is not None else FakeEvents()
 
-    def create(self, tenant: Tenant) -> None:
+    def create(self, tenant: Tenant, events: Iterable[dict[str, Any]] = ()) -> None:
         if tenant.tenant_id in self.items:
             raise ConditionFailed(f"tenant {tenant.tenant_id} exists")
         self.items[tenant.tenant_id] = tenant
+        self.outbox.publish_many(list(events))
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.items.get(tenant_id)
 
-    def save(self, tenant: Tenant) -> None:
+    def save(self, tenant: Tenant, events: Iterable[dict[str, Any]] = ()) -> None:
         if tenant.tenant_id not in self.items:
             raise ConditionFailed(f"no tenant {tenant.tenant_id}")
         self.items[tenant.tenant_id] = tenant
+        self.outbox.publish_many(list(events))
 
 
 class FakeApiKeys:
     """``ApiKeyStore``: keys by (tenant id, key id), listed in key id order."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: FakeEvents | None = None) -> None:
         self.items: dict[tuple[str, str], ApiKey] = {}
+        self.outbox = outbox if outbox is not None else FakeEvents()
 
-    def create(self, key: ApiKey) -> None:
+    def create(self, key: ApiKey, events: Iterable[dict[str, Any]] = ()) -> None:
         if (key.tenant_id, key.key_id) in self.items:
             raise ConditionFailed(f"key {key.key_id} exists")
         self.items[(key.tenant_id, key.key_id)] = key
+        self.outbox.publish_many(list(events))
 
     def find(self, tenant_id: str, key_id: str) -> ApiKey | None:
         return self.items.get((tenant_id, key_id))
@@ -60,14 +68,18 @@ class FakeApiKeys:
         mine = [k for (t, _), k in self.items.items() if t == ctx.tenant_id]
         return sorted_page(mine, lambda k: k.key_id, "key_id", limit, token)
 
-    def revoke(self, ctx: TenantContext, key_id: str, now: str) -> ApiKey | None:
-        """The key revoked (at ``now``, or when it first was); None when it is not found."""
+    def revoke(
+        self, ctx: TenantContext, key_id: str, now: str, events: Iterable[dict[str, Any]] = ()
+    ) -> ApiKey | None:
+        """The key revoked (at ``now`` with ``events``, or when it first was); None when it
+        is not found."""
         key = self.get(ctx, key_id)
         if key is None:
             return None
         if key.revoked_at is None:
             key = replace(key, revoked_at=now)
             self.items[(ctx.tenant_id, key_id)] = key
+            self.outbox.publish_many(list(events))
         return key
 
 
@@ -98,10 +110,13 @@ class FakeClaims:
     """``NotificationClaims``: a claim is taken when free, done, or in progress for longer
     than the lease (its worker died); the time comes from ``clock`` or the system."""
 
-    def __init__(self, lease_seconds: int = 120, clock: Clock | None = None) -> None:
+    def __init__(
+        self, lease_seconds: int = 120, clock: Clock | None = None, outbox: FakeEvents | None = None
+    ) -> None:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.state: dict[tuple[str, str], tuple[str, int]] = {}
+        self.outbox = outbox if outbox is not None else FakeEvents()
 
     def _now(self) -> int:
         return int(self.clock.now().timestamp()) if self.clock else int(time.time())
@@ -118,8 +133,11 @@ class FakeClaims:
         self.state[key] = ("in_progress", now)
         return True
 
-    def complete(self, tenant_id: str, scope: str, item_id: str) -> None:
+    def complete(
+        self, tenant_id: str, scope: str, item_id: str, events: Iterable[dict[str, Any]] = ()
+    ) -> None:
         self.state[(tenant_id, f"{scope}#{item_id}")] = ("done", self._now())
+        self.outbox.publish_many(list(events))
 
     def release(self, tenant_id: str, scope: str, item_id: str) -> None:
         self.state.pop((tenant_id, f"{scope}#{item_id}"), None)

@@ -1,5 +1,6 @@
 """In-memory twins of the sending ports (messages, bodies, suppressions, cool-downs, send
-queues, event batches) and ``memory_world``, which wires them (with the accounts, domains and
+queues, event batches; a store twin's write keeps its events in ``outbox``, as the real
+store keeps them in the item) and ``memory_world``, which wires them (with the accounts, domains and
 mailboxes twins) around one tenant, one verified domain and one mailbox: for unit tests of the
 send service and the benchmark."""
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.core.events import Event
 from chalicelib.core.pagination import Page
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
@@ -26,13 +28,15 @@ class FakeMessages:
     ``transition`` writes only status, attempts, timeline and lease, if the stored message
     still has an expected status and attempt (``StaleWrite`` otherwise, or when missing)."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: Any = None) -> None:
         self.items: dict[tuple[str, str], tuple[Message, int]] = {}
         self._lock = threading.Lock()
+        self.outbox = outbox if outbox is not None else FakeEventBatches()
 
-    def create_many(self, messages: list[Message]) -> None:
+    def create_many(self, messages: list[Message], events: Iterable[Event] = ()) -> None:
         for m in messages:
             self.items[(m.tenant_id, m.message_id)] = (replace(m, engagement={}), 0)
+        self.outbox.publish_many(list(events))
 
     def get(self, tenant_id: str, message_id: str) -> Message | None:
         found = self.items.get((tenant_id, message_id))
@@ -52,6 +56,7 @@ class FakeMessages:
         expect_status: Iterable[str],
         expect_attempts: int,
         lease_until: int = 0,
+        events: Iterable[Event] = (),
     ) -> None:
         key = (message.tenant_id, message.message_id)
         with self._lock:  # DynamoDB's conditional write is atomic
@@ -68,6 +73,7 @@ class FakeMessages:
                 timeline=tuple(message.timeline),
             )
             self.items[key] = (written, lease_until)
+            self.outbox.publish_many(list(events))
 
     def list(
         self, tenant_id: str, limit: int, token: str | None, filters: dict[str, str]
@@ -111,16 +117,18 @@ class FakeSuppressions:
     """``SuppressionStore``: entries by (owner, lower-cased address), the owner a tenant id
     or ``GLOBAL_SCOPE``; the first entry for an address is kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: Any = None) -> None:
         self.entries: dict[tuple[str, str], Suppression] = {}
+        self.outbox = outbox if outbox is not None else FakeEventBatches()
 
-    def add(self, tenant_id: str, entry: Suppression) -> bool:
+    def add(self, tenant_id: str, entry: Suppression, events: Iterable[Event] = ()) -> bool:
         owner = GLOBAL_SCOPE if entry.scope == "global" else tenant_id
         address = normalise(entry.address)
         if (owner, address) in self.entries:
             return False
         scope = "global" if owner == GLOBAL_SCOPE else "tenant"
         self.entries[(owner, address)] = replace(entry, address=address, scope=scope)
+        self.outbox.publish_many(list(events))
         return True
 
     def remove(self, tenant_id: str, address: str) -> bool:
@@ -281,13 +289,9 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
     identity = message_builder.SendingIdentity(
         "bench.test", "pm1", pem, postal_address, "https://t.bench.test"
     )
-    store, bodies, queues, events = (
-        FakeMessages(),
-        FakeBodies(),
-        FakeSendQueues(),
-        FakeEventBatches(),
-    )
-    suppressions, counters = FakeSuppressions(), FakeCounters()
+    events = FakeEventBatches()  # what the stores' writes put in the outbox
+    store, bodies, queues = FakeMessages(events), FakeBodies(), FakeSendQueues()
+    suppressions, counters = FakeSuppressions(events), FakeCounters()
     ctx = system_context(tenant.tenant_id, tenant.plan)
     tenants, domain_store, mailbox_store = FakeTenants(), FakeDomains(), FakeMailboxes()
     tenants.create(tenant)
@@ -304,7 +308,6 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         suppressions=suppressions,
         cooldowns=FakeCooldowns(),
         queues=queues,
-        events=events,
         clock=clock,
         identity=lambda tenant, domain, mailbox: identity,
         builder=lambda message, sources, ident, when: message_builder.build(

@@ -1,6 +1,7 @@
 """The notifier's use case: deliver one queued notification to a tenant, at most once.
 
-Apart from the tenant use cases (``tenants``) so the notifier Lambda loads only this.
+Apart from the tenant use cases (``tenants``) so the notifier Lambda loads only this. The
+``notification.sent`` event is stored with the completed claim (the outbox).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts.rules import notifications
-from chalicelib.core.events import EventPublisher, new_event
+from chalicelib.core.events import new_event
 
 if TYPE_CHECKING:
     from chalicelib.accounts.ports import MailRelay, NotificationClaims
@@ -22,7 +23,6 @@ NOTIFICATION_SCOPE = "notification"
 class NotifierPorts:
     claims: NotificationClaims
     relay: MailRelay
-    events: EventPublisher
     clock: Clock
     sender: str  # the From of notifications
 
@@ -39,14 +39,12 @@ def deliver_notification(ports: NotifierPorts, job: dict[str, Any]) -> bool:
     except Exception:
         ports.claims.release(tenant_id, NOTIFICATION_SCOPE, notification_id)
         raise
-    ports.claims.complete(tenant_id, NOTIFICATION_SCOPE, notification_id)
-    ports.events.publish(
-        new_event(
-            "notification.sent",
-            tenant_id,
-            ports.clock.now_iso(),
-            notification_id=notification_id,
-            kind=job["kind"],
-        )
+    event = new_event(
+        "notification.sent",
+        tenant_id,
+        ports.clock.now_iso(),
+        notification_id=notification_id,
+        kind=job["kind"],
     )
+    ports.claims.complete(tenant_id, NOTIFICATION_SCOPE, notification_id, [event])
     return True

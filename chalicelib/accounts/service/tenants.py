@@ -1,9 +1,9 @@
 """Use cases for tenants, their API keys, authentication and the audit log, written against
 the ports only.
 
-Each use case stores first, then publishes its event and queues any notification; both
-of those are best-effort here (the publisher and queue adapters log and count a failure)
-because the stored record, not the event, is the source of truth for these resources.
+Each use case stores its change together with its event (the store keeps the event in the
+written item, the outbox), then queues any notification; the notification is best-effort (the
+queue adapter logs and counts a failure) because the stored record is the source of truth.
 
 Authentication is one use case among them. Why it runs on every request instead of an API
 Gateway authorizer with a result cache: a revoked key must fail on its very next call and a
@@ -24,7 +24,7 @@ from chalicelib.accounts.rules.keys import ApiKey, mint_key
 from chalicelib.accounts.rules.tenants import Tenant, apply_changes, ensure_active, new_tenant
 from chalicelib.analytics import month_period
 from chalicelib.core.errors import Forbidden, NotFound, ScopeForbidden, Unauthorized
-from chalicelib.core.events import EventPublisher, new_event
+from chalicelib.core.events import new_event
 from chalicelib.core.plans import effective_scope, ensure_scope_allowed, plan_named
 from chalicelib.core.tenancy import RequestContext, TenantContext
 
@@ -47,7 +47,6 @@ class AccountPorts:
     api_keys: ApiKeyStore
     audit: AuditStore
     counters: UsageCounters
-    events: EventPublisher
     notifications: JobQueue
     clock: Clock
     admin_key: Callable[[], str]  # read only when a token might be the admin key
@@ -59,11 +58,10 @@ def open_tenant(
     """A new active tenant and its first key (full scope where the plan allows it)."""
     now = ports.clock.now_iso()
     tenant = new_tenant(name, plan, now, contact_email=contact_email, postal_address=postal_address)
-    ports.tenants.create(tenant)
+    ports.tenants.create(tenant, [new_event("tenant.created", tenant.tenant_id, now, plan=plan)])
     scope = "full" if plan_named(plan).full_api else "send"
     token, key = mint_key(tenant.tenant_id, "initial key", scope, now)
     ports.api_keys.create(key)
-    ports.events.publish(new_event("tenant.created", tenant.tenant_id, now, plan=plan))
     if contact_email:
         ports.notifications.enqueue(
             notifications.new_job(
@@ -87,17 +85,15 @@ def change_tenant(ports: AccountPorts, tenant_id: str, changes: dict[str, Any]) 
     tenant = find_tenant(ports, tenant_id)
     now = ports.clock.now_iso()
     updated = apply_changes(tenant, changes, now)
-    ports.tenants.save(updated)
-    ports.events.publish(
-        new_event(
-            "tenant.updated",
-            tenant_id,
-            now,
-            changes=sorted(k for k, v in changes.items() if v is not None),
-            plan=updated.plan,
-            status=updated.status,
-        )
+    event = new_event(
+        "tenant.updated",
+        tenant_id,
+        now,
+        changes=sorted(k for k, v in changes.items() if v is not None),
+        plan=updated.plan,
+        status=updated.status,
     )
+    ports.tenants.save(updated, [event])
     return updated
 
 
@@ -107,20 +103,18 @@ def create_key(
     ensure_scope_allowed(plan_named(ctx.plan), scope)
     now = ports.clock.now_iso()
     token, key = mint_key(ctx.tenant_id, name, scope, now)
-    ports.api_keys.create(key)
-    ports.events.publish(
-        new_event("api_key.created", ctx.tenant_id, now, key_id=key.key_id, scope=scope)
-    )
+    event = new_event("api_key.created", ctx.tenant_id, now, key_id=key.key_id, scope=scope)
+    ports.api_keys.create(key, [event])
     _notify_key(ports, ctx, "api_key.created", key)
     return token, key
 
 
 def revoke_key(ports: AccountPorts, ctx: TenantContext, key_id: str) -> ApiKey:
     now = ports.clock.now_iso()
-    key = ports.api_keys.revoke(ctx, key_id, now) if key_id.startswith("key_") else None
+    event = new_event("api_key.revoked", ctx.tenant_id, now, key_id=key_id)
+    key = ports.api_keys.revoke(ctx, key_id, now, [event]) if key_id.startswith("key_") else None
     if key is None:
         raise NotFound(f"API key {key_id} not found", {"id": key_id})
-    ports.events.publish(new_event("api_key.revoked", ctx.tenant_id, now, key_id=key_id))
     _notify_key(ports, ctx, "api_key.revoked", key)
     return key
 

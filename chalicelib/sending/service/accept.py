@@ -2,9 +2,9 @@
 (an undefined variable is a 422 at request time, never a broken email), store, enqueue.
 
 Order of writes, so nothing is lost: the body to S3, the message items to DynamoDB
-(``queued``), then the ids to SQS. If SQS refuses, the messages are marked ``failed`` with
-the reason and the request answers 503; a message is never left ``queued`` with no queue
-entry behind it.
+(``queued``, each carrying its ``message.queued`` event: the outbox), then the ids to SQS.
+If SQS refuses, the messages are marked ``failed`` (with their ``message.failed`` event) and
+the request answers 503; a message is never left ``queued`` with no queue entry behind it.
 
 ``from`` is a mailbox id, a mailbox's address, or any address on one of the tenant's
 domains: the last picks the domain's sending mailbox with the most capacity left today
@@ -29,7 +29,7 @@ from chalicelib.core.errors import (
     ServiceUnavailable,
     UnprocessableEntity,
 )
-from chalicelib.core.events import EventPublisher, new_event
+from chalicelib.core.events import Event, new_event
 from chalicelib.core.plans import plan_named
 from chalicelib.mailboxes import SENDING_STATUSES, Mailbox
 from chalicelib.sending.rules import messages
@@ -61,7 +61,6 @@ class MessagePorts:
     templates: TemplateReader
     counters: UsageCounters
     queue: SendQueues
-    events: EventPublisher
     clock: Clock
 
 
@@ -319,34 +318,44 @@ def _store_and_enqueue(
     ports.bodies.put(
         body_key, {"subject": content.subject, "html": content.html, "text": content.text}
     )
-    ports.messages.create_many(accepted)
+    ports.messages.create_many(accepted, [_queued(m) for m in accepted])
     jobs = [(m.tenant_id, m.message_id, delay_until(m.scheduled_at, now)) for m in accepted]
     try:
         ports.queue.enqueue_many("priority", jobs)
     except Exception as exc:  # noqa: BLE001 - reported as 503 after the messages are closed
         _fail_unqueued(ports, accepted)
         raise ServiceUnavailable("the send queue is unavailable; nothing was sent") from exc
-    ports.events.publish_many(
-        [
-            new_event(
-                "message.queued",
-                m.tenant_id,
-                m.created_at,
-                message_id=m.message_id,
-                mailbox_id=m.mailbox_id,
-                to=m.to,
-                tags=list(m.tags),
-            )
-            for m in accepted
-        ]
+
+
+def _queued(message: Message) -> Event:
+    return new_event(
+        "message.queued",
+        message.tenant_id,
+        message.created_at,
+        message_id=message.message_id,
+        mailbox_id=message.mailbox_id,
+        to=message.to,
+        tags=list(message.tags),
     )
 
 
 def _fail_unqueued(ports: MessagePorts, accepted: list[Message]) -> None:
+    """Close what the queue refused: ``failed``, with its event (the ``queued`` one is on
+    the stream already, so the counters see both)."""
     at = ports.clock.now_iso()
+    reason = "the send queue refused it"
     for message in accepted:
-        failed = messages.with_status(message, "failed", at, reason="the send queue refused it")
-        ports.messages.transition(failed, ("queued",), message.attempts)
+        failed = messages.with_status(message, "failed", at, reason=reason)
+        event = new_event(
+            "message.failed",
+            message.tenant_id,
+            at,
+            message_id=message.message_id,
+            mailbox_id=message.mailbox_id,
+            to=message.to,
+            reason=reason,
+        )
+        ports.messages.transition(failed, ("queued",), message.attempts, events=[event])
 
 
 def delay_until(scheduled_at: str | None, now: datetime) -> int:
@@ -371,21 +380,14 @@ def find(ports: MessagePorts, ctx: TenantContext, message_id: str) -> Message:
 def cancel(ports: MessagePorts, ctx: TenantContext, message_id: str) -> Message:
     message = find(ports, ctx, message_id)
     cancelled = messages.cancel(message, ports.clock.now_iso())
+    event = new_event(
+        "message.cancelled", ctx.tenant_id, cancelled.timeline[-1]["at"], message_id=message_id
+    )
     try:
-        ports.messages.transition(cancelled, messages.WAITING, message.attempts)
+        ports.messages.transition(cancelled, messages.WAITING, message.attempts, events=[event])
     except messages.StaleWrite as exc:
         raise Conflict(
             f"message {message_id} changed while cancelling; it is being sent",
             {"id": message_id},
         ) from exc
-    ports.events.publish_many(
-        [
-            new_event(
-                "message.cancelled",
-                ctx.tenant_id,
-                cancelled.timeline[-1]["at"],
-                message_id=message_id,
-            )
-        ]
-    )
     return cancelled

@@ -18,7 +18,9 @@ Exactly once, as far as SMTP allows:
   ``failed``.
 Retries are new SQS messages with a delay (the backoff of ``delivery_rules``), so a retry
 never waits on a visibility timeout and SQS's own redelivery stays the crash path.
-Events are collected per batch and put on Kinesis in one call at the end.
+Every event is stored with the write that makes its change (the claim, the outcome, the
+suppression; see ``chalicelib.aws.outbox``), so no event exists without its change and no
+change loses its event, whatever happens to the stream or to this worker afterwards.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import Clock, parse_iso
-from chalicelib.core.events import Event, EventPublisher, new_event
+from chalicelib.core.events import Event, new_event
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages
@@ -104,7 +106,6 @@ class SendPorts:
     suppressions: SuppressionStore
     cooldowns: CooldownStore
     queues: SendQueues
-    events: EventPublisher
     clock: Clock
     identity: IdentityFactory  # the sending identity (DKIM key, postal address) of a message
     builder: Builder  # signed RFC 5322 bytes of a message
@@ -121,7 +122,6 @@ class SendBatch:
     def __init__(self, ports: SendPorts, queue: str) -> None:
         self.ports = ports
         self.queue = queue
-        self.events: list[Event] = []
         self.outcomes: dict[str, str] = {}
         self._loaded: dict[tuple[str, str], tuple[Message, int]] = {}
         self._facts = BatchFacts(
@@ -221,11 +221,13 @@ class SendBatch:
     ) -> str:
         at = self.ports.clock.now_iso()
         changed = messages.with_status(message, outcome, at, step=step, reason=reason)
+        event = self._event(changed, outcome, step=step, reason=reason)
         try:
-            self.ports.messages.transition(changed, messages.WAITING, message.attempts)
+            self.ports.messages.transition(
+                changed, messages.WAITING, message.attempts, events=[event]
+            )
         except StaleWrite:
             return "changed_elsewhere"
-        self._event(changed, outcome, step=step, reason=reason)
         if outcome == "deferred":
             self._requeue(changed, delay if delay is not None else MAX_DELAY)
         return outcome
@@ -254,11 +256,13 @@ class SendBatch:
     def _claim(self, ready: _Ready) -> bool:
         lease = int(self.ports.clock.now().timestamp()) + self.ports.lease_seconds
         claimed, waiting = ready.claimed, ready.message
+        event = self._event(claimed, "sending", attempt=claimed.attempts)
         try:
-            self.ports.messages.transition(claimed, messages.WAITING, waiting.attempts, lease)
+            self.ports.messages.transition(
+                claimed, messages.WAITING, waiting.attempts, lease, events=[event]
+            )
         except StaleWrite:
             return False
-        self._event(claimed, "sending", attempt=claimed.attempts)
         return True
 
     def _sender(self, mailbox: Mailbox) -> MessageSender:
@@ -322,11 +326,11 @@ class SendBatch:
         """Write ``changed`` if the message is still in one of ``expected`` at ``attempts``.
         After a claim ``expected`` holds "failed" too: a provisional outcome_unknown written
         by a redelivery is replaced by the outcome this worker really saw."""
+        event = self._event(changed, changed.status, **details)
         try:
-            self.ports.messages.transition(changed, expected, attempts)
+            self.ports.messages.transition(changed, expected, attempts, events=[event])
         except StaleWrite:
             return "changed_elsewhere"
-        self._event(changed, changed.status, **details)
         return changed.status
 
     def _after(self, message: Message, outcome: Outcome, status: str, delay: float | None) -> None:
@@ -348,18 +352,16 @@ class SendBatch:
             created_at=self.ports.clock.now_iso(),
             actor=f"message:{message.message_id}",
         )
-        if self.ports.suppressions.add(message.tenant_id, entry):
-            self.events.append(
-                new_event(
-                    "recipient.suppressed",
-                    message.tenant_id,
-                    entry.created_at,
-                    address=entry.address,
-                    reason=entry.reason,
-                    source="bounce",
-                    message_id=message.message_id,
-                )
-            )
+        event = new_event(
+            "recipient.suppressed",
+            message.tenant_id,
+            entry.created_at,
+            address=entry.address,
+            reason=entry.reason,
+            source="bounce",
+            message_id=message.message_id,
+        )
+        self.ports.suppressions.add(message.tenant_id, entry, events=[event])
 
     def _cool_down(self, message: Message, seconds: float) -> None:
         provider = delivery_rules.provider_of(message.to)
@@ -374,11 +376,11 @@ class SendBatch:
             reason=UNKNOWN,
             detail="the worker stopped mid-send; not sent again so it is never sent twice",
         )
+        event = self._event(changed, "failed", reason=UNKNOWN)
         try:
-            self.ports.messages.transition(changed, ("sending",), message.attempts)
+            self.ports.messages.transition(changed, ("sending",), message.attempts, events=[event])
         except StaleWrite:
             return "changed_elsewhere"
-        self._event(changed, "failed", reason=UNKNOWN)
         self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), UNKNOWN)
         return "failed"
 
@@ -386,27 +388,22 @@ class SendBatch:
         delay = max(0, min(MAX_DELAY, int(seconds + 0.999)))
         self.ports.queues.enqueue_many(self.queue, [(message.tenant_id, message.message_id, delay)])
 
-    def _event(self, message: Message, status: str, **details: Any) -> None:
+    def _event(self, message: Message, status: str, **details: Any) -> Event:
+        """The event of ``message``'s change to ``status``, stored with that write."""
         fields = {k: v for k, v in details.items() if v is not None and v != ""}
-        self.events.append(
-            new_event(
-                f"message.{status}",
-                message.tenant_id,
-                message.timeline[-1]["at"],
-                message_id=message.message_id,
-                mailbox_id=message.mailbox_id,
-                to=message.to,
-                **fields,
-            )
+        return new_event(
+            f"message.{status}",
+            message.tenant_id,
+            message.timeline[-1]["at"],
+            message_id=message.message_id,
+            mailbox_id=message.mailbox_id,
+            to=message.to,
+            **fields,
         )
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
         self._senders.clear()
-
-    def flush_events(self) -> None:
-        events, self.events = self.events, []
-        self.ports.events.publish_many(events)
 
 
 def _seconds_until(when: str | None, now: datetime) -> float:

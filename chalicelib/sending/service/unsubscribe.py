@@ -1,13 +1,13 @@
 """Unsubscribing a recipient from a signed token: suppress the address for the tenant at
 once (Gmail and Yahoo require two days; this takes one request), record who, when and how,
-and do nothing more the second time."""
+and do nothing more the second time. The events are stored with the suppression entry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.core.events import EventPublisher, new_event
+from chalicelib.core.events import new_event
 from chalicelib.sending.rules.suppressions import Suppression, normalise
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 class UnsubscribePorts:
     messages: MessageStore
     suppressions: SuppressionStore
-    events: EventPublisher
     clock: Clock
 
 
@@ -39,26 +38,18 @@ def unsubscribe(ports: UnsubscribePorts, claims: TokenClaims, how: str) -> bool:
         created_at=at,
         actor=f"recipient via message:{message.message_id}",
     )
-    added = ports.suppressions.add(message.tenant_id, entry)
-    if added:
-        ports.events.publish_many(
-            [
-                new_event(
-                    "message.unsubscribed",
-                    message.tenant_id,
-                    at,
-                    message_id=message.message_id,
-                    how=how,
-                ),
-                new_event(
-                    "recipient.suppressed",
-                    message.tenant_id,
-                    at,
-                    address=entry.address,
-                    reason=entry.reason,
-                    source="unsubscribe",
-                    message_id=message.message_id,
-                ),
-            ]
-        )
-    return added
+    events = [
+        new_event(
+            "message.unsubscribed", message.tenant_id, at, message_id=message.message_id, how=how
+        ),
+        new_event(
+            "recipient.suppressed",
+            message.tenant_id,
+            at,
+            address=entry.address,
+            reason=entry.reason,
+            source="unsubscribe",
+            message_id=message.message_id,
+        ),
+    ]
+    return ports.suppressions.add(message.tenant_id, entry, events)

@@ -39,7 +39,6 @@ BUNDLES = {
     "accounts.notifier_ports": {
         "claims": "accounts.claims",
         "relay": "accounts.relay",
-        "events": "aws.events",
         "clock": "core.clock",
     },
     "domains.ports": {
@@ -65,7 +64,6 @@ BUNDLES = {
         "templates": "templates.store",
         "counters": "analytics.counters",
         "queue": "sending.queues",
-        "events": "aws.best_effort_events",
         "clock": "core.clock",
     },
     "sending.send_ports": {
@@ -78,23 +76,19 @@ BUNDLES = {
         "suppressions": "sending.suppressions",
         "cooldowns": "sending.cooldowns",
         "queues": "sending.queues",
-        "events": "aws.best_effort_events",
         "clock": "core.clock",
     },
     "sending.unsubscribe_ports": {
         "messages": "sending.messages",
         "suppressions": "sending.suppressions",
-        "events": "aws.best_effort_events",
         "clock": "core.clock",
     },
     "inbound.ports": {
         "messages": "sending.messages",
         "inbound": "inbound.store",
         "suppressions": "sending.suppressions",
-        "events": "aws.best_effort_events",
         "clock": "core.clock",
     },
-    "tracking.ports": {"events": "aws.best_effort_events", "clock": "core.clock"},
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.core.events import new_event
 from infrastructure.local.smtp_server import LocalSmtpServer
+from tests.functional.outbox import stream_events
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
@@ -47,12 +48,7 @@ def relay(aws, monkeypatch):
 
 
 def _stream_events(aws) -> list[dict]:
-    kinesis = boto3.client("kinesis", region_name="us-east-1")
-    shard = kinesis.list_shards(StreamName=aws["EventsStream"])["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(
-        StreamName=aws["EventsStream"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    return [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    return stream_events(aws)
 
 
 def test_notifier_sends_once_even_when_sqs_delivers_twice(relay, aws):

@@ -1,14 +1,14 @@
 """The public tracking routes: the pixel always answers, a click redirects only to what a
 valid token signs, a scanner is flagged, one-click unsubscribe suppresses at once, and a
-Kinesis outage never costs a recipient their redirect or pixel."""
+storage or Kinesis outage never costs a recipient their redirect or pixel."""
 
 from __future__ import annotations
 
-import json
 import time
 
-import boto3
 import pytest
+
+from tests.functional.outbox import stream_events
 
 GIF = b"GIF89a"
 HUMAN = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
@@ -30,19 +30,7 @@ def _get(api, path, agent=HUMAN, method="GET", body=None, headers=None):
 
 
 def _events(aws, kind):
-    kinesis = boto3.client("kinesis", region_name="us-east-1")
-    shard = kinesis.list_shards(StreamName=aws["EventsStream"])["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(
-        StreamName=aws["EventsStream"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    found = []
-    while iterator:
-        reply = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-        found += [json.loads(r["Data"]) for r in reply["Records"]]
-        if not reply["Records"]:
-            break
-        iterator = reply["NextShardIterator"]
-    return [e for e in found if e["type"] == kind]
+    return stream_events(aws, kind)
 
 
 @pytest.mark.parametrize(
@@ -90,6 +78,10 @@ def test_a_kinesis_outage_still_serves_the_pixel_and_the_redirect(api, aws):
         def publish(self, event):
             raise ConnectionError("stream unavailable")
 
+        def publish_many(self, events):
+            raise ConnectionError("stream unavailable")
+
+    wiring.override("aws.outbox_events", Down())
     wiring.override("aws.events", Down())
     assert _get(api, f"/t/o/{_token('open')}").status_code == 200
     token = _token("click", link_index=0, url="https://example.com/x")

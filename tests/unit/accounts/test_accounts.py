@@ -13,12 +13,12 @@ from tests.fakes.core import FakeClock, FakeEvents
 
 @pytest.fixture
 def ports():
+    outbox = FakeEvents()  # the events the stores' writes keep
     return accounts.AccountPorts(
-        tenants=FakeTenants(),
-        api_keys=FakeApiKeys(),
+        tenants=FakeTenants(outbox),
+        api_keys=FakeApiKeys(outbox),
         audit=FakeAudit(),
         counters=FakeCounters(),
-        events=FakeEvents(),
         notifications=FakeQueue(),
         clock=FakeClock(),
         admin_key=lambda: "admin-secret",
@@ -35,7 +35,7 @@ def test_opening_a_tenant_stores_it_with_a_first_key_and_says_so(ports):
     # then
     assert ports.tenants.get(tenant.tenant_id).status == "active"
     assert parse_key(token).key_id == key.key_id and key.scope == "full"
-    assert ports.events.types() == ["tenant.created"]
+    assert ports.tenants.outbox.types() == ["tenant.created"]
     assert [j["kind"] for j in ports.notifications.jobs] == ["tenant.welcome"]
 
 
@@ -51,7 +51,7 @@ def test_creating_and_revoking_keys(ports):
     _, second = accounts.create_key(ports, ctx, "ci", "send")
     revoked = accounts.revoke_key(ports, ctx, second.key_id)
     assert revoked.revoked_at == ports.clock.now_iso()
-    assert ports.events.types() == ["tenant.created", "api_key.created", "api_key.revoked"]
+    assert ports.tenants.outbox.types() == ["tenant.created", "api_key.created", "api_key.revoked"]
     assert [j["kind"] for j in ports.notifications.jobs][-2:] == [
         "api_key.created",
         "api_key.revoked",
@@ -82,7 +82,7 @@ def test_plan_change_is_published(ports):
     tenant, _, _ = accounts.open_tenant(ports, "Acme", "starter", None, None)
     updated = accounts.change_tenant(ports, tenant.tenant_id, {"plan": "business"})
     assert updated.plan == "business"
-    assert ports.events.published[-1]["changes"] == ["plan"]
+    assert ports.tenants.outbox.published[-1]["changes"] == ["plan"]
 
 
 def test_usage_reads_this_months_counters(ports):

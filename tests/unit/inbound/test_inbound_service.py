@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.fakes.core import FakeClock
-from tests.fakes.sending import FakeEventBatches, memory_world
+from tests.fakes.sending import memory_world
 from tests.fakes.smtp import SmtpSink
 
 
@@ -54,7 +54,7 @@ def setup():
 
     world = memory_world(SmtpSink().factory, FakeClock())
     sent = world.message("lead@example.test", status="sent", attempts=1)
-    stores, events = Stores(), FakeEventBatches()
+    stores, events = Stores(), world.events  # the outbox of the stores' writes
     verdicts: list[Verdict] = []
     ports = InboundPorts(
         messages=world.messages,
@@ -62,7 +62,6 @@ def setup():
         store=stores,
         suppressions=world.suppressions,
         soft_bounces=stores,
-        events=events,
         clock=world.ports.clock,
         classify=lambda raw, rcpt: verdicts[-1],
     )

@@ -37,7 +37,6 @@ def _run(world, *messages, queue="priority"):
         return outcomes
 
     outcomes = asyncio.run(go())
-    batch.flush_events()
     return outcomes
 
 
@@ -130,9 +129,9 @@ def test_a_message_waiting_for_a_connection_is_not_claimed(world, sink):
     seen: list[str] = []
     real = world.ports.messages.transition
 
-    def watch(message, expect, attempts, lease_until=0):
+    def watch(message, expect, attempts, lease_until=0, events=()):
         seen.append(f"{message.to}:{message.status}")
-        return real(message, expect, attempts, lease_until)
+        return real(message, expect, attempts, lease_until, events)
 
     world.ports.messages.transition = watch
     # when
@@ -185,7 +184,6 @@ def test_a_slow_worker_replaces_the_provisional_unknown_with_what_the_server_sai
     world.ports.senders = lambda mailbox: SlowSender()
     # when: the slow worker finally records the server's answer
     outcome = asyncio.run(slow.process(message.tenant_id, message.message_id))
-    slow.flush_events()
     # then
     assert release.is_set() and outcome == "sent"
     stored = _stored(world, message)
