@@ -3,7 +3,9 @@
 Owns answering DNS queries on 127.0.0.1 (UDP and TCP on one port, default 5353) from the
 Route 53 hosted zones held by the moto emulator, so that domain checks (SPF, DKIM, DMARC, MX,
 tracking CNAMEs) resolve locally the way they would against Route 53. Zones are read through a
-boto3 route53 client and cached for ``cache_seconds``; this module never writes records.
+boto3 route53 client and cached for ``cache_seconds``; a query the cached zones cannot answer
+(no zone, no such name or type) reloads them first, so a zone or record created a moment ago is
+served at once. This module never writes records.
 """
 
 from __future__ import annotations
@@ -109,6 +111,20 @@ def _to_rrset(record: dict[str, Any]) -> dns.rrset.RRset | None:
 def _find_zone(zones: list[_Zone], name: dns.name.Name) -> _Zone | None:
     matching = [zone for zone in zones if name.is_subdomain(zone.origin)]
     return max(matching, key=lambda zone: len(zone.origin), default=None)
+
+
+def _misses(zones: list[_Zone], name: dns.name.Name, rdtype: int) -> bool:
+    """The zones hold nothing for this question: no zone, no such name, or neither the type
+    nor a CNAME at it."""
+    zone = _find_zone(zones, name)
+    node = zone.node(name) if zone is not None else None
+    if node is None:
+        return True
+    return (
+        not (rdtype == dns.rdatatype.ANY and node)
+        and rdtype not in node
+        and (dns.rdatatype.CNAME not in node)
+    )
 
 
 class _UdpHandler(socketserver.BaseRequestHandler):
@@ -234,18 +250,22 @@ class LocalDnsServer:
             "queries": self._queries,
         }
 
-    def _zones(self) -> list[_Zone]:
+    def _zones(self, reload: bool = False) -> list[_Zone]:
+        return self._cached_zones(reload)[0]
+
+    def _cached_zones(self, reload: bool = False) -> tuple[list[_Zone], bool]:
+        """The zones, and whether they came from the cache (not loaded for this call)."""
         with self._lock:
             fresh = time.monotonic() - self._loaded_at < self._cache_seconds
-            if self._zones_cache is not None and fresh:
-                return self._zones_cache
+            if self._zones_cache is not None and fresh and not reload:
+                return self._zones_cache, True
             try:
                 self._zones_cache = self._load_zones()
             except Exception:
                 self._client = None  # rebuild the client on the next attempt
                 raise
             self._loaded_at = time.monotonic()
-            return self._zones_cache
+            return self._zones_cache, False
 
     def _load_zones(self) -> list[_Zone]:
         if self._client is None:
@@ -296,8 +316,10 @@ class LocalDnsServer:
         return response
 
     def _answer(self, question: dns.rrset.RRset, response: dns.message.Message) -> None:
-        zones = self._zones()
+        zones, cached = self._cached_zones()
         name, rdtype = question.name, question.rdtype
+        if cached and _misses(zones, name, rdtype):  # created since the cache was filled?
+            zones = self._zones(reload=True)
         zone = _find_zone(zones, name)
         if zone is None:
             response.set_rcode(dns.rcode.REFUSED)

@@ -13,7 +13,7 @@ Input is untrusted: nothing here raises for any bytes, every scan is bounded, an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -140,8 +140,12 @@ def _delivery_report(mail: _Mail, report: Part) -> Classification:
     if bounce_formats.only_successes(blocks):
         return _fields(mail, "unknown", _ids(mail, from_report=True))  # a delivery receipt
     found = bounce_formats.from_delivery_status(blocks, _ours(mail))
+    worded = found is not None and bool(found.diagnostic)
     if found is None or not (found.recipients and found.status_codes):
         found = _merge(found, _text_bounce(mail, _body_text(mail.parts)))
+    if not worded:  # codes without words: the report's text may say what they mean
+        text = "\n".join(bounce_formats.report_lines(_body_text(mail.parts)))
+        found = replace(found, bounce_type=bounce_formats.wording_type(text) or found.bounce_type)
     return _bounce(mail, found)
 
 
@@ -246,7 +250,12 @@ def _body_text(parts: list[Part], stop_at_quote: bool = False) -> str:
     if plain:
         return "\n".join(plain)[: 64 * 1024]
     html = next((p for p in parts if _is_body(p, "text/html")), None)
-    return html_text(part_text(html.message), stop_at_quote) if html else ""
+    if html:
+        return html_text(part_text(html.message), stop_at_quote)
+    top = parts[0].message
+    if parts[0].content_type.startswith("multipart/") and not top.is_multipart():
+        return part_text(top)  # its boundary never occurs: the parts are one text
+    return ""
 
 
 # --- our message ids --------------------------------------------------------------------------
@@ -290,8 +299,11 @@ def _inline_copy_ids(mail: _Mail) -> list[str]:
 
 
 def _ours(mail: _Mail) -> frozenset[str]:
-    """Addresses on our side of the conversation: never a bounced recipient."""
-    values = [mail.headers.raw(n) for n in ("from", "to", "delivered-to", "x-original-to")]
+    """Addresses on our side of the conversation: never a bounced recipient. The mailbox that
+    received the bounce is ``envelope_rcpt``; its Delivered-To and X-Original-To say the same,
+    or, once mail is forwarded or re-delivered, name an earlier hop (often the failed
+    recipient itself), so they are not taken."""
+    values = [mail.headers.raw(n) for n in ("from", "to")]
     return frozenset(addresses(" ".join([*values, mail.envelope_rcpt]), 40))
 
 

@@ -202,6 +202,48 @@ def test_record_added_after_start_is_served(
     assert [r.address for r in answer] == ["192.0.2.77"]
 
 
+@pytest.fixture
+def long_cache(moto_endpoint: str) -> Iterator[LocalDnsServer]:
+    """A server whose cache never expires during a test: only a miss can make it reload."""
+    dns_server = LocalDnsServer(
+        lambda: boto3.client("route53", endpoint_url=moto_endpoint, region_name="us-east-1"),
+        port=0,
+        cache_seconds=3600,
+    )
+    dns_server.start()
+    yield dns_server
+    dns_server.stop()
+
+
+def test_a_zone_created_after_the_cache_was_filled_answers_at_once(
+    route53: Any, zone_id: str, long_cache: LocalDnsServer
+) -> None:
+    assert _udp(long_cache, "example.test", "A").answer  # the zones are cached now
+    fresh = _create_zone(route53, "fresh-zone.test.")
+    _upsert(route53, fresh, "fresh-zone.test.", "TXT", ['"v=spf1 -all"'])
+    response = _udp(long_cache, "fresh-zone.test", "TXT")
+    assert response.rcode() == dns.rcode.NOERROR
+    assert _txt_strings(response.answer[0]) == ["v=spf1 -all"]
+
+
+def test_a_record_added_after_the_cache_was_filled_answers_at_once(
+    route53: Any, zone_id: str, long_cache: LocalDnsServer
+) -> None:
+    assert _udp(long_cache, "example.test", "A").answer
+    _upsert(route53, zone_id, "brand-new.example.test.", "A", ["192.0.2.78"])
+    response = _udp(long_cache, "brand-new.example.test", "A")
+    assert [r.address for r in response.answer[0]] == ["192.0.2.78"]
+
+
+def test_answers_come_from_the_cache_until_something_misses(
+    zone_id: str, long_cache: LocalDnsServer
+) -> None:
+    _udp(long_cache, "example.test", "A")
+    loaded_at = long_cache._loaded_at
+    assert _udp(long_cache, "example.test", "MX").answer
+    assert long_cache._loaded_at == loaded_at  # a hit does not reload
+
+
 def test_large_udp_answer_is_truncated_and_tcp_fallback_gets_it(server: LocalDnsServer) -> None:
     query = dns.message.make_query("big.example.test", "TXT")
     truncated = dns.query.udp(query, HOST, port=server.port, timeout=5, ignore_trailing=True)
