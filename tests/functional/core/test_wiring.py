@@ -94,7 +94,11 @@ BUNDLES = {
         "events": "aws.best_effort_events",
         "clock": "core.clock",
     },
-    "tracking.ports": {"events": "aws.best_effort_events", "clock": "core.clock"},
+    "tracking.ports": {
+        "events": "aws.best_effort_events",
+        "clock": "core.clock",
+        "recent_clicks": "tracking.recent_clicks",
+    },
 }
 
 
