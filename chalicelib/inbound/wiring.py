@@ -64,6 +64,10 @@ def sources() -> SourceFactory:
     return _source
 
 
+def _unsubscribe(tenant_id: str, message_id: str, how: str) -> bool:
+    return sending.unsubscribe_message(sending.unsubscribe_ports(), tenant_id, message_id, how)
+
+
 @provider("inbound.ports")
 def ports() -> InboundPorts:
     from chalicelib.inbound.rules.classify import classify
@@ -79,4 +83,5 @@ def ports() -> InboundPorts:
         events=best_effort_events(),
         clock=system_clock(),
         classify=classify,
+        unsubscribe=_unsubscribe,
     )
