@@ -18,6 +18,8 @@ from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
@@ -40,13 +42,24 @@ def _config() -> Any:
     return Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3})
 
 
+def _quick_config() -> Any:
+    """For a best-effort call on a recipient's request: an answer within about a second,
+    or an error the caller swallows (the shared config may wait 40 s)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=0.5, read_timeout=0.5, retries={"mode": "standard", "total_max_attempts": 2}
+    )
+
+
 class _OnFirstUse:
     """Stands in for the client of ``service``; builds it when first asked for anything."""
 
-    __slots__ = ("_client", "_lock", "_service")
+    __slots__ = ("_client", "_config", "_lock", "_service")
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, config: Callable[[], Any] = _config) -> None:
         self._service = service
+        self._config = config
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -55,7 +68,7 @@ class _OnFirstUse:
             with self._lock:
                 if self._client is None:
                     self._client = session().client(  # type: ignore[call-overload]
-                        self._service, endpoint_url=settings().endpoint_url, config=_config()
+                        self._service, endpoint_url=settings().endpoint_url, config=self._config()
                     )
         return self._client
 
@@ -67,13 +80,21 @@ class _OnFirstUse:
         return f"<{self._service} client, {state}>"
 
 
-def _client(service: str) -> Any:
-    return _OnFirstUse(service)
+def _client(service: str, config: Callable[[], Any] = _config) -> Any:
+    return _OnFirstUse(service, config)
 
 
 @provider("aws.dynamodb", base=True)
 def dynamodb() -> DynamoDBClient:
     client: DynamoDBClient = _client("dynamodb")
+    return client
+
+
+@provider("aws.dynamodb_quick", base=True)
+def dynamodb_quick() -> DynamoDBClient:
+    """DynamoDB for the public hit path's best-effort store (the tracking routes' recent
+    clicks): short timeouts and one retry, so a slow table never holds a redirect."""
+    client: DynamoDBClient = _client("dynamodb", _quick_config)
     return client
 
 

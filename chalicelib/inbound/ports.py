@@ -54,6 +54,13 @@ class SoftBounces(Protocol):
         ...
 
 
+class Unsubscriber(Protocol):
+    def __call__(self, tenant_id: str, message_id: str, how: str) -> bool:
+        """The sending feature's unsubscribe: suppress the message's recipient for the
+        tenant; True when suppressed now."""
+        ...
+
+
 class Classifier(Protocol):
     def __call__(self, raw: bytes, envelope_rcpt: str) -> Classification: ...
 

@@ -5,6 +5,10 @@ Matching: the VERP return path first, then In-Reply-To/References against our Me
 "Sending rules"): a bounce marks the message ``bounced`` with the reason and suppresses the
 recipient (hard at once, soft after 3 in a row); a complaint suppresses at once; replies and
 auto-replies are recorded on the message's timeline and as events, the reply text kept in S3.
+A mail sent to a message's unsubscribe address (``unsubscribe+<id>@bounces.<domain>``) is
+recognised by that address before classification and unsubscribes the message's recipient
+through the sending feature, exactly as the one-click POST does (``how``: ``mailto``), when
+the id is one of this tenant's messages; a forged or foreign id does nothing.
 Unmatched mail is kept, never dropped. Each inbound message has a deterministic id (mailbox +
 UID), so processing one twice changes nothing.
 
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.events import Event, new_event
 from chalicelib.inbound.rules.records import InboundMessage
+from chalicelib.inbound.rules.unsubscribe import is_own_address, unsubscribe_targets
 from chalicelib.sending import Message, StaleWrite, Suppression, entry, normalise, with_status
 
 if TYPE_CHECKING:
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         RawStore,
         SoftBounces,
         SuppressionStore,
+        Unsubscriber,
     )
     from chalicelib.mailboxes import Mailbox
 
@@ -52,6 +58,7 @@ class InboundPorts:
     soft_bounces: SoftBounces
     clock: Clock
     classify: Classifier
+    unsubscribe: Unsubscriber
 
 
 def inbound_id(mailbox_id: str, uid: int) -> str:
@@ -62,13 +69,17 @@ def inbound_id(mailbox_id: str, uid: int) -> str:
 def handle(ports: InboundPorts, mailbox: Mailbox, uid: int, raw: bytes) -> InboundMessage:
     found = ports.classify(raw, mailbox.email)
     tenant_id, at = mailbox.tenant_id, ports.clock.now_iso()
-    matched = _match(ports, tenant_id, found.message_ids)
+    targets = unsubscribe_targets(raw, mailbox.email)
+    if targets:
+        matched = _unsubscribed(ports, tenant_id, targets)
+    else:
+        matched = _match(ports, tenant_id, found.message_ids)
     record = InboundMessage(
         tenant_id=tenant_id,
         inbound_id=inbound_id(mailbox.mailbox_id, uid),
         mailbox_id=mailbox.mailbox_id,
         received_at=found.received_at or at,
-        kind=found.kind,
+        kind="unsubscribe" if targets else found.kind,
         from_address=found.from_address,
         subject=found.subject[:500],
         message_id_header=found.message_id_header[:500],
@@ -98,7 +109,22 @@ def _match(ports: InboundPorts, tenant_id: str, candidates: Iterable[str]) -> Me
     return None
 
 
+def _unsubscribed(
+    ports: InboundPorts, tenant_id: str, targets: Iterable[tuple[str, str]]
+) -> Message | None:
+    """The tenant's message whose own unsubscribe address the mail was sent to, if any."""
+    for message_id, host in targets:
+        message = ports.messages.get(tenant_id, message_id)
+        if message is not None and is_own_address(host, message.from_address):
+            return message
+    return None
+
+
 def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str) -> None:
+    if record.kind == "unsubscribe":
+        if matched is not None:  # its own events, stored with the suppression entry
+            ports.unsubscribe(record.tenant_id, matched.message_id, "mailto")
+        return
     if record.kind == "bounce":
         _bounce(ports, record, matched, at)
     elif record.kind == "complaint":

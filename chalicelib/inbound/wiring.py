@@ -63,6 +63,10 @@ def sources() -> SourceFactory:
     return _source
 
 
+def _unsubscribe(tenant_id: str, message_id: str, how: str) -> bool:
+    return sending.unsubscribe_message(sending.unsubscribe_ports(), tenant_id, message_id, how)
+
+
 @provider("inbound.ports")
 def ports() -> InboundPorts:
     from chalicelib.inbound.rules.classify import classify
@@ -77,4 +81,5 @@ def ports() -> InboundPorts:
         soft_bounces=DynamoSoftBounces(STATE.bind()),
         clock=system_clock(),
         classify=classify,
+        unsubscribe=_unsubscribe,
     )

@@ -4,7 +4,8 @@
   ``find_verp_ids`` finds our message ids in any header or report text;
 - our Message-ID ``<<message id>.<16 hex>@<domain>>``: replies and reports quote it in
   In-Reply-To, References or an inline copy, and ``find_message_ids`` reads it back;
-- the unsubscribe mailto ``unsubscribe+<message id>@bounces.<domain>``.
+- the unsubscribe mailto ``unsubscribe+<message id>@bounces.<domain>``: a mail to it
+  unsubscribes the message's recipient, and ``find_unsubscribe_addresses`` reads it back.
 
 Message ids are ``[a-z0-9_]``, 1 to 60 characters; domains are written as punycode.
 """
@@ -15,10 +16,15 @@ import re
 import secrets
 
 VERP_PREFIX = "b+"
+UNSUBSCRIBE_PREFIX = "unsubscribe+"
 BOUNCE_LABEL = "bounces"
 _ID = r"[a-z0-9_]{1,60}"
 _MESSAGE_ID = re.compile(_ID)
 _VERP = re.compile(rf"(?<![\w.+\-])b\+({_ID})@", re.I | re.A)
+_UNSUBSCRIBE = re.compile(
+    rf"(?<![\w.+\-])unsubscribe\+({_ID})@({BOUNCE_LABEL}\.[a-z0-9.\-]{{1,250}}[a-z0-9])",
+    re.I | re.A,
+)
 _OURS = re.compile(rf"<(msg_{_ID})\.[0-9a-z]{{1,40}}@[^<>\s]{{1,255}}>", re.I | re.A)
 # A quoted copy's own Message-ID line, not its In-Reply-To (which names an earlier message).
 _QUOTED = re.compile(
@@ -78,4 +84,11 @@ def find_quoted_message_ids(text: str) -> list[str]:
 
 
 def unsubscribe_mailto(message_id: str, domain: str) -> str:
-    return f"unsubscribe+{message_id}@{bounce_domain(domain)}"
+    return f"{UNSUBSCRIBE_PREFIX}{message_id}@{bounce_domain(domain)}"
+
+
+def find_unsubscribe_addresses(text: str, limit: int = 4000) -> list[tuple[str, str]]:
+    """(message id, bounce host) of each unsubscribe address in ``text`` (a header value),
+    lower-cased, our ``msg_`` ids only, in order."""
+    found = ((m.group(1).lower(), m.group(2).lower()) for m in _UNSUBSCRIBE.finditer(text[:limit]))
+    return [pair for pair in dict.fromkeys(found) if pair[0].startswith("msg_")]

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
     from chalicelib.sending.rules.tokens import decode as decode_token
     from chalicelib.sending.service.delivery import SendBatch
-    from chalicelib.sending.service.unsubscribe import unsubscribe
+    from chalicelib.sending.service.unsubscribe import unsubscribe, unsubscribe_message
     from chalicelib.sending.wiring import (
         engagement,
         messages,
@@ -38,6 +38,7 @@ else:
             "decode_token": "chalicelib.sending.rules.tokens:decode",
             "SendBatch": "chalicelib.sending.service.delivery",
             "unsubscribe": "chalicelib.sending.service.unsubscribe",
+            "unsubscribe_message": "chalicelib.sending.service.unsubscribe",
             "engagement": "chalicelib.sending.wiring",
             "messages": "chalicelib.sending.wiring",
             "send_ports": "chalicelib.sending.wiring",
@@ -65,6 +66,7 @@ __all__ = [
     "suppressions",
     "tracking_keys",
     "unsubscribe",
+    "unsubscribe_message",
     "unsubscribe_ports",
     "with_status",
 ]

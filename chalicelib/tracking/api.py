@@ -8,8 +8,9 @@ What they promise:
 - ``/t/c/{token}`` redirects only to the URL inside a valid signed token; anything else is a
   plain 404 page, never a redirect — the destination never comes from the query string;
 - each open or click puts one event on Kinesis (user agent, truncated IP, method, the
-  human/machine verdict) and touches no DynamoDB; a Kinesis failure is logged and counted
-  and the pixel or redirect is served anyway;
+  human/machine verdict); a click also notes itself in the message's recent clicks (one
+  quick UpdateItem); a Kinesis or clicks-table failure is logged and counted and the pixel
+  or redirect is served anyway;
 - ``POST /u/{token}`` (one-click) suppresses the recipient for the tenant at once, works
   without cookies, and is idempotent.
 """

@@ -6,9 +6,12 @@ by ``start()`` and deleted by ``stop()``; AUTH PLAIN/LOGIN, offered only after S
 against a MailU-like user table that keeps salted scrypt hashes, never clear passwords; and an
 in-memory, lock-protected store of every accepted message (envelope, raw MIME, auth user, TLS
 flag, peer) that the platform's HTTP handler threads read. It never relays mail to the outside:
-mail for one of its own users lands in that user's inbox, and the mailbox simulator
-(``mail_simulator``, on by default) answers ``sim.penguinmails.test`` recipients, delivering its
-bounces, complaints and replies into the sending mailbox's inbox.
+mail for one of its own users lands in that user's inbox; mail for a sending domain's bounce
+host (``b+<message id>@bounces.<domain>``, ``unsubscribe+<message id>@bounces.<domain>``)
+lands in the inbox of the mailbox that sent that message, as the tenant's MailU delivers its
+bounce host's catch-all; and the mailbox simulator (``mail_simulator``, on by default)
+answers ``sim.penguinmails.test`` recipients, delivering its bounces, complaints and replies
+into the sending mailbox's inbox.
 """
 
 from __future__ import annotations
@@ -413,10 +416,25 @@ class LocalSmtpServer:
         with self._lock:
             self._messages.append(message)
             for rcpt in dict.fromkeys(normalize_email(r) for r in message["rcpt_tos"]):
-                if rcpt in self._users:
-                    self._deliver(rcpt, {**_copy(message), "kind": "delivered"})
+                mailbox = rcpt if rcpt in self._users else self._bounce_host_owner(rcpt)
+                if mailbox is not None:
+                    self._deliver(mailbox, {**_copy(message), "kind": "delivered"})
             for delivery in generated:
                 self._deliver(delivery.mailbox, simulated_record(delivery))
+
+    def _bounce_host_owner(self, rcpt: str) -> str | None:
+        """The user who sent the message ``<tag>+<message id>@bounces.<domain>`` names (its
+        envelope sender was ``b+<message id>@bounces.<domain>``); the caller holds ``_lock``."""
+        local, _, host = rcpt.rpartition("@")
+        _tag, plus, message_id = local.partition("+")
+        if not plus or not message_id or not host.startswith("bounces."):
+            return None
+        return_path = f"b+{message_id}@{host}"
+        for sent in reversed(self._messages):
+            owner = sent.get("auth_user")
+            if owner in self._users and normalize_email(sent["mail_from"]) == return_path:
+                return str(owner)
+        return None
 
     def _deliver(self, mailbox: str, record: dict[str, Any]) -> None:
         """Append to ``mailbox``'s inbox; the caller holds ``_lock``."""

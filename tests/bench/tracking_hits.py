@@ -1,6 +1,7 @@
 """Tracking hits in-process: p50 and p99 per request of the open pixel and the click
 redirect, through the whole Chalice app (middleware, token check, human/machine verdict,
-event built), with the Kinesis call replaced by a no-op so only our own work is timed. The
+event built), with the Kinesis call and the clicks table's UpdateItem replaced by no-ops so
+only our own work is timed. The
 tokens are valid and signed with the stack's key; a bad-token pixel is timed too (it must be
 as cheap). The cold start of the same entry point is in ``cold_start``.
 
@@ -22,6 +23,13 @@ class _NoStream:
 
     def publish(self, event: dict[str, Any]) -> None:
         self.events += 1
+
+
+class _NoClicks:
+    def record(
+        self, tenant_id: str, message_id: str, link_index: int, at: float
+    ) -> list[tuple[int, float]]:
+        return []
 
 
 def _event(path: str, template: str, token: str, agent: str) -> dict[str, Any]:
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         wiring.reset()
         stream = _NoStream()
         wiring.override("aws.events", stream)
+        wiring.override("tracking.recent_clicks", _NoClicks())
         from app import app
 
         keys, expires = wiring.get("sending.tracking_keys")(), int(time.time()) + 3600

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TYPES = ("bounce", "complaint", "auto_reply", "reply", "unknown")
+TYPES = ("bounce", "complaint", "auto_reply", "reply", "unsubscribe", "unknown")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ _ADDRESS_FORBIDDEN = re.compile(r"[\s<>()\[\],;:\"\\\x00-\x1f\x7f]")
 @dataclass(frozen=True)
 class Tracking:
     """Open and click tracking for one message: tokens signed with ``keys`` until
-    ``expires_at`` (Unix seconds), served under ``base_url`` (e.g. ``https://t.<domain>``)."""
+    ``expires_at`` (Unix seconds), served under ``base_url`` (e.g. ``https://t.<domain>``),
+    carrying ``sent_at``, the build time the tracking verdicts take as the send time."""
 
     base_url: str
     tenant_id: str
@@ -46,12 +47,13 @@ class Tracking:
     expires_at: int
     opens: bool = True
     clicks: bool = True
+    sent_at: int | None = None
 
     def token(
         self, message_id: str, kind: str, link_index: int | None = None, url: str | None = None
     ) -> str:
         claims = tracking_tokens.TokenClaims(
-            kind, self.tenant_id, message_id, self.expires_at, link_index, url
+            kind, self.tenant_id, message_id, self.expires_at, link_index, url, self.sent_at
         )
         return tracking_tokens.encode(claims, self.keys)
 

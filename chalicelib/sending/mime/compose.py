@@ -76,6 +76,9 @@ def build(
         expires_at=int(now.timestamp()) + TOKEN_LIFETIME_SECONDS,
         opens=message.track_opens,
         clicks=message.track_clicks,
+        # The worker builds right before its SMTP transaction: the build time is the send
+        # time the tracking verdicts need ("clicked one second after sending").
+        sent_at=int(now.timestamp()),
     )
     unsubscribe_token = tracking.token(message.message_id, "unsubscribe")
     unsubscribe_url = f"{identity.tracking_base_url}/u/{unsubscribe_token}"

@@ -2,15 +2,21 @@
 
 A token is base64url, without padding, of a compact binary payload followed by its MAC:
 
-    version   1 byte (1)
+    version   1 byte (1, or 2 when the token carries its send time)
     kind      1 byte (open=1, click=2, unsubscribe=3)
     key id    1 byte length + ASCII ([A-Za-z0-9_.-], 1-16 characters)
     tenant id 1 byte length + UTF-8 (1-255 bytes)
     message   1 byte length + UTF-8 (1-255 bytes)
     link      uint16 big-endian              (clicks only)
     url       uint16 length + UTF-8 (max 2000 bytes, http/https only; clicks only)
+    sent      uint32 big-endian, Unix seconds  (version 2 only)
     expiry    uint32 big-endian, Unix seconds (valid while now < expiry)
     mac       HMAC-SHA256(secret of key id, all bytes above), first 16 bytes
+
+``sent`` is when the email was built, which the worker does right before its SMTP
+transaction: the tracking verdicts read it as the send time ("clicked within seconds of
+sending"). Version 1 tokens (emails built before it existed) stay valid; their claims have
+no send time and the verdict uses its other rules.
 
 16 bytes (128 bits) of MAC is far beyond what an online forger can guess, and keeps the
 token short in every link. The key id is inside the token, so keys rotate: a new ``current``
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 VERSION = 1
+VERSION_WITH_SENT = 2
 KINDS = {"open": 1, "click": 2, "unsubscribe": 3}
 MAC_BYTES = 16
 MAX_URL_BYTES = 2000
@@ -45,12 +52,13 @@ _SCHEME = re.compile(r"(?i)https?://[^/?#\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The largest payload the format allows, in base64 characters: anything longer is refused
 # before decoding, so a huge path segment costs nothing.
-_MAX_TOKEN_CHARS = (2 + 17 + 2 * 256 + 2 + 2 + MAX_URL_BYTES + 4 + MAC_BYTES) * 4 // 3 + 4
+_MAX_TOKEN_CHARS = (2 + 17 + 2 * 256 + 2 + 2 + MAX_URL_BYTES + 4 + 4 + MAC_BYTES) * 4 // 3 + 4
 
 
 @dataclass(frozen=True)
 class TokenClaims:
-    """What a token says: which message (and link) it is for, until when."""
+    """What a token says: which message (and link) it is for, until when, and when the email
+    was built (None in version 1 tokens)."""
 
     kind: str
     tenant_id: str
@@ -58,6 +66,7 @@ class TokenClaims:
     expires_at: int
     link_index: int | None = None
     url: str | None = None
+    sent_at: int | None = None
 
 
 class TokenKeys:
@@ -103,13 +112,20 @@ def _short(field: str, value: str, limit: int = 255) -> bytes:
     return bytes([len(data)]) + data
 
 
+def _seconds(field: str, value: object) -> bytes:
+    if not isinstance(value, int) or not 0 <= value < 2**32:
+        raise ValueError(f"{field} must be Unix seconds that fit in 32 bits")
+    return struct.pack(">I", value)
+
+
 def _payload(claims: TokenClaims, key_id: str) -> bytes:
     kind = KINDS.get(claims.kind)
     if kind is None:
         raise ValueError(f"unknown token kind: {claims.kind!r}")
-    if not isinstance(claims.expires_at, int) or not 0 <= claims.expires_at < 2**32:
-        raise ValueError("expires_at must be Unix seconds that fit in 32 bits")
-    parts = [bytes([VERSION, kind]), _short("key id", key_id, 16)]
+    expiry = _seconds("expires_at", claims.expires_at)
+    sent = b"" if claims.sent_at is None else _seconds("sent_at", claims.sent_at)
+    version = VERSION_WITH_SENT if sent else VERSION
+    parts = [bytes([version, kind]), _short("key id", key_id, 16)]
     parts += [_short("tenant_id", claims.tenant_id), _short("message_id", claims.message_id)]
     if claims.kind == "click":
         index = claims.link_index
@@ -119,7 +135,7 @@ def _payload(claims: TokenClaims, key_id: str) -> bytes:
         parts.append(struct.pack(">HH", index, len(url)) + url)
     elif claims.link_index is not None or claims.url is not None:
         raise ValueError(f"an {claims.kind} token carries no link_index or url")
-    parts.append(struct.pack(">I", claims.expires_at))
+    parts += (sent, expiry)
     return b"".join(parts)
 
 
@@ -172,7 +188,7 @@ def _authentic(raw: bytes, keys: TokenKeys) -> _Reader | None:
     """A reader past version and key id if the MAC is right for the key the token names."""
     payload, mac = raw[:-MAC_BYTES], raw[-MAC_BYTES:]
     reader = _Reader(payload)
-    if len(raw) <= MAC_BYTES or reader.take(1)[0] != VERSION:
+    if len(raw) <= MAC_BYTES or reader.take(1)[0] not in (VERSION, VERSION_WITH_SENT):
         return None
     reader.take(1)  # kind: read again once authenticated
     secret = keys.secret(reader.take(reader.take(1)[0]).decode("ascii"))
@@ -190,10 +206,11 @@ def _claims(reader: _Reader, now: int) -> TokenClaims | None:
     if kind == "click":
         link_index = reader.uint(2)
         url = reader.take(reader.uint(2)).decode("utf-8")
+    sent_at = reader.uint(4) if reader.data[0] == VERSION_WITH_SENT else None
     expires_at = reader.uint(4)
     if reader.at != len(reader.data) or now >= expires_at:
         return None
-    return TokenClaims(kind, tenant_id, message_id, expires_at, link_index, url)
+    return TokenClaims(kind, tenant_id, message_id, expires_at, link_index, url, sent_at)
 
 
 def decode(token: str, keys: TokenKeys, now: int) -> TokenClaims | None:

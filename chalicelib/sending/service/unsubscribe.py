@@ -1,6 +1,9 @@
-"""Unsubscribing a recipient from a signed token: suppress the address for the tenant at
-once (Gmail and Yahoo require two days; this takes one request), record who, when and how,
-and do nothing more the second time. The events are stored with the suppression entry."""
+"""Unsubscribing a recipient: suppress the address for the tenant at once (Gmail and Yahoo
+require two days; this takes one request), record who, when and how, and do nothing more
+the second time. The recipient asks through a signed token (the one-click POST or the page)
+or by mail to the message's unsubscribe address (read by the inbound feature): the same
+entry, the same events, only ``how`` differs. The
+events are stored with the suppression entry."""
 
 from __future__ import annotations
 
@@ -24,9 +27,15 @@ class UnsubscribePorts:
 
 
 def unsubscribe(ports: UnsubscribePorts, claims: TokenClaims, how: str) -> bool:
-    """True when the address was suppressed now, False when it already was (or the
-    message is gone: there is no address to suppress)."""
-    message = ports.messages.get(claims.tenant_id, claims.message_id)
+    """The token's recipient unsubscribed (``how``: one_click | page)."""
+    return unsubscribe_message(ports, claims.tenant_id, claims.message_id, how)
+
+
+def unsubscribe_message(ports: UnsubscribePorts, tenant_id: str, message_id: str, how: str) -> bool:
+    """Suppress the recipient of the tenant's message (``how``: one_click | page | mailto).
+    True when the address was suppressed now, False when it already was (or the message is
+    gone or another tenant's: there is no address to suppress)."""
+    message = ports.messages.get(tenant_id, message_id)
     if message is None:
         return False
     at = ports.clock.now_iso()

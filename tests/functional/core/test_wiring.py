@@ -89,6 +89,10 @@ BUNDLES = {
         "suppressions": "sending.suppressions",
         "clock": "core.clock",
     },
+    "tracking.ports": {
+        "clock": "core.clock",
+        "recent_clicks": "tracking.recent_clicks",
+    },
 }
 
 

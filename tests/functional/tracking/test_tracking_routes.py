@@ -1,10 +1,17 @@
 """The public tracking routes: the pixel always answers, a click redirects only to what a
 valid token signs, a scanner is flagged, one-click unsubscribe suppresses at once, and a
-storage or Kinesis outage never costs a recipient their redirect or pixel."""
+storage or Kinesis outage never costs a recipient their redirect or pixel. The timing
+verdicts work on what the worker sends: its tokens carry the send time (a click a second
+later is a machine, a minute later a person) and the clicks table catches every link
+clicked at once; a failing table never costs the redirect."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -114,3 +121,75 @@ def test_one_click_unsubscribe_suppresses_at_once_and_is_idempotent(sending):  #
         _get(sending.api, "/u/not-a-token", method="POST", body="x", headers=form).status_code
         == 404
     )
+
+
+def _clicked(aws, message_id):
+    return [e for e in _events(aws, "message.clicked") if e["message_id"] == message_id]
+
+
+def _clock_in_hand():
+    """One fake clock for the worker (whose ports the sending world fixed) and the routes."""
+    import dataclasses
+
+    from chalicelib.core import wiring
+    from tests.fakes.core import FakeClock
+
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    send_ports = wiring.get("sending.send_ports")()
+    wiring.override("core.clock", clock)
+    wiring.override("sending.send_ports", dataclasses.replace(send_ports, clock=clock))
+    return clock
+
+
+def _sent_click_tokens(sending, to, links=1):
+    html = "".join(f'<p><a href="https://example.com/{i}">link {i}</a></p>' for i in range(links))
+    message = sending.send(to, html=html)
+    sending.drain()
+    [raw] = [data for rcpt, data in sending.sink.accepted if rcpt == to]
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    body = parsed.get_body(("html",)).get_content()
+    return message["id"], re.findall(r"/t/c/([A-Za-z0-9_-]+)", body)
+
+
+def test_a_click_a_second_after_the_worker_sent_is_a_machine_and_a_minute_later_a_person(
+    sending, aws
+):
+    # given the clock in the test's hands, and an email sent by the worker
+    clock = _clock_in_hand()
+    message_id, [token] = _sent_click_tokens(sending, "timed@example.test")
+    # when its link is followed one second after sending, then a minute later
+    clock.advance(1)
+    assert _get(sending.api, f"/t/c/{token}").status_code == 302
+    clock.advance(59)
+    assert _get(sending.api, f"/t/c/{token}").status_code == 302
+    # then the first is a machine for its timing, the second a person
+    verdicts = [(e["actor"], e["reason"]) for e in _clicked(aws, message_id)]
+    assert verdicts == [("machine", "too_soon_after_delivery"), ("human", "human")]
+
+
+def test_every_link_of_a_sent_email_clicked_at_once_is_a_scanner(sending, aws):
+    clock = _clock_in_hand()
+    message_id, tokens = _sent_click_tokens(sending, "scanned@example.test", links=3)
+    clock.advance(120)
+    for token in tokens:
+        clock.advance(0.4)
+        assert _get(sending.api, f"/t/c/{token}").status_code == 302
+    reasons = [e["reason"] for e in _clicked(aws, message_id)]
+    assert reasons == ["human", "human", "all_links_at_once"]
+
+
+def test_a_failing_clicks_table_still_redirects_and_records_the_click(api, aws):
+    from chalicelib.aws import clients
+    from chalicelib.aws.dynamodb import Table
+    from chalicelib.core import wiring
+    from chalicelib.tracking.store import DynamoRecentClicks
+
+    # given the clicks table gone
+    gone = DynamoRecentClicks(Table("penguinmails-local-no-such-table", clients.dynamodb_quick()))
+    wiring.override("tracking.recent_clicks", gone)
+    # when a link is followed, then the redirect is served and the click recorded
+    token = _token("click", message_id="msg_notable", link_index=0, url="https://example.com/")
+    reply = _get(api, f"/t/c/{token}")
+    assert reply.status_code == 302 and reply.headers["Location"] == "https://example.com/"
+    [event] = _clicked(aws, "msg_notable")
+    assert event["actor"] == "human"

@@ -279,3 +279,25 @@ def test_rcpt_reply_hook_rejects_chosen_recipients() -> None:
         [stored] = smtp.messages()
     assert errors["bounce@prospect.test"].code == 550
     assert stored["rcpt_tos"] == ["ok@prospect.test"]
+
+
+def test_mail_to_a_bounce_host_lands_in_the_inbox_of_the_mailbox_that_sent_the_message(
+    server: LocalSmtpServer,
+) -> None:
+    # given a message sent with the return path b+<id>@bounces.<domain>
+    async def scenario() -> None:
+        async with _client(server) as client:
+            await _login(client, "LOGIN", USER, PASSWORD)
+            await client.send_message(_message(), sender="b+msg_sent1@bounces.acme.test")
+            # when mail comes to that message's unsubscribe address, and to an unknown one
+            for to in (
+                "unsubscribe+msg_sent1@bounces.acme.test",
+                "unsubscribe+msg_x@bounces.acme.test",
+            ):
+                await client.send_message(_message("unsubscribe", to))
+
+    asyncio.run(scenario())
+    # then only the first lands, in the inbox of the mailbox that sent the message
+    assert [m["rcpt_tos"] for m in server.inbox(USER)] == [
+        ["unsubscribe+msg_sent1@bounces.acme.test"]
+    ]

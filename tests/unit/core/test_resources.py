@@ -1,7 +1,7 @@
 """The one mapping (``core.resources``) against the one declaration (the template): every
 output has a source of the right kind, every table follows the naming that makes it need no
-entry, every setting has a source, and every function's environment names the same output
-the mapping does."""
+entry, every setting has a source, every table's partition key is the tenant id (one documented
+exception), and every function's environment names the same output the mapping does."""
 
 from __future__ import annotations
 
@@ -65,6 +65,18 @@ def test_each_table_is_named_so_the_code_finds_it_without_a_list(table):
     assert RESOURCES[table]["Properties"]["TableName"] == {
         "Fn::Sub": table_default(table).replace("{stage}", "${Stage}")
     }
+
+
+# Keyed by the domain name: one owner per name, the item holds only the owner's ids (README).
+NOT_TENANT_LED = {"DomainClaimsTable"}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_table_is_keyed_by_the_tenant_first(table):
+    # IAM's dynamodb:LeadingKeys isolates tenants only if the tenant id is the partition key
+    keys = RESOURCES[table]["Properties"]["KeySchema"]
+    partition = next(k["AttributeName"] for k in keys if k["KeyType"] == "HASH")
+    assert (partition == "tenant_id") is (table not in NOT_TENANT_LED), (table, partition)
 
 
 def test_every_output_named_like_a_table_is_one():

@@ -20,6 +20,8 @@ CLAIMS = [
     TokenClaims("open", "ten_abc", "msg_01", LATER),
     TokenClaims("click", "ten_abc", "msg_01", LATER, link_index=7, url=URL),
     TokenClaims("unsubscribe", "ten_abc", "msg_01", LATER),
+    TokenClaims("open", "ten_abc", "msg_01", LATER, sent_at=NOW - 5),
+    TokenClaims("click", "ten_abc", "msg_01", LATER, link_index=7, url=URL, sent_at=NOW - 5),
 ]
 
 
@@ -31,7 +33,11 @@ def _token(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-@pytest.mark.parametrize("claims", CLAIMS, ids=lambda c: c.kind)
+def _id(claims: TokenClaims) -> str:
+    return claims.kind + ("" if claims.sent_at is None else "+sent")
+
+
+@pytest.mark.parametrize("claims", CLAIMS, ids=_id)
 def test_each_kind_round_trips(claims):
     token = tt.encode(claims, KEYS)
     assert set(token) <= set(string.ascii_letters + string.digits + "-_")
@@ -43,7 +49,7 @@ def test_unicode_ids_and_urls_round_trip():
     assert tt.decode(tt.encode(claims, KEYS), KEYS, NOW) == claims
 
 
-@pytest.mark.parametrize("claims", CLAIMS, ids=lambda c: c.kind)
+@pytest.mark.parametrize("claims", CLAIMS, ids=_id)
 def test_changing_any_byte_invalidates_the_token(claims):
     raw = _raw(tt.encode(claims, KEYS))
     for index in range(len(raw)):
@@ -113,9 +119,40 @@ def test_expired_tokens_are_refused():
     assert tt.decode(token, KEYS, NOW + 10_000) is None
 
 
+def test_the_send_time_is_signed_inside_the_token_and_old_tokens_have_none():
+    # given the same claims with and without the send time
+    old = tt.encode(CLAIMS[1], KEYS)
+    new = tt.encode(CLAIMS[4], KEYS)
+    # then the new token is a version 2 token four bytes longer, both decode, and only the
+    # new one says when the email was sent
+    assert _raw(old)[0] == 1 and _raw(new)[0] == 2
+    assert len(_raw(new)) == len(_raw(old)) + 4
+    assert tt.decode(old, KEYS, NOW).sent_at is None
+    assert tt.decode(new, KEYS, NOW).sent_at == NOW - 5
+
+
+def test_a_token_cannot_lose_or_gain_its_send_time_without_the_key():
+    # given a version 2 payload re-labelled version 1 (send time dropped), and a version 1
+    # payload re-labelled version 2, each keeping its original MAC
+    with_sent = _raw(tt.encode(CLAIMS[4], KEYS))
+    without = _raw(tt.encode(CLAIMS[1], KEYS))
+    mac = -tt.MAC_BYTES
+    dropped = bytes([1]) + with_sent[1 : mac - 8] + with_sent[mac - 4 :]
+    gained = bytes([2]) + without[1 : mac - 4] + (NOW - 60).to_bytes(4, "big") + without[mac - 4 :]
+    # then neither is accepted
+    assert tt.decode(_token(dropped), KEYS, NOW) is None
+    assert tt.decode(_token(gained), KEYS, NOW) is None
+
+
+@pytest.mark.parametrize("sent_at", [-1, 2**32, 1.5, "now"])
+def test_a_send_time_that_is_not_32_bit_unix_seconds_is_refused(sent_at):
+    with pytest.raises(ValueError, match="sent_at"):
+        tt.encode(TokenClaims("open", "ten_abc", "msg_01", LATER, sent_at=sent_at), KEYS)
+
+
 def test_unknown_version_or_kind_is_refused_even_when_signed():
     raw = _raw(tt.encode(CLAIMS[0], KEYS))[: -tt.MAC_BYTES]
-    for payload in (bytes([2]) + raw[1:], raw[:1] + bytes([9]) + raw[2:]):
+    for payload in (bytes([3]) + raw[1:], raw[:1] + bytes([9]) + raw[2:]):
         forged = payload + hmac.digest(b"1" * 32, payload, "sha256")[: tt.MAC_BYTES]
         assert tt.decode(_token(forged), KEYS, NOW) is None
 
@@ -227,3 +264,5 @@ def test_tokens_stay_short_enough_for_a_link():
     claims = TokenClaims("click", "ten_01hz8x9k2m3n4p5q6r7s", "msg_01hz8x9k2m3n4p5q6r7s", LATER, 12,
                          "https://acme.test/blog/2024/05/a-post?utm_source=email")  # fmt: skip
     assert len(tt.encode(claims, KEYS)) < 200
+    sent = TokenClaims(**{**claims.__dict__, "sent_at": NOW})
+    assert len(tt.encode(sent, KEYS)) <= len(tt.encode(claims, KEYS)) + 6
