@@ -5,7 +5,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.accounts.rules.tenants import Tenant
-    from chalicelib.accounts.wiring import authenticate, deliver_notification, record_audit, tenants
+    from chalicelib.accounts.wiring import (
+        authenticate,
+        deliver_notification,
+        notify_tenant,
+        record_audit,
+        tenants,
+    )
 else:
     from chalicelib.core.lazy import exports
 
@@ -15,9 +21,17 @@ else:
             "Tenant": "chalicelib.accounts.rules.tenants",
             "authenticate": "chalicelib.accounts.wiring",
             "deliver_notification": "chalicelib.accounts.wiring",
+            "notify_tenant": "chalicelib.accounts.wiring",
             "record_audit": "chalicelib.accounts.wiring",
             "tenants": "chalicelib.accounts.wiring",
         },
     )
 
-__all__ = ["Tenant", "authenticate", "deliver_notification", "record_audit", "tenants"]
+__all__ = [
+    "Tenant",
+    "authenticate",
+    "deliver_notification",
+    "notify_tenant",
+    "record_audit",
+    "tenants",
+]

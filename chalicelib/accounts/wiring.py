@@ -115,6 +115,13 @@ def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: 
     service.record_audit(ports(), action, ctx, tenant_id, resource_id)
 
 
+def notify_tenant(tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+    """Queue a notification to a tenant's contact address (best-effort; none without one)."""
+    from chalicelib.accounts.service import tenants as service
+
+    service.notify_tenant(ports(), tenant_id, kind, facts)
+
+
 @provider("accounts.notifier_ports")
 def notifier_ports() -> NotifierPorts:
     from chalicelib.accounts.service.notifications import NotifierPorts

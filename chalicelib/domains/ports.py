@@ -61,10 +61,23 @@ class SecretStore(Protocol):
     def delete(self, name: str) -> None: ...
 
 
+class TenantNotifier(Protocol):
+    def __call__(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+        """Queue a notification of ``kind`` to the tenant's contact (best-effort)."""
+        ...
+
+
 class KeyGenerator(Protocol):
     def __call__(self) -> tuple[str, str]:
         """(private key PEM, public key base64) of a new DKIM key."""
         ...
 
 
-__all__ = ["DnsLookup", "DnsPublisher", "DomainStore", "KeyGenerator", "SecretStore"]
+__all__ = [
+    "DnsLookup",
+    "DnsPublisher",
+    "DomainStore",
+    "KeyGenerator",
+    "SecretStore",
+    "TenantNotifier",
+]

@@ -64,6 +64,14 @@ class DnsRecordReply(BaseModel):
     strings: list[str] | SkipJsonSchema[None] = omitted(
         "TXT records only: the value as DNS character-strings of at most 255 bytes."
     )
+    advised_upgrade: bool | SkipJsonSchema[None] = omitted(
+        "DMARC on a manual domain only, when its age calls for a stricter policy than the one "
+        "it is held to: value is the advised record; verification accepts required_value (or "
+        "anything stricter) until DNS first shows the advised one."
+    )
+    required_value: str | SkipJsonSchema[None] = omitted(
+        "With advised_upgrade: the DMARC value verification requires now."
+    )
 
 
 class DomainDnsReply(BaseModel):

@@ -1,6 +1,7 @@
 """Use cases for sending domains, written against ports only: add (DKIM key made, records
-listed and published), read, verify in DNS, rotate DKIM, delete, and the scheduled
-re-verification of domains that are due."""
+listed and published), read, verify in DNS (and move DMARC up its stages: republished to
+Route 53, or the tenant told), rotate DKIM, delete, and the scheduled re-verification of
+domains that are due."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         DomainStore,
         KeyGenerator,
         SecretStore,
+        TenantNotifier,
     )
 
 
@@ -37,6 +39,10 @@ class DomainPorts:
     clock: Clock
     params: DomainParams
     secrets_prefix: str
+    notify: TenantNotifier
+
+
+DMARC_NOTICE = "domain.dmarc_upgrade"
 
 
 def _secret_name(ports: DomainPorts, domain: Domain, selector: str) -> str:
@@ -104,8 +110,12 @@ def _publish(ports: DomainPorts, domain: Domain) -> Domain:
     zone_id, name_servers = domain.hosted_zone_id, domain.name_servers
     if zone_id is None:
         zone_id, name_servers = publisher.ensure_zone(domain.name)
-    publisher.upsert(zone_id, domains.required_records(domain, ports.params, ports.clock.now()))
-    return replace(domain, hosted_zone_id=zone_id, name_servers=tuple(name_servers))
+    due = domains.dmarc_due(domain, ports.clock.now())
+    publisher.upsert(zone_id, domains.required_records(domain, ports.params, due))
+    asked = due if dns_records.stricter(due, domain.dmarc_asked) else domain.dmarc_asked
+    return replace(
+        domain, hosted_zone_id=zone_id, name_servers=tuple(name_servers), dmarc_asked=asked
+    )
 
 
 def find_domain(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> Domain:
@@ -116,26 +126,56 @@ def find_domain(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> Domai
 
 
 def dns_view(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> dict[str, Any]:
+    """The records at the DMARC stage due now; on a manual domain held to a weaker stage, the
+    DMARC entry says it is an advised upgrade and what verification still requires."""
     domain = find_domain(ports, ctx, domain_id)
-    records = domains.required_records(domain, ports.params, ports.clock.now())
+    due = domains.dmarc_due(domain, ports.clock.now())
+    records = domains.required_records(domain, ports.params, due)
+    listed = [r.to_public() for r in records]
+    if domains.upgrade_advised(domain, due):
+        required = domains.dmarc_record(domain, ports.params, domain.dmarc_stage).value
+        for entry in listed:
+            if entry["kind"] == "dmarc":
+                entry.update(advised_upgrade=True, required_value=required)
     return {
         "domain": domain.name,
-        "records": [r.to_public() for r in records],
+        "records": listed,
         "bind": dns_records.bind_snippet(domain.name, records),
     }
 
 
 def verify_domain(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> Domain:
+    """Check DNS against the records at the DMARC stage the domain is held to; then move the
+    hold up to the stage due if DNS has it, or publish / ask for that stage once."""
     domain = find_domain(ports, ctx, domain_id)
-    records = domains.required_records(domain, ports.params, ports.clock.now())
+    records = domains.required_records(domain, ports.params, domain.dmarc_stage)
     overall, checks = verification.verify(records, ports.dns())
     before = {k.selector for k in domain.dkim_keys if k.status == "retired"}
     updated = domains.apply_checks(
         domain, overall, checks, ports.clock.now_iso(), _next_check(ports)
     )
+    updated, action, due_record = _advance_dmarc(ports, updated, checks)
     _retire(ports, updated, before)
     ports.domains.save(ctx, updated, _next_check(ports))
+    if action == "notify":
+        facts = {"domain": updated.name, "domain_id": updated.domain_id}
+        facts |= {"record": due_record.name, "value": due_record.value}
+        ports.notify(updated.tenant_id, DMARC_NOTICE, facts)
     return updated
+
+
+def _advance_dmarc(
+    ports: DomainPorts, domain: Domain, checks: list[verification.RecordCheck]
+) -> tuple[Domain, str | None, dns_records.RequiredRecord]:
+    """Route 53 domains get the due stage published here (before the domain is saved, so a
+    failed publish is tried again by the next check); the tenant is told after the save."""
+    due = domains.dmarc_due(domain, ports.clock.now())
+    record = domains.dmarc_record(domain, ports.params, due)
+    found = next((c.found for c in checks if c.kind == "dmarc"), [])
+    updated, action = domains.advance_dmarc(domain, due, verification.dmarc_holds(record, found))
+    if action == "publish" and domain.hosted_zone_id:
+        ports.publisher().upsert(domain.hosted_zone_id, [record])
+    return updated, action, record
 
 
 def _retire(ports: DomainPorts, domain: Domain, already: set[str]) -> None:
@@ -171,7 +211,7 @@ def rotate_dkim(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> Domai
 def delete_domain(ports: DomainPorts, ctx: TenantContext, domain_id: str) -> Domain:
     domain = find_domain(ports, ctx, domain_id)
     if domain.dns_provider == "route53" and domain.hosted_zone_id:
-        records = domains.required_records(domain, ports.params, ports.clock.now())
+        records = domains.required_records(domain, ports.params, domain.dmarc_asked)
         ports.publisher().delete(domain.hosted_zone_id, records)
     for key in domain.dkim_keys:
         ports.secrets.delete(_secret_name(ports, domain, key.selector))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chalicelib import accounts
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
@@ -59,4 +60,5 @@ def ports() -> DomainPorts:
         clock=system_clock(),
         params=DomainParams(s.tracking_host, s.dmarc_rua),
         secrets_prefix=s.secrets_prefix,
+        notify=accounts.notify_tenant,
     )

@@ -3,7 +3,8 @@ cancel) and suppressions (the tenant's do-not-mail list: bounces, complaints, un
 and manual entries; adding is idempotent and keeps the first entry's reason and time).
 
 Sends accept an ``Idempotency-Key`` header: the same key and body returns the first reply,
-a different body with the same key is a 409. Bodies up to 10 MB are accepted here (API
+a different body with the same key is a 409, and so is a retry while the first request still
+holds the key's lease (``request_keys``). Bodies up to 10 MB are accepted here (API
 Gateway's own ceiling); the rest of the API keeps the smaller default limit.
 """
 

@@ -103,9 +103,13 @@ class SendQueues(Protocol):
 
 
 class RequestKeys(Protocol):
-    """``Idempotency-Key``: the first request's reply, stored for 24 hours."""
+    """``Idempotency-Key``: the first request's reply, stored for 24 hours, per tenant."""
 
-    def begin(self, tenant_id: str, key: str, fingerprint: str) -> tuple[int, Any] | None: ...
+    def begin(self, tenant_id: str, key: str, fingerprint: str) -> tuple[int, Any] | None:
+        """None: run the request (the key is free, expired, or held past its lease by a
+        request with this body). The stored (status, body) when it ran with this body;
+        ``Conflict`` when it ran or runs with another body, or still runs in its lease."""
+        ...
 
     def finish(
         self, tenant_id: str, key: str, fingerprint: str, status: int, body: Any

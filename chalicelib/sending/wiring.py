@@ -70,7 +70,7 @@ def cooldowns() -> CooldownStore:
 def request_keys() -> RequestKeys:
     from chalicelib.sending.request_keys import REQUEST_KEYS, DynamoRequestKeys
 
-    return DynamoRequestKeys(REQUEST_KEYS.bind())
+    return DynamoRequestKeys(REQUEST_KEYS.bind(), system_clock())
 
 
 @provider("sending.queues")

@@ -1,18 +1,23 @@
-"""In-memory twin of the domains ``DomainStore`` (tenant-led domains, the platform-wide name
-claims, the sharded re-verification schedule of ``chalicelib.domains.store``), and the DNS
-twins (``FakeDns``, ``ZoneDns``, also importable from ``tests.fakes.dns``)."""
+"""In-memory twins of the domains ``DomainStore`` (tenant-led domains, the platform-wide name
+claims, the sharded re-verification schedule of ``chalicelib.domains.store``) and of the
+``DnsPublisher`` (``FakeZones``, which also answers DNS for what it holds), and the DNS twins
+(``FakeDns``, ``ZoneDns``, also importable from ``tests.fakes.dns``)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from chalicelib.core.errors import Conflict
 from chalicelib.core.pagination import Page
 from chalicelib.core.tenancy import TenantContext
 from chalicelib.domains.ports import TenantItemIds
+from chalicelib.domains.rules.dns_records import RequiredRecord
 from chalicelib.domains.rules.domains import Domain, check_shard
+from chalicelib.domains.rules.verification import Lookup
 from tests.fakes.core import sorted_page
 from tests.fakes.dns import FakeDns, ZoneDns
 
-__all__ = ["FakeDns", "FakeDomains", "ZoneDns"]
+__all__ = ["FakeDns", "FakeDomains", "FakeZones", "ZoneDns"]
 
 
 class FakeDomains:
@@ -70,3 +75,49 @@ class FakeDomains:
             if len(found) >= limit:
                 break
         return found
+
+
+class FakeZones:
+    """``DnsPublisher``: hosted zones by name, record sets by (name, type). Like Route 53, an
+    UPSERT replaces a whole record set and a DELETE must name its exact values (otherwise it
+    is left alone). ``lookup`` answers from the record sets, as the DNS does (a ``DnsLookup``);
+    ``edit`` changes a record by hand, as a tenant would."""
+
+    def __init__(self) -> None:
+        self.zones: dict[str, str] = {}  # zone id → domain
+        self.sets: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.upserts: list[tuple[str, str]] = []  # (name, type) of every record set written
+
+    def ensure_zone(self, domain: str) -> tuple[str, tuple[str, ...]]:
+        zone_id = next((z for z, name in self.zones.items() if name == domain), None)
+        if zone_id is None:
+            zone_id = f"/hostedzone/Z{len(self.zones) + 1:05d}"
+            self.zones[zone_id] = domain
+        return zone_id, ("ns-1.fake.test", "ns-2.fake.test")
+
+    def upsert(self, zone_id: str, records: Sequence[RequiredRecord]) -> None:
+        assert zone_id in self.zones
+        for key, values in _grouped(records).items():
+            self.sets[key] = values
+            self.upserts.append(key)
+
+    def delete(self, zone_id: str, records: Sequence[RequiredRecord]) -> None:
+        for key, values in _grouped(records).items():
+            if self.sets.get(key) == values:
+                del self.sets[key]
+
+    def edit(self, name: str, rtype: str, *values: str) -> None:
+        self.sets[(name, rtype)] = values
+
+    def lookup(self, name: str, rtype: str) -> Lookup:
+        found = self.sets.get((name.lower().removesuffix("."), rtype.upper()))
+        return Lookup("ok", found) if found else Lookup("nxdomain", ())
+
+
+def _grouped(records: Sequence[RequiredRecord]) -> dict[tuple[str, str], tuple[str, ...]]:
+    grouped: dict[tuple[str, str], tuple[str, ...]] = {}
+    for record in records:
+        key = (record.name, record.type)
+        if record.value not in grouped.get(key, ()):
+            grouped[key] = (*grouped.get(key, ()), record.value)
+    return grouped

@@ -1,8 +1,8 @@
 """In-memory twins of the sending ports (messages, bodies, suppressions, cool-downs, send
-queues, event batches; a store twin's write keeps its events in ``outbox``, as the real
-store keeps them in the item) and ``memory_world``, which wires them (with the accounts, domains and
-mailboxes twins) around one tenant, one verified domain and one mailbox: for unit tests of the
-send service and the benchmark."""
+queues, request keys, event batches; a store twin's write keeps its events in ``outbox``, as
+the real store keeps them in the item) and ``memory_world``, which wires them (with the
+accounts, domains and mailboxes twins) around one tenant, one verified domain and one
+mailbox: for unit tests of the send service and the benchmark."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from typing import Any
 
 from chalicelib.core.events import Event
 from chalicelib.core.pagination import Page
+from chalicelib.sending.request_keys import (
+    LEASE_SECONDS,
+    TTL_SECONDS,
+    different_body,
+    still_running,
+)
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
 from tests.fakes.accounts import FakeTenants
@@ -162,6 +168,46 @@ class FakeCooldowns:
 
     def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None:
         self.until[(tenant_id, mailbox_id, provider)] = until
+
+
+class FakeRequestKeys:
+    """``RequestKeys`` by (tenant id, key): what ran with which body, its reply once done, the
+    lease of a request still running, and when the entry expires (by the given clock)."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _now(self) -> int:
+        return int(self.clock.now().timestamp())
+
+    def begin(self, tenant_id: str, key: str, fingerprint: str) -> tuple[int, Any] | None:
+        now, found = self._now(), self.entries.get((tenant_id, key))
+        if found is not None and found["expires_at"] >= now:
+            if found["fingerprint"] != fingerprint:
+                raise different_body()
+            if found["reply"] is not None:
+                return found["reply"]
+            if found["lease_until"] >= now:
+                raise still_running()
+        self.entries[(tenant_id, key)] = {
+            "fingerprint": fingerprint,
+            "reply": None,
+            "lease_until": now + LEASE_SECONDS,
+            "expires_at": now + TTL_SECONDS,
+        }
+        return None
+
+    def finish(self, tenant_id: str, key: str, fingerprint: str, status: int, body: Any) -> None:
+        self.entries[(tenant_id, key)] = {
+            "fingerprint": fingerprint,
+            "reply": (status, body),
+            "lease_until": 0,
+            "expires_at": self._now() + TTL_SECONDS,
+        }
+
+    def abandon(self, tenant_id: str, key: str) -> None:
+        self.entries.pop((tenant_id, key), None)
 
 
 @dataclass

@@ -14,12 +14,13 @@ from chalicelib.core import ids
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-KINDS = ("tenant.welcome", "api_key.created", "api_key.revoked")
+KINDS = ("tenant.welcome", "api_key.created", "api_key.revoked", "domain.dmarc_upgrade")
 
 _SUBJECTS = {
     "tenant.welcome": "Welcome to PenguinMails",
     "api_key.created": "A new API key was created for your account",
     "api_key.revoked": "An API key was revoked on your account",
+    "domain.dmarc_upgrade": "Please update the DMARC record of your sending domain",
 }
 
 
@@ -41,11 +42,23 @@ def _body(kind: str, facts: dict[str, str]) -> str:
             f"Hello {facts.get('tenant_name', '')},\n\nYour PenguinMails account "
             f"{facts.get('tenant_id', '')} is ready on the {facts.get('plan', '')} plan.\n"
         )
+    if kind == "domain.dmarc_upgrade":
+        return _dmarc_upgrade(facts)
     action = "created" if kind == "api_key.created" else "revoked"
     return (
         f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
         f"{facts.get('key_prefix', '')}) was {action}.\nIf this was not you, revoke the "
         "key and contact support.\n"
+    )
+
+
+def _dmarc_upgrade(facts: dict[str, str]) -> str:
+    return (
+        f"Your domain {facts.get('domain', '')} ({facts.get('domain_id', '')}) is old enough "
+        f"for a stricter DMARC policy. Please update the TXT record {facts.get('record', '')} "
+        f"to:\n\n    {facts.get('value', '')}\n\nUntil you do, verification keeps accepting "
+        "the record you published; once it sees the new one, it expects that one from then on."
+        "\nThe domain's DNS listing shows the record too.\n"
     )
 
 

@@ -119,6 +119,15 @@ def revoke_key(ports: AccountPorts, ctx: TenantContext, key_id: str) -> ApiKey:
     return key
 
 
+def notify_tenant(ports: AccountPorts, tenant_id: str, kind: str, facts: dict[str, str]) -> bool:
+    """Queue a notification to the tenant's contact address; False when it has none."""
+    tenant = ports.tenants.get(tenant_id)
+    if tenant is None or not tenant.contact_email:
+        return False
+    ports.notifications.enqueue(notifications.new_job(kind, tenant_id, tenant.contact_email, facts))
+    return True
+
+
 def _notify_key(ports: AccountPorts, ctx: TenantContext, kind: str, key: ApiKey) -> None:
     tenant = ports.tenants.get(ctx.tenant_id)
     if tenant and tenant.contact_email:

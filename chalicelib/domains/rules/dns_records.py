@@ -122,13 +122,31 @@ def _bounce_name(domain: str, bounce_host: str) -> str:
     return bounce
 
 
-def dmarc_policy(age_days: int) -> str:
+DMARC_STAGES = {
+    "none": "v=DMARC1; p=none",
+    "quarantine": "v=DMARC1; p=quarantine; pct=10",
+    "reject": "v=DMARC1; p=reject",
+}
+_STAGE_ORDER = tuple(DMARC_STAGES)
+
+
+def dmarc_stage(age_days: int) -> str:
     """The staged policy: monitor first, then quarantine a sample, then reject."""
     if age_days >= 90:
-        return "v=DMARC1; p=reject"
+        return "reject"
     if age_days >= 30:
-        return "v=DMARC1; p=quarantine; pct=10"
-    return "v=DMARC1; p=none"
+        return "quarantine"
+    return "none"
+
+
+def dmarc_policy(age_days: int) -> str:
+    return DMARC_STAGES[dmarc_stage(age_days)]
+
+
+def stricter(stage: str, than: str) -> bool:
+    """Whether DMARC stage ``stage`` comes after ``than`` (``none`` < ``quarantine`` <
+    ``reject``)."""
+    return _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(than)
 
 
 def txt_strings(value: str) -> list[str]:

@@ -4,6 +4,12 @@ A domain is ``verified`` when its SPF, DKIM (active selector) and DMARC records 
 domain that was verified and later fails is flagged (``sending_blocked``) until it passes
 again. DKIM rotation publishes a pending selector next to the active one; the verification
 that first sees the pending record in DNS promotes it and retires the old selector.
+
+DMARC is staged by age (``dns_records.dmarc_stage``), but a domain is held only to the stage
+it has been seen publishing (``dmarc_stage``; ``none`` at first): when a stricter stage falls
+due, it is published to Route 53 or asked of the tenant once (``dmarc_asked``), and the hold
+moves up when verification first finds it in DNS. So a domain is never blocked for a stage
+before it was published or asked, and a resolver still caching the old record blocks nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class Domain:
     sending_blocked: bool = False
     hosted_zone_id: str | None = None
     name_servers: tuple[str, ...] = field(default=())
+    dmarc_stage: str = "none"  # the DMARC stage verification holds the domain to
+    dmarc_asked: str = "none"  # the stage last published to Route 53 or asked of the tenant
 
     def key(self, status: str) -> DkimKey | None:
         return next((k for k in self.dkim_keys if k.status == status), None)
@@ -144,10 +152,46 @@ def _age_days(domain: Domain, now: datetime) -> int:
     return max(0, (now - created).days)
 
 
+def dmarc_due(domain: Domain, now: datetime) -> str:
+    """The DMARC stage the domain's age calls for now."""
+    return dns_records.dmarc_stage(_age_days(domain, now))
+
+
+def advance_dmarc(domain: Domain, due: str, seen_due: bool) -> tuple[Domain, str | None]:
+    """The domain after a check that found (``seen_due``) or did not find the ``due`` stage
+    in DNS, and what to do: ``publish`` it (Route 53) or ``notify`` the tenant (manual), once
+    per stage; None when nothing is to be done."""
+    if not dns_records.stricter(due, domain.dmarc_stage):
+        return domain, None
+    if seen_due:
+        return replace(
+            domain, dmarc_stage=due, dmarc_asked=_strictest(due, domain.dmarc_asked)
+        ), None
+    if not dns_records.stricter(due, domain.dmarc_asked):
+        return domain, None
+    action = "publish" if domain.dns_provider == "route53" else "notify"
+    return replace(domain, dmarc_asked=due), action
+
+
+def _strictest(one: str, other: str) -> str:
+    return one if dns_records.stricter(one, other) else other
+
+
+def upgrade_advised(domain: Domain, due: str) -> bool:
+    """Whether the tenant is advised to publish a stricter DMARC than it is held to (manual
+    domains; Route 53 domains are upgraded by us)."""
+    return domain.dns_provider == "manual" and dns_records.stricter(due, domain.dmarc_stage)
+
+
+def dmarc_record(domain: Domain, params: DomainParams, stage: str) -> dns_records.RequiredRecord:
+    return next(r for r in required_records(domain, params, stage) if r.kind == "dmarc")
+
+
 def required_records(
-    domain: Domain, params: DomainParams, now: datetime
+    domain: Domain, params: DomainParams, dmarc_stage: str
 ) -> list[dns_records.RequiredRecord]:
-    """Every record the domain needs now: the active DKIM key's and any pending one's."""
+    """Every record the domain needs, with DMARC at ``dmarc_stage``: the active DKIM key's
+    and any pending one's."""
     active = domain.active_key()
     records = dns_records.required_records(
         domain.name,
@@ -155,7 +199,7 @@ def required_records(
         active.public_key,
         list(domain.server_ips),
         list(domain.spf_includes),
-        dns_records.dmarc_policy(_age_days(domain, now)),
+        dns_records.DMARC_STAGES[dmarc_stage],
         params.dmarc_rua,
         f"mail.{domain.name}",
         f"bounces.{domain.name}",

@@ -298,7 +298,20 @@ def _compare_dkim(record: RequiredRecord, values: list[str], dns: DnsLookup) -> 
 # --- DMARC -----------------------------------------------------------------------------
 
 
+def dmarc_holds(record: RequiredRecord, found: Sequence[str]) -> bool:
+    """Whether the DMARC values found in DNS satisfy ``record`` (as strict or stricter)."""
+    try:
+        _judge_dmarc(record, list(found))
+    except _Verdict:
+        return False
+    return True
+
+
 def _compare_dmarc(record: RequiredRecord, values: list[str], dns: DnsLookup) -> None:
+    _judge_dmarc(record, values)
+
+
+def _judge_dmarc(record: RequiredRecord, values: list[str]) -> None:
     records = [v for v in values if v.strip().lower().startswith("v=dmarc1")]
     if not records:
         raise _Verdict("failed", "DMARC record malformed: it must start with v=DMARC1")

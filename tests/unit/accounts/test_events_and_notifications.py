@@ -37,3 +37,17 @@ def test_notification_emails_are_valid_mime_without_secrets():
 def test_unknown_notification_kinds_are_refused():
     with pytest.raises(ValueError):
         notifications.new_job("spam", "ten_x", "a@b.test", {})
+
+
+def test_a_dmarc_upgrade_notice_names_the_record_and_the_value_to_publish():
+    value = "v=DMARC1; p=quarantine; pct=10; rua=mailto:r@pm.test"
+    facts = {"domain": "acme.test", "domain_id": "dom_1", "record": "_dmarc.acme.test"}
+    job = notifications.new_job(
+        "domain.dmarc_upgrade", "ten_x", "ops@acme.test", {**facts, "value": value}
+    )
+    parsed = message_from_bytes(
+        notifications.build_email(job, "n@penguinmails.local").as_bytes(), policy=policy.default
+    )
+    assert "DMARC" in parsed["Subject"]
+    text = parsed.get_content()
+    assert "_dmarc.acme.test" in text and value in text and "dom_1" in text

@@ -67,21 +67,12 @@ def test_rotation_promotes_the_pending_key_only_once_its_record_verifies():
     assert done.key("retired").selector == "pm20261128" and done.key("pending") is None
 
 
-def test_dmarc_is_staged_by_the_domains_age():
-    records = domains.required_records(
-        _domain(), domains.DomainParams("t.pm.test", "r@pm.test"), NOW
-    )
-    dmarc = next(r for r in records if r.kind == "dmarc")
-    assert "p=none" in dmarc.value
-    older = _domain(created_at="2026-08-01T00:00:00.000Z")
-    dmarc = next(
-        r
-        for r in domains.required_records(
-            older, domains.DomainParams("t.pm.test", "r@pm.test"), NOW
-        )
-        if r.kind == "dmarc"
-    )
-    assert "p=reject" in dmarc.value
+def test_dmarc_is_staged_by_the_domains_age_and_listed_at_the_stage_asked_for():
+    assert domains.dmarc_due(_domain(), NOW) == "none"
+    assert domains.dmarc_due(_domain(created_at="2026-08-01T00:00:00.000Z"), NOW) == "reject"
+    params = domains.DomainParams("t.pm.test", "r@pm.test")
+    assert "p=none" in domains.dmarc_record(_domain(), params, "none").value
+    assert "p=reject" in domains.dmarc_record(_domain(), params, "reject").value
 
 
 SMTP = mailboxes.ServerSettings("smtp.acme.test", 587, "starttls", "a@acme.test", "secret/name")
