@@ -15,8 +15,10 @@ which every Blueprint reads), right for Lambda, where a container runs one reque
 time, and wrong for this threaded server, where a request would read the body and context of
 whichever request a concurrent thread set last. ``isolate_requests`` gives the app, in this
 process only, one request slot per thread (the server runs each connection's requests on
-its own thread, one at a time), so concurrency stays and nothing is shared. The deployed app
-never imports this module and keeps Chalice's plain attributes. Chalice's own
+its own thread, one at a time), so concurrency stays and nothing is shared. It is simpler
+than a pool of app objects, which would mean importing ``app.py`` (its Blueprints and their
+module state) once per slot. The deployed app never imports this module and keeps Chalice's
+plain attributes. Chalice's own
 ``create_local_server`` does the same for ``current_request`` alone; ours covers the Lambda
 context too. Per-request state of our own code is already per thread: the request context
 (a ``ContextVar``), the log keys and the metrics (``chalicelib.aws.powertools``).
