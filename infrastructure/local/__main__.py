@@ -82,7 +82,7 @@ def _port_advice(error: PortUnavailable) -> str:
     flag = f"--{error.which}-port"
     return (
         f"{PORT_NAMES[error.which]} port {error.port} on {error.host} is not available "
-        f"({error.reason}): another program may be listening there.\n"
+        f"({error.reason}).\n"
         f"Choose another port with {flag} PORT (or PM_LOCAL_{error.which.upper()}_PORT); "
         f"{flag} 0 picks a free one."
     )

@@ -67,8 +67,6 @@ def check_ports_free(ports: Ports, host: str) -> None:
 def _claiming(which: str, host: str, port: int) -> Iterator[None]:
     try:
         yield
-    except PortUnavailable:
-        raise
     except OSError as error:
         if error.errno not in _BIND_ERRORS:
             raise

@@ -5,6 +5,7 @@ that fails at once, and clearly, when a port is taken or the platform is told to
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.integration.conftest import ROOT, eventually
@@ -44,7 +46,7 @@ def _suppressed(platform, key: str) -> list[str]:
 
 
 def test_two_tenants_writing_at_once_each_get_exactly_their_own_rows(platform):
-    # given two tenants and one session per client thread (keep-alive, like a real client)
+    # given two tenants and 60 new addresses each to suppress
     run = uuid.uuid4().hex[:8]
     tenants = {name: _new_tenant(platform, f"Concurrent {name} {run}") for name in ("a", "b")}
     jobs = [
@@ -134,20 +136,19 @@ def _platform_command(*extra: str) -> list[str]:
 
 
 def _clean_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_"))}
 
 
-def test_a_taken_port_fails_at_once_naming_the_port_and_its_flag():
-    # given a program already listening on the port asked for the emulator
+@pytest.mark.parametrize("flag", ["--aws-port", "--api-port", "--dns-port"])
+def test_a_taken_port_fails_at_once_naming_the_port_and_its_flag(flag):
+    # given a program already listening on the port asked for (4566 in the report: the AWS one)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         # when the platform is started on it (the timeout only keeps a hang from hanging CI)
         done = subprocess.run(
-            _platform_command("--aws-port", str(port)),
+            _platform_command(flag, str(port)),
             cwd=ROOT,
             env=_clean_env(),
             capture_output=True,
@@ -157,7 +158,7 @@ def test_a_taken_port_fails_at_once_naming_the_port_and_its_flag():
     # then it exits non-zero, naming the port and the flag that changes it
     assert done.returncode != 0
     said = done.stdout + done.stderr
-    assert str(port) in said and "--aws-port" in said, said[-2000:]
+    assert f"port {port}" in said and f"{flag} PORT" in said, said[-2000:]
     assert "Traceback" not in said, said[-3000:]
 
 
