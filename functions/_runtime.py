@@ -1,5 +1,7 @@
-"""What every worker entry point shares: structured logs with the request id and cold-start
-flag, EMF metrics flushed at the end of each invocation, and SQS partial batch failures."""
+"""What every worker entry point shares: structured logs with the function's name, request id
+and cold-start flag, EMF metrics flushed at the end of each invocation, and SQS partial batch
+failures. Several functions share one process locally (the platform's pumps and scheduler),
+so a cold start is counted per function name, as each Lambda function has its own."""
 
 from __future__ import annotations
 
@@ -12,25 +14,28 @@ from chalicelib.aws import powertools
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-_cold = {"value": True}
+_warm: set[str] = set()  # functions that already ran in this process
 count = powertools.count
 
 
 @contextlib.contextmanager
 def invocation(name: str, context: Any) -> Iterator[Any]:
-    log = powertools.logger()
-    cold, _cold["value"] = _cold["value"], False
-    log.append_keys(
-        function=name, cold_start=cold, request_id=getattr(context, "aws_request_id", None)
-    )
+    """One invocation of the function ``name``: its lines carry its name, request id and
+    cold-start flag (and no other handler's: ``powertools.log_scope``), one closing line
+    with its duration, its metrics flushed at the end."""
+    cold = name not in _warm
+    _warm.add(name)
+    request_id = getattr(context, "aws_request_id", None)
     started = time.perf_counter()
-    try:
-        yield log
-    finally:
-        log.info(
-            "invocation", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)}
-        )
-        powertools.metrics().flush_metrics()
+    with powertools.log_scope(function=name, cold_start=cold, request_id=request_id) as log:
+        try:
+            yield log
+        finally:
+            log.info(
+                "invocation",
+                extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+            )
+            powertools.metrics().flush_metrics()
 
 
 def sqs_partial_batch(

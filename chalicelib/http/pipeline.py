@@ -1,12 +1,14 @@
 """What happens around every request, before and after its view (``views.run_view``): the
 body size limit, the request id, authentication (the accounts feature's, through
 ``hooks``), one JSON log line and EMF metrics per request, and the error envelope for
-anything Chalice answers itself. Nothing a client sends can make it answer a 500 with a
-stack trace.
+anything Chalice answers itself. Every line logged while a request is served carries its
+request id and ``"function": "api"`` (``powertools.log_scope``). Nothing a client sends can
+make it answer a 500 with a stack trace.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -24,14 +26,21 @@ if TYPE_CHECKING:
 
     from chalice import Response
 
-_cold_start = True
+API_FUNCTION = "api"  # the ``function`` key of the API's log lines, beside the workers' names
+_warm = threading.Lock()  # taken by the first request: the one that paid the cold start
 
 
 def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    global _cold_start
     started = time.perf_counter()
     request_id = _request_id(event)
-    cold, _cold_start = _cold_start, False
+    cold = _warm.acquire(blocking=False)
+    with powertools.log_scope(function=API_FUNCTION, request_id=request_id, cold_start=cold):
+        return _respond(event, request_id, get_response, started)
+
+
+def _respond(
+    event: Any, request_id: str, get_response: Callable[[Any], Response], started: float
+) -> Response:
     seen: dict[str, Any] = {}
     try:
         response = _authenticate_then_respond(event, request_id, get_response, seen)
@@ -42,7 +51,7 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
         response = error_response(AppError("internal error"), request_id)
     response = _envelope_chalice_errors(response)
     response.headers["X-Request-Id"] = request_id
-    _observe(event, response, request_id, cold, started, seen.get("ctx"))
+    _observe(event, response, started, seen.get("ctx"))
     return response
 
 
@@ -100,21 +109,13 @@ def _envelope_chalice_errors(response: Response) -> Response:
     return response
 
 
-def _observe(
-    event: Any,
-    response: Response,
-    request_id: str,
-    cold: bool,
-    started: float,
-    ctx: RequestContext | None,
-) -> None:
+def _observe(event: Any, response: Response, started: float, ctx: RequestContext | None) -> None:
+    """One line per request; its request id, cold start and function come from the scope."""
     elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     log, metrics = powertools.logger(), powertools.metrics()
     log.info(
         "request",
         extra={
-            "request_id": request_id,
-            "cold_start": cold,
             "method": event.method,
             "path": event.context.get("resourcePath"),
             "status": response.status_code,

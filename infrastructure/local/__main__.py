@@ -1,8 +1,10 @@
 """``python -m infrastructure.local``: start the local platform in the foreground.
 
 Prints the admin key, the demo tenant's API key and a curl line; Ctrl-C (or SIGTERM) stops
-every thread and server it started. ``--ready-file`` writes the same facts as JSON for
-tools and tests that start the platform as a subprocess.
+every thread and server it started, during startup too (a second SIGTERM ends the process
+at once). ``--ready-file`` writes the same facts as JSON for tools and tests that start the
+platform as a subprocess. A port that is not free ends it at once with status 1, naming the
+port and the flag that changes it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,18 @@ import json
 import os
 import signal
 import sys
-import threading
+import time
 
-from infrastructure.local.platform import LocalPlatform, Ports
+from infrastructure.local.platform import PORT_NAMES, LocalPlatform, Ports, PortUnavailable
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread wherever it is (startup included), like Ctrl-C."""
+
+
+def _on_sigterm(*_: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the stop runs once; a second one kills
+    raise _Terminated
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
@@ -67,23 +78,36 @@ def _banner(platform: LocalPlatform) -> str:
     return "\n".join(lines)
 
 
+def _port_advice(error: PortUnavailable) -> str:
+    flag = f"--{error.which}-port"
+    return (
+        f"{PORT_NAMES[error.which]} port {error.port} on {error.host} is not available "
+        f"({error.reason}).\n"
+        f"Choose another port with {flag} PORT (or PM_LOCAL_{error.which.upper()}_PORT); "
+        f"{flag} 0 picks a free one."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(sys.argv[1:] if argv is None else argv)
     ports = Ports(args.api_port, args.aws_port, args.smtp_port, args.dns_port)
     platform = LocalPlatform(ports=ports, time_scale=args.time_scale, demo=not args.no_demo)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         platform.start()
         if args.ready_file:
             with open(args.ready_file, "w") as handle:
                 json.dump(platform.summary(), handle)
         print(_banner(platform), flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+        while True:
+            time.sleep(1)
+    except (KeyboardInterrupt, _Terminated):
         pass
+    except PortUnavailable as error:
+        print(_port_advice(error), file=sys.stderr, flush=True)
+        return 1
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a SIGTERM while stopping: end now
         platform.stop()
         print("stopped", flush=True)
     return 0

@@ -3,13 +3,17 @@
 ``Emulator.start`` runs ``ThreadedMotoServer``, switches on Step Functions execution, then
 creates the CloudFormation stack from ``infrastructure/template.yaml`` with ``Stage=local``
 and waits for it. What moto's CloudFormation skips (Secrets Manager secrets) is created
-here from the same template resources, with generated values.
+here from the same template resources, with generated values. A port that cannot be bound
+is an ``OSError`` (``EADDRINUSE``) at once: moto's own ``start`` would wait forever for a
+server thread that died on it.
 """
 
 from __future__ import annotations
 
+import errno
 import secrets
 import time
+from threading import Thread
 from typing import Any
 
 import boto3
@@ -24,10 +28,19 @@ STACK = "penguinmails-local"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+class _MotoServer(ThreadedMotoServer):
+    def start(self) -> None:
+        self._thread = Thread(target=self._server_entry, name="moto", daemon=True)
+        self._thread.start()
+        while not self._server_ready_event.wait(0.05):
+            if not self._thread.is_alive():  # werkzeug exits the thread on a bind error
+                raise OSError(errno.EADDRINUSE, f"cannot listen on {self._ip_address}:{self._port}")
+
+
 class Emulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
         self.host, self.port = host, port
-        self._server: ThreadedMotoServer | None = None
+        self._server: _MotoServer | None = None
         self.outputs: dict[str, str] = {}
         self.physical: dict[str, str] = {}
         self.secret_values: dict[str, str] = {}
@@ -43,7 +56,7 @@ class Emulator:
 
     def start(self) -> None:
         _quiet_moto()
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = _MotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
         requests.post(

@@ -10,6 +10,20 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
 ``/local/faults``          GET: the faults switched on; POST ``{name, on}`` switches one
                            (``events_stream``: every write to the events stream fails).
+
+Each request is served as API Gateway + Lambda would serve it: alone. Chalice keeps the
+request being served on the app object (``app.current_request``, ``app.lambda_context``,
+which every Blueprint reads), right for Lambda, where a container runs one request at a
+time, and wrong for this threaded server, where a request would read the body and context of
+whichever request a concurrent thread set last. ``isolate_requests`` gives the app, in this
+process only, one request slot per thread (the server runs each connection's requests on
+its own thread, one at a time), so concurrency stays and nothing is shared. It is simpler
+than a pool of app objects, which would mean importing ``app.py`` (its Blueprints and their
+module state) once per slot. The deployed app never imports this module and keeps Chalice's
+plain attributes. Chalice's own
+``create_local_server`` does the same for ``current_request`` alone; ours covers the Lambda
+context too. Per-request state of our own code is already per thread: the request context
+(a ``ContextVar``), the log keys and the metrics (``chalicelib.aws.powertools``).
 """
 
 from __future__ import annotations
@@ -24,6 +38,40 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer
 
 MAX_LOCAL_BODY = 64 * 1024
+_PER_REQUEST = ("current_request", "lambda_context")
+
+
+class _RequestPerThread:
+    """Chalice's per-request attributes, kept per thread instead of on the shared object."""
+
+    _slots: threading.local
+
+    @property
+    def current_request(self) -> Any:
+        return getattr(self._slots, "current_request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._slots.current_request = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(self._slots, "lambda_context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._slots.lambda_context = value
+
+
+def isolate_requests(app: Any) -> Any:
+    """Make ``app``'s current request and Lambda context per thread (idempotent)."""
+    if not isinstance(app, _RequestPerThread):
+        cls = type(app)
+        app.__class__ = type(f"Local{cls.__name__}", (_RequestPerThread, cls), {})
+        for name in _PER_REQUEST:
+            app.__dict__.pop(name, None)
+        app._slots = threading.local()
+    return app
 
 
 class LocalRoutes:
@@ -156,7 +204,9 @@ class LocalHttpServer:
     def __init__(self, app: Any, routes: LocalRoutes, host: str, port: int) -> None:
         handler = type("BoundHandler", (_Handler,), {"local_routes": routes})
         config = Config(chalice_stage="local", config_from_disk={"app_name": "penguinmails"})
-        self._server = LocalDevServer(app, config, host, port, handler_cls=handler)
+        self._server = LocalDevServer(
+            isolate_requests(app), config, host, port, handler_cls=handler
+        )
         self.host = host
         self.port = self._server.server.server_address[1]
         self._thread = threading.Thread(

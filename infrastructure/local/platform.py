@@ -4,13 +4,22 @@ Start order: the emulator (moto server + the template's stack), the SMTP server 
 relay user, the DNS server and the platform zone, the app's environment, the HTTP front
 door, the event pumps, the scheduler, then the demo tenant (created through the API with
 the admin key). ``stop`` undoes it in reverse; nothing is left listening.
+
+Before anything starts, every port asked for (not 0) is checked free: a port another program
+holds is a ``PortUnavailable`` naming the port and which one it is, at once, not after the
+stack is deployed; a server that still fails to bind (a port taken meanwhile) is reported
+the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import math
 import os
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +41,39 @@ class Ports:
     dns: int = 5353
 
 
+PORT_NAMES = {"api": "API", "aws": "AWS emulator", "smtp": "SMTP server", "dns": "DNS server"}
+_BIND_ERRORS = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)
+
+
+class PortUnavailable(OSError):
+    """A port of ``Ports`` (``which``: its field) that cannot be listened on."""
+
+    def __init__(self, which: str, host: str, port: int, reason: str) -> None:
+        super().__init__(f"{PORT_NAMES[which]} port {host}:{port} is not available: {reason}")
+        self.which, self.host, self.port, self.reason = which, host, port, reason
+
+
+def check_ports_free(ports: Ports, host: str) -> None:
+    """Bind each asked port (TCP; UDP too for DNS) as its server will, and let it go."""
+    for which, port in ports.__dict__.items():
+        kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if which == "dns" else [])
+        for kind in kinds if port else []:
+            with _claiming(which, host, port), socket.socket(socket.AF_INET, kind) as probe:
+                if kind == socket.SOCK_STREAM:  # as the servers do: TIME_WAIT is no owner
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
+
+
+@contextlib.contextmanager
+def _claiming(which: str, host: str, port: int) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in _BIND_ERRORS:
+            raise
+        raise PortUnavailable(which, host, port, error.strerror or str(error)) from error
+
+
 @dataclass
 class LocalPlatform:
     ports: Ports = field(default_factory=Ports)
@@ -50,6 +92,7 @@ class LocalPlatform:
 
     def start(self) -> LocalPlatform:
         try:
+            check_ports_free(self.ports, self.host)
             self._start_emulator()
             self._start_mail_and_dns()
             self._configure_app_environment()
@@ -64,7 +107,8 @@ class LocalPlatform:
 
     def _start_emulator(self) -> None:
         self.emulator = Emulator(self.host, self.ports.aws)
-        self.emulator.start()
+        with _claiming("aws", self.host, self.ports.aws):
+            self.emulator.start()
         self.ports.aws = self.emulator.port
         self.admin_key = self.emulator.secret_values["AdminKeySecret"]
 
@@ -73,7 +117,8 @@ class LocalPlatform:
         from infrastructure.local.smtp_server import LocalSmtpServer
 
         self.smtp = LocalSmtpServer(self.host, self.ports.smtp)
-        self.smtp.start()
+        with _claiming("smtp", self.host, self.ports.smtp):
+            self.smtp.start()
         self.ports.smtp = self.smtp.port
         self.smtp.add_user(RELAY_USER, self.emulator.secret_values["NotifySmtpSecret"])
         route53 = self.emulator.client("route53")
@@ -81,7 +126,8 @@ class LocalPlatform:
         self.dns = LocalDnsServer(
             lambda: self.emulator.client("route53"), self.host, self.ports.dns
         )
-        self.dns.start()
+        with _claiming("dns", self.host, self.ports.dns):
+            self.dns.start()
         self.ports.dns = self.dns.port
 
     def _configure_app_environment(self) -> None:
@@ -100,9 +146,10 @@ class LocalPlatform:
             health.register_check(name, _status_check(component))
         health.register_check("event_pumps", self._pumps_check)
         health.register_check("scheduler", self._scheduler_check)
-        self.http = LocalHttpServer(
-            app, LocalRoutes(self.smtp, self.describe, self.faults), self.host, self.ports.api
-        )
+        with _claiming("api", self.host, self.ports.api):
+            self.http = LocalHttpServer(
+                app, LocalRoutes(self.smtp, self.describe, self.faults), self.host, self.ports.api
+            )
         self.ports.api = self.http.port
         self.http.start()
         # The tracking links of emails sent locally point at this front door, whose port is
