@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "message.queued",
     "message.sending",
     "message.sent",
+    "message.delivered",
     "message.deferred",
     "message.bounced",
     "message.failed",

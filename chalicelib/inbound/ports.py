@@ -49,8 +49,15 @@ class SuppressionStore(Protocol):
 
 
 class SoftBounces(Protocol):
-    def increment(self, tenant_id: str, address: str) -> int:
-        """The recipient's run of soft bounces, this one included."""
+    """The sending feature's runs of soft bounces (one per recipient, since its last
+    delivery)."""
+
+    def record(self, tenant_id: str, address: str, source_id: str) -> int:
+        """The recipient's run with this bounce (counted once per ``source_id``)."""
+        ...
+
+    def end(self, tenant_id: str, address: str) -> None:
+        """A reply shows the mailbox takes mail again: the run ends."""
         ...
 
 

@@ -3,7 +3,8 @@
 Matching: the VERP return path first, then In-Reply-To/References against our Message-IDs
 (both carry our message id, so matching is a key lookup, never a scan). Effects (PRODUCT.md
 "Sending rules"): a bounce marks the message ``bounced`` with the reason and suppresses the
-recipient (hard at once, soft after 3 in a row); a complaint suppresses at once; replies and
+recipient (hard at once, soft after 3 in a row: the run is the sending feature's, counted
+once per DSN and ended by a delivery or a reply); a complaint suppresses at once; replies and
 auto-replies are recorded on the message's timeline and as events, the reply text kept in S3.
 A mail sent to a message's unsubscribe address (``unsubscribe+<id>@bounces.<domain>``) is
 recognised by that address before classification and unsubscribes the message's recipient
@@ -132,6 +133,8 @@ def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, a
     elif record.kind in EVENT_FOR and matched is not None:
         event = _event(EVENT_FOR[record.kind], record, matched, at)
         _note(ports, matched, at, event, event=record.kind, inbound_id=record.inbound_id)
+        if record.kind == "reply":  # a person answered: the mailbox takes mail again
+            ports.soft_bounces.end(record.tenant_id, normalise(matched.to))
 
 
 def _event(kind: str, record: InboundMessage, matched: Message, at: str, **extra: Any) -> Event:
@@ -164,7 +167,9 @@ def _bounce(ports: InboundPorts, record: InboundMessage, matched: Message | None
                 diagnostic=record.diagnostic[:300],
             )
     for address in sorted(addresses)[:50]:
-        count = 1 if hard else ports.soft_bounces.increment(record.tenant_id, address)
+        count = (
+            1 if hard else ports.soft_bounces.record(record.tenant_id, address, record.inbound_id)
+        )
         if hard or count >= SOFT_BOUNCES_TO_SUPPRESS:
             _suppress(
                 ports,

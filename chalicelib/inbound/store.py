@@ -113,19 +113,3 @@ class DynamoInboxState:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             pass
-
-
-class DynamoSoftBounces:
-    def __init__(self, table: Table) -> None:
-        self._client = table.client
-        self._table = table.name
-
-    def increment(self, tenant_id: str, address: str) -> int:
-        reply = self._client.update_item(
-            TableName=self._table,
-            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": f"soft#{address.lower()}"}},
-            UpdateExpression="ADD soft_bounces :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(reply["Attributes"]["soft_bounces"]["N"])

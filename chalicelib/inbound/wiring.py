@@ -71,14 +71,14 @@ def _unsubscribe(tenant_id: str, message_id: str, how: str) -> bool:
 def ports() -> InboundPorts:
     from chalicelib.inbound.rules.classify import classify
     from chalicelib.inbound.service import InboundPorts
-    from chalicelib.inbound.store import STATE, DynamoSoftBounces, S3InboundStore
+    from chalicelib.inbound.store import S3InboundStore
 
     return InboundPorts(
         messages=sending.messages(),
         inbound=store(),
         store=S3InboundStore(clients.s3(), settings().bucket),
         suppressions=sending.suppressions(),
-        soft_bounces=DynamoSoftBounces(STATE.bind()),
+        soft_bounces=sending.soft_bounces(),
         clock=system_clock(),
         classify=classify,
         unsubscribe=_unsubscribe,

@@ -9,12 +9,15 @@ if TYPE_CHECKING:
     from chalicelib.sending.rules.suppressions import Suppression, normalise
     from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
     from chalicelib.sending.rules.tokens import decode as decode_token
+    from chalicelib.sending.service.delivered import sweep as deliver_due
     from chalicelib.sending.service.delivery import SendBatch
     from chalicelib.sending.service.unsubscribe import unsubscribe, unsubscribe_message
     from chalicelib.sending.wiring import (
+        delivered_ports,
         engagement,
         messages,
         send_ports,
+        soft_bounces,
         suppressions,
         tracking_keys,
         unsubscribe_ports,
@@ -37,6 +40,9 @@ else:
             "load_keys": "chalicelib.sending.rules.tokens",
             "decode_token": "chalicelib.sending.rules.tokens:decode",
             "SendBatch": "chalicelib.sending.service.delivery",
+            "deliver_due": "chalicelib.sending.service.delivered:sweep",
+            "delivered_ports": "chalicelib.sending.wiring",
+            "soft_bounces": "chalicelib.sending.wiring",
             "unsubscribe": "chalicelib.sending.service.unsubscribe",
             "unsubscribe_message": "chalicelib.sending.service.unsubscribe",
             "engagement": "chalicelib.sending.wiring",
@@ -57,12 +63,15 @@ __all__ = [
     "TokenKeys",
     "WAITING",
     "decode_token",
+    "deliver_due",
+    "delivered_ports",
     "engagement",
     "entry",
     "load_keys",
     "messages",
     "normalise",
     "send_ports",
+    "soft_bounces",
     "suppressions",
     "tracking_keys",
     "unsubscribe",

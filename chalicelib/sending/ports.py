@@ -184,3 +184,29 @@ class SenderFactory(Protocol):
 
 class EnvelopeMaker(Protocol):
     def __call__(self, built: Built, rcpt: str) -> Envelope: ...
+
+
+class SoftBounceRuns(Protocol):
+    """Each recipient's run of soft bounces since its last delivery."""
+
+    def record(self, tenant_id: str, address: str, source_id: str) -> int:
+        """The run with this bounce counted (once per ``source_id``)."""
+        ...
+
+    def end(self, tenant_id: str, address: str) -> None:
+        """A delivery or a reply ends the run."""
+        ...
+
+
+class DueIndex(Protocol):
+    def due(self, hour: str, until: str, limit: int) -> list[tuple[str, str]]:
+        """(tenant id, message id) of ``sent`` messages due in ``hour`` by ``until``."""
+        ...
+
+
+class SweepCursor(Protocol):
+    def get(self) -> str | None: ...
+
+    def advance(self, hour: str) -> None:
+        """Move forward to ``hour`` (never back)."""
+        ...

@@ -92,6 +92,9 @@ class TimelineEntry(BaseModel):
     diagnostic: str | SkipJsonSchema[None] = omitted()
     status_codes: list[str] | SkipJsonSchema[None] = omitted()
     feedback_type: str | SkipJsonSchema[None] = omitted()
+    window_hours: int | SkipJsonSchema[None] = omitted(
+        "On ``delivered``: the bounce window that passed with no bounce."
+    )
 
 
 class Counts(BaseModel):

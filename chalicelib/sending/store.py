@@ -9,6 +9,11 @@ Events travel with the writes that cause them (``chalicelib.aws.outbox``): ``cre
 and ``transition`` take the events of the change and store them in the item's ``outbox``
 attribute in the same request; the table's stream hands them to the relay.
 
+A ``sent`` message is also in the sparse ``by_delivery_due`` index until it leaves ``sent``
+(``due_shard`` ``due#<hour it is due>#<0-3>``, ``due_key`` ``<due time>#<tenant>#<message>``):
+the bounce-window sweeper reads the hours that came due there, never the table. Every
+transition sets or removes those two attributes with the status, in the same request.
+
 Engagement (opens and clicks, people and machines apart, and the time of the last one) is
 counted on the message item by the event consumer, in the same transaction as the event's
 counters: ``MessageEngagement`` writes those items for it, so the item's format stays here.
@@ -17,7 +22,9 @@ counters: ``MessageEngagement`` writes those items for it, so the item's format 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import asdict
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -25,7 +32,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page, write_all
 from chalicelib.core.pagination import Page
-from chalicelib.sending.rules.messages import Message, StaleWrite
+from chalicelib.sending.rules.messages import Message, StaleWrite, delivery_due
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -168,6 +175,12 @@ class DynamoMessageRepository:
         if carried:
             update += f", {outbox.ATTRIBUTE} = :outbox"
             values[":outbox"] = outbox.attribute_value(carried)
+        due = due_attributes(message)
+        if due:
+            update += ", due_shard = :due_shard, due_key = :due_key"
+            values |= {":due_shard": due["due_shard"], ":due_key": due["due_key"]}
+        else:
+            update += " REMOVE due_shard, due_key"
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -199,6 +212,54 @@ class DynamoMessageRepository:
         _add_filters(request, filters)
         items, next_token = query_tenant_page(self._client, request, tenant_id, token)
         return Page([from_item(i) for i in items if "data" in i], next_token)
+
+
+DUE_INDEX = "by_delivery_due"
+DUE_SHARDS = 4
+
+
+def due_shard(hour: str, shard: int) -> str:
+    """The index partition of messages due in ``hour`` (``YYYY-MM-DDTHH``)."""
+    return f"due#{hour}#{shard}"
+
+
+def due_attributes(message: Message) -> dict[str, dict[str, str]]:
+    """The index attributes of a ``sent`` message (empty for any other status)."""
+    due = delivery_due(message)
+    if due is None:
+        return {}
+    when = due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shard = zlib.crc32(message.message_id.encode()) % DUE_SHARDS
+    return {
+        "due_shard": {"S": due_shard(when[:13], shard)},
+        "due_key": {"S": f"{when}#{message.tenant_id}#{message.message_id}"},
+    }
+
+
+class DeliveryDueIndex:
+    """The sweeper's side of the sparse ``by_delivery_due`` index: the messages of one hour
+    that are due by a time, as (tenant id, message id)."""
+
+    def __init__(self, table: Table) -> None:
+        self._client = table.client
+        self._table = table.name
+
+    def due(self, hour: str, until: str, limit: int) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for shard in range(DUE_SHARDS):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": DUE_INDEX,
+                "KeyConditionExpression": "due_shard = :s AND due_key <= :u",
+                "ExpressionAttributeValues": {
+                    ":s": {"S": due_shard(hour, shard)},
+                    ":u": {"S": until + "~"},
+                },
+                "Limit": limit,
+            }
+            items = self._client.query(**request).get("Items", [])
+            found += [(i["tenant_id"]["S"], i["sk"]["S"]) for i in items]
+        return found
 
 
 def _add_filters(request: dict[str, Any], filters: dict[str, str]) -> None:

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
         MessageStore,
         RequestKeys,
         SendQueues,
+        SoftBounceRuns,
         SuppressionStore,
     )
     from chalicelib.sending.service.accept import MessagePorts
+    from chalicelib.sending.service.delivered import DeliveredPorts
     from chalicelib.sending.service.delivery import SendPorts
     from chalicelib.sending.service.unsubscribe import UnsubscribePorts
 
@@ -64,6 +66,28 @@ def cooldowns() -> CooldownStore:
     from chalicelib.sending.cooldown_store import COOLDOWNS, DynamoCooldowns
 
     return DynamoCooldowns(COOLDOWNS.bind())
+
+
+@provider("sending.soft_bounces")
+def soft_bounces() -> SoftBounceRuns:
+    from chalicelib.sending.bounce_store import STATE, DynamoSoftBounceRuns
+
+    return DynamoSoftBounceRuns(STATE.bind())
+
+
+@provider("sending.delivered_ports")
+def delivered_ports() -> DeliveredPorts:
+    from chalicelib.sending.bounce_store import STATE, DynamoSweepCursor
+    from chalicelib.sending.service.delivered import DeliveredPorts
+    from chalicelib.sending.store import MESSAGES, DeliveryDueIndex
+
+    return DeliveredPorts(
+        messages=messages(),
+        due=DeliveryDueIndex(MESSAGES.bind()),
+        cursor=DynamoSweepCursor(STATE.bind()),
+        soft_bounces=soft_bounces(),
+        clock=system_clock(),
+    )
 
 
 @provider("sending.request_keys")
@@ -123,6 +147,7 @@ def send_ports() -> SendPorts:
         domains=domain_store(),
         counters=counters(),
         suppressions=suppressions(),
+        soft_bounces=soft_bounces(),
         cooldowns=cooldowns(),
         queues=queues(),
         clock=system_clock(),

@@ -210,6 +210,54 @@ class FakeRequestKeys:
         self.entries.pop((tenant_id, key), None)
 
 
+class FakeSoftBounceRuns:
+    """``SoftBounceRuns``: each recipient's run as the set of sources counted in it."""
+
+    def __init__(self) -> None:
+        self.runs: dict[tuple[str, str], set[str]] = {}
+
+    def record(self, tenant_id: str, address: str, source_id: str) -> int:
+        run = self.runs.setdefault((tenant_id, address.lower()), set())
+        run.add(source_id)
+        return len(run)
+
+    def end(self, tenant_id: str, address: str) -> None:
+        self.runs.pop((tenant_id, address.lower()), None)
+
+
+class FakeDueIndex:
+    """``DueIndex`` over ``FakeMessages``: the sent messages due in an hour by a time,
+    oldest first, at most ``limit`` (the real index reads ``limit`` per shard)."""
+
+    def __init__(self, messages: FakeMessages) -> None:
+        self.messages = messages
+        self.queries = 0
+
+    def due(self, hour: str, until: str, limit: int) -> list[tuple[str, str]]:
+        from chalicelib.sending.rules.messages import delivery_due
+
+        self.queries += 1
+        found = []
+        for (tenant_id, message_id), (message, _) in self.messages.items.items():
+            when = delivery_due(message)
+            stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else ""
+            if stamp[:13] == hour and stamp <= until:
+                found.append((stamp, tenant_id, message_id))
+        return [(t, m) for _, t, m in sorted(found)[:limit]]
+
+
+class FakeSweepCursor:
+    def __init__(self) -> None:
+        self.hour: str | None = None
+
+    def get(self) -> str | None:
+        return self.hour
+
+    def advance(self, hour: str) -> None:
+        if self.hour is None or self.hour < hour:
+            self.hour = hour
+
+
 @dataclass
 class FakeSendQueues:
     jobs: list[tuple[str, tuple[str, str, int]]] = field(default_factory=list)
@@ -253,6 +301,7 @@ class World:
     suppressions: FakeSuppressions
     counters: FakeCounters
     public_key: str
+    soft_bounces: FakeSoftBounceRuns = field(default_factory=FakeSoftBounceRuns)
 
     def message(
         self, to: str, html: str | None = None, text: str | None = "Hi {{ name }}", **changes: Any
@@ -338,6 +387,7 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
     events = FakeEventBatches()  # what the stores' writes put in the outbox
     store, bodies, queues = FakeMessages(events), FakeBodies(), FakeSendQueues()
     suppressions, counters = FakeSuppressions(events), FakeCounters()
+    soft_bounces = FakeSoftBounceRuns()
     ctx = system_context(tenant.tenant_id, tenant.plan)
     tenants, domain_store, mailbox_store = FakeTenants(), FakeDomains(), FakeMailboxes()
     tenants.create(tenant)
@@ -352,6 +402,7 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         domains=domain_store,
         counters=counters,
         suppressions=suppressions,
+        soft_bounces=soft_bounces,
         cooldowns=FakeCooldowns(),
         queues=queues,
         clock=clock,
@@ -375,4 +426,5 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         suppressions,
         counters,
         public,
+        soft_bounces,
     )

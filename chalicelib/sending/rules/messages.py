@@ -3,7 +3,8 @@
 Statuses (PRODUCT.md "Statuses"): ``queued → sending → sent``; ``deferred`` while a
 transient failure waits for its retry; ``failed`` after the last attempt; ``bounced`` on a
 permanent refusal; ``suppressed`` when a guard stops it; ``cancelled`` by the tenant before
-it was sent. ``delivered`` (no bounce within the bounce window) belongs to inbound tracking.
+it was sent. ``delivered`` when the bounce window (72 hours, PRODUCT.md) passes after ``sent``
+with no bounce; a bounce that comes later still makes it ``bounced``.
 
 The timeline records every transition with its time, the attempt, and for SMTP outcomes the
 reply code, the enhanced status and the server's text. It is bounded (attempts are), so it
@@ -13,8 +14,10 @@ stays inside the message item.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.errors import Conflict
 
 STATUSES = (
@@ -136,3 +139,26 @@ def cancel(message: Message, at: str) -> Message:
             {"id": message.message_id, "status": message.status},
         )
     return with_status(message, "cancelled", at, reason="cancelled by the tenant")
+
+
+BOUNCE_WINDOW = timedelta(hours=72)
+
+
+def sent_at(message: Message) -> datetime | None:
+    """When the server accepted the message (its last ``sent`` entry), if it did."""
+    for item in reversed(message.timeline):
+        if item.get("status") == "sent" and item.get("at"):
+            return parse_iso(str(item["at"]))
+    return None
+
+
+def delivery_due(message: Message) -> datetime | None:
+    """When a ``sent`` message becomes ``delivered`` if no bounce comes first; None for any
+    other status."""
+    accepted = sent_at(message) if message.status == "sent" else None
+    return accepted + BOUNCE_WINDOW if accepted is not None else None
+
+
+def deliver(message: Message, at: str) -> Message:
+    """``sent`` → ``delivered``: the bounce window passed with no bounce."""
+    return with_status(message, "delivered", at, window_hours=BOUNCE_WINDOW // timedelta(hours=1))

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         SenderFactory,
         SendQueues,
         SendResult,
+        SoftBounceRuns,
         SuppressionStore,
         TenantReader,
         UsageCounters,
@@ -104,6 +105,7 @@ class SendPorts:
     domains: DomainReader
     counters: UsageCounters
     suppressions: SuppressionStore
+    soft_bounces: SoftBounceRuns  # each recipient's run of soft bounces since a delivery
     cooldowns: CooldownStore
     queues: SendQueues
     clock: Clock
@@ -334,7 +336,7 @@ class SendBatch:
         return changed.status
 
     def _after(self, message: Message, outcome: Outcome, status: str, delay: float | None) -> None:
-        if status == "bounced" and delivery_rules.suppress_after(outcome, 1):
+        if status == "bounced" and self._suppresses(message, outcome):
             self._suppress(message, outcome)
         if status == "deferred":
             if outcome.kind == "throttled":
@@ -343,11 +345,20 @@ class SendBatch:
         if status == "failed":
             self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), "failed")
 
+    def _suppresses(self, message: Message, outcome: Outcome) -> bool:
+        """A hard bounce suppresses at once; a soft one (5.2.2 mailbox full at RCPT or
+        DATA) counts in the recipient's run, the same run the DSNs count in."""
+        if not outcome.soft:
+            return delivery_rules.suppress_after(outcome, 1)
+        run = self.ports.soft_bounces.record(message.tenant_id, message.to, message.message_id)
+        return delivery_rules.suppress_after(outcome, run)
+
     def _suppress(self, message: Message, outcome: Outcome) -> None:
+        kind = "soft bounces, the last" if outcome.soft else "hard bounce"
         entry = Suppression(
             address=normalise(message.to),
             scope="tenant",
-            reason=f"hard bounce {outcome.code} {outcome.enhanced or ''}".strip(),
+            reason=f"{kind} {outcome.code} {outcome.enhanced or ''}".strip(),
             source="bounce",
             created_at=self.ports.clock.now_iso(),
             actor=f"message:{message.message_id}",

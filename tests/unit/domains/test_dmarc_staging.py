@@ -202,7 +202,7 @@ def test_the_notice_goes_to_the_tenants_contact_and_nowhere_without_one():
     from tests.fakes.accounts import FakeQueue, FakeTenants
 
     tenants, queue = FakeTenants(), FakeQueue()
-    ports = AccountPorts(tenants, None, None, None, None, queue, FakeClock(), lambda: "")
+    ports = AccountPorts(tenants, None, None, None, queue, FakeClock(), lambda: "")
     with_contact = new_tenant("A", "business", "t", contact_email="ops@acme.test")
     without = new_tenant("B", "business", "t")
     for tenant in (with_contact, without):

@@ -43,9 +43,12 @@ class Stores:
     def put_text(self, key, text):
         self.objects[key] = text
 
-    def increment(self, tenant_id, address):
-        self.soft[address] = self.soft.get(address, 0) + 1
-        return self.soft[address]
+    def record(self, tenant_id, address, source_id):
+        self.soft.setdefault(address, set()).add(source_id)
+        return len(self.soft[address])
+
+    def end(self, tenant_id, address):
+        self.soft.pop(address, None)
 
 
 @pytest.fixture
@@ -114,6 +117,23 @@ def test_soft_bounces_suppress_after_three_in_a_row(setup):
     _handle(
         setup, Verdict("bounce", (sent.message_id,), "soft", ("lead@example.test",), ("4.2.2",)), 3
     )
+    assert world.suppressions.check([(sent.tenant_id, "lead@example.test")])
+
+
+def test_a_soft_run_counts_each_dsn_once_and_a_reply_ends_it(setup):
+    ports, world, sent, stores, events, _ = setup
+    soft = Verdict("bounce", (sent.message_id,), "soft", ("lead@example.test",), ("4.2.2",))
+    # the same DSN (same mailbox UID) processed three times is one bounce
+    for _ in range(3):
+        _handle(setup, soft, 1)
+    _handle(setup, soft, 2)
+    assert not world.suppressions.check([(sent.tenant_id, "lead@example.test")])
+    # a reply from the recipient ends the run: two more soft bounces are not three in a row
+    _handle(setup, Verdict("reply", (sent.message_id,), reply_text="Thanks"), 3)
+    for uid in (4, 5):
+        _handle(setup, soft, uid)
+    assert not world.suppressions.check([(sent.tenant_id, "lead@example.test")])
+    _handle(setup, soft, 6)
     assert world.suppressions.check([(sent.tenant_id, "lead@example.test")])
 
 
