@@ -242,10 +242,13 @@ def test_done_when_keys_scope_and_isolation_over_http(platform):
 def test_ctrl_c_stops_every_server_and_thread(tmp_path):
     running = start_platform(tmp_path, "--no-demo")
     ports = running.ports
-    # the first report builds every client at once: on a loaded machine it may pass the
-    # checks' 3 s budget, so it is asked again (bounded) before the platform is stopped
-    eventually(lambda: running.get("/v1/health").status_code == 200, attempts=20, pause=0.5)
-    assert stop_platform(running) == 0
+    try:
+        # the first report builds every client at once: on a loaded machine it may pass the
+        # checks' 3 s budget, so it is asked again (bounded) before the platform is stopped
+        eventually(lambda: running.get("/v1/health").status_code == 200, attempts=20, pause=0.5)
+    finally:
+        code = stop_platform(running)  # never leave a platform running behind a failure
+    assert code == 0
     assert "stopped" in running.output()
     for name, port in ports.items():
         with socket.socket() as probe:
