@@ -232,7 +232,7 @@ class DynamoStreamPump(Pump):
     forever when the mapping says ``MaximumRetryAttempts: -1``, so nothing after it is
     skipped. The emulator keeps one shard per table."""
 
-    idle_wait = 0.1  # several tables have streams: poll them gently
+    idle_wait = 0.25  # six tables have streams: poll them gently (events wait at most this)
 
     def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
         super().__init__(mapping, emulator)

@@ -233,6 +233,12 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         "api_key.revoked": {"key_id": "key_abc"},
         "notification.sent": {"notification_id": "ntf_abc", "kind": "tenant.welcome"},
         **{f"message.{status}": _message_sample(status) for status in MESSAGE_EVENTS},
+        "message.delivered": {
+            "message_id": "msg_abc",
+            "mailbox_id": "mbx_abc",
+            "to": "a@example.test",
+            "sent_at": "2026-12-02T12:00:00Z",
+        },
         "message.opened": _hit_sample(),
         "message.clicked": {**_hit_sample(), "link_index": 0, "url": "https://example.com/"},
         "message.unsubscribed": {"message_id": "msg_abc", "how": "one_click"},
