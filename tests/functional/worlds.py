@@ -109,9 +109,9 @@ def sending_world(api) -> Sending:
     return Sending(api, key, tenant["id"], mailbox, sink)
 
 
-def stored_message(tenant_id, mailbox):
+def stored_message(tenant_id, mailbox, **fields):
     """A's message written straight to storage (A's test domain is not verified, so the API
-    would refuse to queue one)."""
+    would refuse to queue one); ``fields`` replace the defaults."""
     from chalicelib.core import ids, wiring
     from chalicelib.sending.rules.messages import Message
 
@@ -136,5 +136,6 @@ def stored_message(tenant_id, mailbox):
         queue="priority",
         created_at="2026-01-01T00:00:00Z",
     )
+    message = dataclasses.replace(message, **fields)
     wiring.get("sending.messages")().create_many([message])
     return message

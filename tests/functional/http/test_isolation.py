@@ -1,92 +1,110 @@
-"""Tenant B's key on tenant A's resources: 404 on every route, and lists never mix."""
+"""Tenant B's key on tenant A's records: every route with an id answers 404 and leaves A's
+records as they were, every list (with every filter) never shows A's records, a cursor
+cannot cross tenants. Routes come from the route table: a new route is a new case, and a
+new path parameter, body model or list filter fails here until the world provides it.
+(A's ids inside B's request bodies: ``test_isolation_bodies``.)"""
 
-import re
+from urllib.parse import quote
 
 import pytest
 
+from chalicelib.core import wiring
 from chalicelib.http.routing import ROUTES
-from tests.functional.worlds import stored_message
+from chalicelib.http.validation import model_named
+from tests.fakes.dns import ZoneDns
+from tests.fakes.probe import FakeProber
+from tests.functional.http.isolation_world import (
+    FILTER_VALUES,
+    ID_ROUTES,
+    LIST_ROUTES,
+    PAGING,
+    World,
+    a_state,
+    item_ids,
+    two_tenants,
+)
 
-# Every path parameter a tenant route may take, mapped to the fixture resource of tenant A.
-RESOURCE_FOR_PARAM = {
-    "key_id": "a_key_id",
-    "domain_id": "a_domain_id",
-    "mailbox_id": "a_mailbox_id",
-    "template_id": "a_template_id",
-    "message_id": "a_message_id",
-    "address": "a_suppressed",
+# A valid body for every body model a route with an id takes, so a 400 from validation can
+# never stand in for the tenant check.
+VALID_BODIES = {
+    "chalicelib.mailboxes.schemas.UpdateMailbox": {
+        "status": "paused",
+        "reason": "B was here",
+        "daily_limit": 7,
+        "display_name": "B",
+    },
+    "chalicelib.templates.schemas.UpdateTemplate": {"name": "b", "subject": "B", "text": "B"},
+    "chalicelib.templates.schemas.PreviewTemplate": {"variables": {"name": "B"}},
 }
 
 
+def _route_id(route: tuple[str, str]) -> str:
+    return f"{route[1]} {route[0]}"
+
+
 @pytest.fixture
-def two_tenants(api):
-    a_tenant, a_key = api.new_tenant("business")
-    b_tenant, b_key = api.new_tenant("business")
-    extra = api.call("POST", "/v1/api-keys", a_key, {"name": "a-second"}).data
-    domain = api.call("POST", "/v1/domains", a_key, {"name": f"{a_tenant['id'][4:]}.test"}).data
-    mailbox = api.call(
-        "POST",
-        "/v1/mailboxes",
-        a_key,
-        {
-            "email": f"a@{domain['name']}",
-            "smtp": {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "p"},
-        },
-    ).data
-    template = api.call(
-        "POST", "/v1/templates", a_key, {"name": "t", "subject": "Hi", "text": "Hello"}
-    ).data
-    api.call("POST", "/v1/suppressions", a_key, {"address": "gone@example.test"})
-    return {
-        "a_message_id": stored_message(a_tenant["id"], mailbox).message_id,
-        "a_suppressed": "gone@example.test",
-        "a_template_id": template["id"],
-        "a_key": a_key,
-        "b_key": b_key,
-        "a_key_id": extra["id"],
-        "a": a_tenant,
-        "b": b_tenant,
-        "a_domain_id": domain["id"],
-        "a_mailbox_id": mailbox["id"],
-    }
+def world(api) -> World:
+    # verify and test run against twins, never the network, when A's own key proves the id
+    wiring.override("domains.dns_lookup", ZoneDns())
+    wiring.override("mailboxes.probe", FakeProber())
+    return two_tenants(api)
 
 
-def test_every_tenant_route_with_an_id_is_404_for_another_tenant(api, two_tenants):
-    checked = 0
-    for (path, method), spec in ROUTES.items():
-        params = re.findall(r"{(\w+)}", path)
-        if spec.auth not in ("full", "send") or not params:
-            continue
-        assert set(params) <= set(RESOURCE_FOR_PARAM), f"add {params} to RESOURCE_FOR_PARAM"
-        concrete = path
-        for param in params:
-            concrete = concrete.replace("{" + param + "}", two_tenants[RESOURCE_FOR_PARAM[param]])
-        body = {} if spec.body else None
-        reply = api.call(method, concrete, two_tenants["b_key"], body)
-        assert reply.status_code in (404, 400), (method, path, reply.status_code)
-        if spec.body is None:
-            assert reply.status_code == 404
-        checked += 1
-    assert checked >= 1
-    # and A's key is untouched
-    assert api.call("GET", "/v1/api-keys", two_tenants["a_key"]).status_code == 200
+def _valid_body(route: tuple[str, str]) -> dict | None:
+    model = ROUTES[route].body
+    if model is None:
+        return None
+    assert model in VALID_BODIES, f"add a valid {model} to VALID_BODIES"
+    model_named(model).model_validate(VALID_BODIES[model])
+    return VALID_BODIES[model]
 
 
-def test_lists_only_show_the_callers_own_records(api, two_tenants):
-    b_keys = api.call("GET", "/v1/api-keys", two_tenants["b_key"]).data["items"]
-    assert two_tenants["a_key_id"] not in {k["id"] for k in b_keys}
-    b_audit = api.call("GET", "/v1/audit", two_tenants["b_key"]).data["items"]
-    assert {r["tenant_id"] for r in b_audit} == {two_tenants["b"]["id"]}
-    me = api.call("GET", "/v1/tenant", two_tenants["b_key"]).data
-    assert me["id"] == two_tenants["b"]["id"]
+@pytest.mark.parametrize("route", ID_ROUTES, ids=_route_id)
+def test_another_tenants_id_is_404_and_their_record_is_unchanged(api, world, route):
+    # given
+    path, method = route
+    body = _valid_body(route)
+    before = a_state(api, world)
+    # when
+    reply = api.call(method, world.concrete(path), world.b_key, body)
+    # then
+    assert reply.status_code == 404, (route, reply.status_code, reply.data)
+    assert reply.data["error"]["code"] == "not_found"
+    assert a_state(api, world) == before
+    # and the same request as A reaches the record: the 404 was the tenant check
+    own = api.call(method, world.concrete(path), world.a_key, body)
+    assert own.status_code not in (400, 404), (route, own.status_code, own.data)
 
 
-def test_a_cursor_cannot_cross_tenants(api, two_tenants):
+@pytest.mark.parametrize("route", LIST_ROUTES, ids=_route_id)
+def test_lists_never_show_another_tenants_records(api, world, route):
+    path, _ = route
+    filters = [name for name in ROUTES[route].query if name not in PAGING]
+    for name in [None, *filters]:
+        if name is None:
+            query = ""
+        else:
+            assert name in FILTER_VALUES, f"add the filter {name} to FILTER_VALUES"
+            query = f"?{name}={quote(getattr(world, FILTER_VALUES[name]))}"
+        mine = api.call("GET", path + query, world.a_key).data
+        assert mine["items"], f"A has a record for {path}{query}, so the check can fail"
+        theirs = api.call("GET", path + query, world.b_key)
+        assert theirs.status_code == 200, theirs.data
+        assert not item_ids(mine) & item_ids(theirs.data), (path, query)
+        assert {i.get("tenant_id", world.b_tenant_id) for i in theirs.data["items"]} <= {
+            world.b_tenant_id
+        }
+
+
+def test_the_tenant_route_answers_for_the_caller_only(api, world):
+    me = api.call("GET", "/v1/tenant", world.b_key).data
+    assert me["id"] == world.b_tenant_id
+
+
+def test_a_cursor_cannot_cross_tenants(api, world):
     for n in range(3):
-        api.call("POST", "/v1/api-keys", two_tenants["a_key"], {"name": f"n{n}", "scope": "send"})
-    a_page = api.call("GET", "/v1/audit?limit=1", two_tenants["a_key"]).data
-    b_page = api.call(
-        "GET", f"/v1/audit?limit=5&next_token={a_page['next_token']}", two_tenants["b_key"]
-    )
+        api.call("POST", "/v1/api-keys", world.a_key, {"name": f"n{n}", "scope": "send"})
+    a_page = api.call("GET", "/v1/audit?limit=1", world.a_key).data
+    b_page = api.call("GET", f"/v1/audit?limit=5&next_token={a_page['next_token']}", world.b_key)
     assert b_page.status_code == 200
-    assert {r["tenant_id"] for r in b_page.data["items"]} <= {two_tenants["b"]["id"]}
+    assert {r["tenant_id"] for r in b_page.data["items"]} <= {world.b_tenant_id}

@@ -1,0 +1,166 @@
+"""Two tenants for the isolation tests: A owns one record of every kind a tenant route can
+name or list; B is a second tenant with nothing of A's. ``a_state`` reads everything A can
+see through every GET route, so a test can prove B's attempts changed none of it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import app  # noqa: F401 - registers every route
+from chalicelib.http.routing import ROUTES
+from tests.functional.worlds import stored_message
+
+TENANT_AUTH = ("full", "send")
+TENANT_ROUTES = sorted(r for r, spec in ROUTES.items() if spec.auth in TENANT_AUTH)
+PAGING = ("limit", "next_token")
+ID_ROUTES = [r for r in TENANT_ROUTES if "{" in r[0]]
+LIST_ROUTES = [
+    r for r in TENANT_ROUTES if r[1] == "GET" and r not in ID_ROUTES and "limit" in ROUTES[r].query
+]
+CREATE_ROUTES = [r for r in TENANT_ROUTES if r[1] == "POST" and r not in ID_ROUTES]
+
+# Every path parameter a tenant route may take -> the attribute of ``World`` naming A's record.
+RESOURCE_FOR_PARAM = {
+    "key_id": "a_key_id",
+    "domain_id": "a_domain_id",
+    "mailbox_id": "a_mailbox_id",
+    "template_id": "a_template_id",
+    "message_id": "a_message_id",
+    "address": "a_suppressed",
+}
+
+# Every list filter -> the attribute of ``World`` holding a value that matches A's record.
+FILTER_VALUES = {
+    "from": "a_mailbox_email",
+    "to": "a_message_to",
+    "tag": "a_message_tag",
+    "status": "a_message_status",
+    "type": "a_inbound_type",
+    "mailbox_id": "a_mailbox_id",
+}
+
+
+@dataclass
+class World:
+    a_tenant_id: str
+    a_key: str
+    a_key_id: str
+    a_domain_id: str
+    a_domain_name: str
+    a_mailbox_id: str
+    a_mailbox_email: str
+    a_template_id: str
+    a_message_id: str
+    a_message_to: str
+    a_message_tag: str
+    a_message_status: str
+    a_suppressed: str
+    a_inbound_id: str
+    a_inbound_type: str
+    b_tenant_id: str
+    b_key: str
+
+    def concrete(self, path: str) -> str:
+        """``path`` with every parameter replaced by A's record of that kind."""
+        for param in re.findall(r"{(\w+)}", path):
+            path = path.replace("{" + param + "}", getattr(self, RESOURCE_FOR_PARAM[param]))
+        return path
+
+
+def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = None) -> World:
+    """A with one record of every kind; B as given, or a new tenant."""
+    a_tenant, a_key = api.new_tenant("business")
+    if b_key is None:
+        b_tenant, b_key = api.new_tenant("business")
+        b_tenant_id = b_tenant["id"]
+    extra = _created(api, "/v1/api-keys", a_key, {"name": "a-second"})
+    domain = _created(api, "/v1/domains", a_key, {"name": f"{a_tenant['id'][4:]}.test"})
+    mailbox = _created(
+        api,
+        "/v1/mailboxes",
+        a_key,
+        {
+            "email": f"a@{domain['name']}",
+            "smtp": {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "p"},
+        },
+    )
+    template = _created(
+        api, "/v1/templates", a_key, {"name": "t", "subject": "Hi {{ name }}", "text": "Hello"}
+    )
+    _created(api, "/v1/suppressions", a_key, {"address": "gone@example.test"})
+    message = stored_message(a_tenant["id"], mailbox, tags=("a-only",))
+    inbound = _stored_inbound(a_tenant["id"], mailbox["id"], message.message_id)
+    return World(
+        a_tenant_id=a_tenant["id"],
+        a_key=a_key,
+        a_key_id=extra["id"],
+        a_domain_id=domain["id"],
+        a_domain_name=domain["name"],
+        a_mailbox_id=mailbox["id"],
+        a_mailbox_email=mailbox["email"],
+        a_template_id=template["id"],
+        a_message_id=message.message_id,
+        a_message_to=message.to,
+        a_message_tag=message.tags[0],
+        a_message_status=message.status,
+        a_suppressed="gone@example.test",
+        a_inbound_id=inbound,
+        a_inbound_type="reply",
+        b_tenant_id=str(b_tenant_id),
+        b_key=b_key,
+    )
+
+
+def _created(api: Any, path: str, key: str, body: dict) -> dict:
+    reply = api.call("POST", path, key, body)
+    assert reply.status_code == 201, (path, reply.data)
+    return reply.data
+
+
+def _stored_inbound(tenant_id: str, mailbox_id: str, message_id: str) -> str:
+    from chalicelib.core import ids, wiring
+    from chalicelib.inbound.rules.records import InboundMessage
+
+    inbound_id = ids.new_sortable_id("inb")
+    wiring.get("inbound.store")().save(
+        InboundMessage(
+            tenant_id=tenant_id,
+            inbound_id=inbound_id,
+            mailbox_id=mailbox_id,
+            received_at="2026-01-02T00:00:00.000Z",
+            kind="reply",
+            from_address="someone@example.test",
+            subject="Re: Hi",
+            message_id_header="<reply@example.test>",
+            raw_key=f"tenant/{tenant_id}/inbound/{inbound_id}.eml",
+            matched_message_id=message_id,
+        )
+    )
+    return inbound_id
+
+
+def a_state(api: Any, world: World) -> dict[str, Any]:
+    """Everything A sees through every GET route (lists with every filter set to A's value),
+    read with A's key."""
+    seen = {}
+    for path, method in TENANT_ROUTES:
+        if method != "GET":
+            continue
+        concrete = world.concrete(path)
+        reply = api.call("GET", concrete, world.a_key)
+        assert reply.status_code == 200, (path, reply.data)
+        seen[concrete] = _stable(reply.data)
+    return seen
+
+
+def _stable(data: Any) -> Any:
+    """The reply without what changes because A itself is reading (the calling key)."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k != "key"}
+    return data
+
+
+def item_ids(page: dict) -> set[str]:
+    return {item.get("id") or item["address"] for item in page["items"]}
