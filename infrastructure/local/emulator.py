@@ -20,6 +20,7 @@ import boto3
 import requests
 from moto.server import ThreadedMotoServer
 
+from infrastructure.local import moto_patches
 from infrastructure.local import template as tpl
 
 REGION = "us-east-1"
@@ -56,6 +57,7 @@ class Emulator:
 
     def start(self) -> None:
         _quiet_moto()
+        moto_patches.apply()  # transactions that cost the same however big the tables get
         self._server = _MotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]

@@ -289,12 +289,32 @@ class Platform:
 
         self.run.timed("queue_monitor", lambda: handler({}, None))
 
+    def relay_outbox(self) -> int:
+        """The outbox relay over every DynamoDB Stream the template maps to it, in each
+        mapping's batch size (Lambda's reads of a stream are free: not metered); the stream
+        records handed to it."""
+        from chalicelib.core.settings import settings
+        from functions.outbox_relay import handler
+        from tests.functional.outbox import stream_batches
+
+        handed = 0
+        for mapping in tpl.mappings(template()):
+            if mapping.function.handler != "functions.outbox_relay.handler":
+                continue
+            table = settings().table(mapping.source_logical_id)
+            for batch in stream_batches(table, mapping.batch_size):
+                self.run.timed("outbox_relay", lambda b=batch: handler({"Records": b}, None))
+                handed += len(batch)
+        return handed
+
     def consume_events(self, stride: int) -> tuple[int, int]:
-        """Every new event on the stream, in the mapping's batch size; one batch in
-        ``stride`` is handed to the consumer. Returns (events, events consumed)."""
+        """The outbox relayed, then every new event on the stream, in the mapping's batch
+        size; one batch in ``stride`` is handed to the consumer. Returns (events, events
+        consumed)."""
         from chalicelib.core.settings import settings
         from functions.event_consumer import handler
 
+        self.relay_outbox()
         stream = settings().events_stream
         if self._iterator is None:
             shard = self.kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]

@@ -70,6 +70,9 @@ def _aws_session():
 
     saved = dict(os.environ)
     os.environ.pop("AWS_ENDPOINT_URL", None)
+    from infrastructure.local import moto_patches
+
+    moto_patches.apply()  # the local platform's emulator, as fast at any table size
     with mock_aws():
         outputs = _deploy("us-east-1")
         os.environ.update(environment(outputs))

@@ -24,14 +24,15 @@ def relay_outbox(aws: dict[str, str]) -> int:
     for mapping in tpl.mappings(tpl.load()):
         if mapping.function.handler != "functions.outbox_relay.handler":
             continue
-        for batch in _new_records(aws[mapping.source_logical_id], mapping.batch_size):
+        for batch in stream_batches(aws[mapping.source_logical_id], mapping.batch_size):
             reply = outbox_relay.handler({"Records": batch}, None)
             assert reply == {"batchItemFailures": []}, reply
             handed += len(batch)
     return handed
 
 
-def _new_records(table: str, batch_size: int) -> list[list[dict[str, Any]]]:
+def stream_batches(table: str, batch_size: int) -> list[list[dict[str, Any]]]:
+    """The table's stream records not handed out before, in batches of ``batch_size``."""
     # botocore would aim at the account-id endpoint, which the emulator's mock does not serve
     plain = Config(account_id_endpoint_mode="disabled")
     streams = boto3.client("dynamodbstreams", region_name="us-east-1", config=plain)

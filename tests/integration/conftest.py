@@ -65,7 +65,9 @@ class RunningPlatform:
 def start_platform(tmp: Path, *extra: str) -> RunningPlatform:
     ready = tmp / "ready.json"
     log_path = tmp / "platform.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_"))}
+    # the platform configures itself: nothing of this process's AWS, app or Powertools
+    # settings (the functional tier sets some for its own session) may reach it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_", "POWERTOOLS_"))}
     command = [
         sys.executable,
         "-m",
@@ -145,3 +147,13 @@ def eventually(check, attempts: int = 150, pause: float = 0.2):
             return last
         time.sleep(pause)
     raise AssertionError(f"condition never held; last value: {last!r}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers), the whole integration tier goes
+    to one worker, in order, around one running platform; the other worker takes the unit
+    and functional tiers meanwhile."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("integration"))

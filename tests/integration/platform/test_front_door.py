@@ -136,7 +136,7 @@ def _platform_command(*extra: str) -> list[str]:
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_"))}
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_", "POWERTOOLS_"))}
 
 
 @pytest.mark.parametrize("flag", ["--aws-port", "--api-port", "--dns-port"])

@@ -1,0 +1,136 @@
+"""Keeps the emulator's per-request cost flat as tables grow (ARCHITECTURE.md, "Known facts
+about the emulator"): moto's TransactWriteItems deep-copies every table it touches, items and
+stream records included, before each call so it can roll back. Here the same checks run in two
+phases instead, as DynamoDB's all-or-nothing semantics allow (no two operations of one
+transaction may touch the same item, so no condition depends on another operation's write):
+every condition is checked first, and a transaction with a failed check is cancelled before
+anything is written (the same ``TransactionCanceledException`` with the same reasons); only
+then are the writes applied, with a copy of just the touched items kept to undo them should
+one be refused by validation. Applied to the local platform's emulator and the functional
+tier; nothing deployed imports it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_applied = {"done": False}
+
+
+def apply() -> None:
+    if _applied["done"]:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    _applied["done"] = True
+
+
+def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return op["Key"]
+    table = backend.get_table(op["TableName"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def _check(backend: Any, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    from moto.dynamodb.comparisons import get_filter_expression as condition_of
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+        raise ValueError("Unsupported transaction operation")
+    expression = op.get("ConditionExpression")
+    if expression is None:
+        return
+    current = backend.get_item(op["TableName"], key)
+    condition = condition_of(
+        expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    )
+    if not condition.expr(current):
+        old = None
+        if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+            old = current.to_json()["Attributes"]
+        raise ConditionalCheckFailed(item=old)
+
+
+def _write(backend: Any, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    table = op["TableName"]
+    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        backend.put_item(
+            table, op["Item"], expression_attribute_names=names, expression_attribute_values=values
+        )
+    elif op_type == "Delete":
+        backend.delete_item(
+            table, key, expression_attribute_names=names, expression_attribute_values=values
+        )
+    elif op_type == "Update":
+        backend.update_item(
+            table,
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    errors: list[Any] = []
+    seen: set[tuple[str, str]] = set()
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(item.items()))
+        try:
+            key = _key_of(self, op_type, op)
+            target = (str(op["TableName"]), str(dict(sorted(key.items()))))
+            if target in seen:
+                raise MultipleTransactionsException()
+            seen.add(target)
+            _check(self, op_type, op, key)
+            planned.append((op_type, op, key))
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            raise
+        except ConditionalCheckFailed as e:
+            errors.append(("ConditionalCheckFailed", str(e.message), getattr(e, "item", None)))
+        except Exception as e:  # noqa: BLE001 - reported as moto reports it
+            errors.append((type(e).__name__, str(e), None))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+    before = [
+        (op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key)))
+        for _, op, key in planned
+    ]
+    try:
+        for op_type, op, key in planned:
+            _write(self, op_type, op, key)
+    except Exception:
+        _undo(self, before)
+        raise
+
+
+def _undo(backend: Any, before: list[tuple[str, dict[str, Any], Any]]) -> None:
+    for table, key, item in before:
+        if item is None:
+            if backend.get_item(table, key) is not None:
+                backend.delete_item(table, key)
+        else:
+            backend.put_item(table, item.to_json()["Attributes"])
