@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.core.events import Event, new_event
 from chalicelib.inbound.rules.records import InboundMessage
 from chalicelib.inbound.rules.unsubscribe import is_own_address, unsubscribe_targets
-from chalicelib.sending import Message, StaleWrite, Suppression, entry, normalise, with_status
+from chalicelib.sending import (
+    Message,
+    StaleWrite,
+    Suppression,
+    entry,
+    normalise,
+    status_event,
+    with_status,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -241,15 +249,7 @@ def _mark_bounced(
         inbound_id=record.inbound_id,
         diagnostic=record.diagnostic[:300],
     )
-    event = new_event(
-        "message.bounced",
-        record.tenant_id,
-        at,
-        message_id=message.message_id,
-        mailbox_id=message.mailbox_id,
-        to=message.to,
-        reason=reason[:500],
-    )
+    event = status_event(message, "bounced", at, reason=reason[:500])
     try:
         ports.messages.transition(bounced, (message.status,), message.attempts, events=[event])
     except StaleWrite:

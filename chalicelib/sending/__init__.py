@@ -5,7 +5,14 @@ listed here (loaded on first use)."""
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.sending.rules.messages import WAITING, Message, StaleWrite, entry, with_status
+    from chalicelib.sending.rules.messages import (
+        WAITING,
+        Message,
+        StaleWrite,
+        entry,
+        status_event,
+        with_status,
+    )
     from chalicelib.sending.rules.suppressions import Suppression, normalise
     from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
     from chalicelib.sending.rules.tokens import decode as decode_token
@@ -33,6 +40,7 @@ else:
             "StaleWrite": "chalicelib.sending.rules.messages",
             "entry": "chalicelib.sending.rules.messages",
             "with_status": "chalicelib.sending.rules.messages",
+            "status_event": "chalicelib.sending.rules.messages",
             "Suppression": "chalicelib.sending.rules.suppressions",
             "normalise": "chalicelib.sending.rules.suppressions",
             "TokenClaims": "chalicelib.sending.rules.tokens",
@@ -72,6 +80,7 @@ __all__ = [
     "normalise",
     "send_ports",
     "soft_bounces",
+    "status_event",
     "suppressions",
     "tracking_keys",
     "unsubscribe",

@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.core.clock import parse_iso
 from chalicelib.core.errors import Conflict
+from chalicelib.core.events import Event, new_event
 
 STATUSES = (
     "queued",
@@ -162,3 +163,18 @@ def delivery_due(message: Message) -> datetime | None:
 def deliver(message: Message, at: str) -> Message:
     """``sent`` → ``delivered``: the bounce window passed with no bounce."""
     return with_status(message, "delivered", at, window_hours=BOUNCE_WINDOW // timedelta(hours=1))
+
+
+def status_event(message: Message, status: str, at: str, **fields: Any) -> Event:
+    """The ``message.<status>`` event of a change to ``message``: who it is for and from
+    which mailbox, plus ``fields`` (empty ones left out)."""
+    given = {k: v for k, v in fields.items() if v is not None and v != ""}
+    return new_event(
+        f"message.{status}",
+        message.tenant_id,
+        at,
+        message_id=message.message_id,
+        mailbox_id=message.mailbox_id,
+        to=message.to,
+        **given,
+    )

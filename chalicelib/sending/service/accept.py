@@ -328,15 +328,7 @@ def _store_and_enqueue(
 
 
 def _queued(message: Message) -> Event:
-    return new_event(
-        "message.queued",
-        message.tenant_id,
-        message.created_at,
-        message_id=message.message_id,
-        mailbox_id=message.mailbox_id,
-        to=message.to,
-        tags=list(message.tags),
-    )
+    return messages.status_event(message, "queued", message.created_at, tags=list(message.tags))
 
 
 def _fail_unqueued(ports: MessagePorts, accepted: list[Message]) -> None:
@@ -346,15 +338,7 @@ def _fail_unqueued(ports: MessagePorts, accepted: list[Message]) -> None:
     reason = "the send queue refused it"
     for message in accepted:
         failed = messages.with_status(message, "failed", at, reason=reason)
-        event = new_event(
-            "message.failed",
-            message.tenant_id,
-            at,
-            message_id=message.message_id,
-            mailbox_id=message.mailbox_id,
-            to=message.to,
-            reason=reason,
-        )
+        event = messages.status_event(message, "failed", at, reason=reason)
         ports.messages.transition(failed, ("queued",), message.attempts, events=[event])
 
 

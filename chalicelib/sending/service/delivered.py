@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.core.clock import parse_iso
-from chalicelib.core.events import new_event
 from chalicelib.sending.rules import messages
 
 if TYPE_CHECKING:
@@ -79,15 +78,8 @@ def _deliver(ports: DeliveredPorts, tenant_id: str, message_id: str) -> bool:
     at = ports.clock.now_iso()
     done = messages.deliver(message, at)
     sent_at = messages.sent_at(message)
-    event = new_event(
-        "message.delivered",
-        tenant_id,
-        at,
-        message_id=message_id,
-        mailbox_id=message.mailbox_id,
-        to=message.to,
-        sent_at=sent_at.strftime("%Y-%m-%dT%H:%M:%SZ") if sent_at else at,
-    )
+    accepted = sent_at.strftime("%Y-%m-%dT%H:%M:%SZ") if sent_at else at
+    event = messages.status_event(message, "delivered", at, sent_at=accepted)
     try:
         ports.messages.transition(done, ("sent",), message.attempts, events=[event])
     except messages.StaleWrite:

@@ -401,16 +401,7 @@ class SendBatch:
 
     def _event(self, message: Message, status: str, **details: Any) -> Event:
         """The event of ``message``'s change to ``status``, stored with that write."""
-        fields = {k: v for k, v in details.items() if v is not None and v != ""}
-        return new_event(
-            f"message.{status}",
-            message.tenant_id,
-            message.timeline[-1]["at"],
-            message_id=message.message_id,
-            mailbox_id=message.mailbox_id,
-            to=message.to,
-            **fields,
-        )
+        return messages.status_event(message, status, message.timeline[-1]["at"], **details)
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
