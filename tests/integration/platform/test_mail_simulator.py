@@ -14,7 +14,7 @@ import pytest
 
 from infrastructure.local.mail_simulator import SIM_DOMAIN, behaviour
 from infrastructure.local.smtp_server import LocalSmtpServer
-from tests.integration.platform.test_smtp_server import _Client
+from tests.integration.smtp_client import ClosingClient as _Client
 
 HOST = "127.0.0.1"
 USER = "sender@acme.test"

@@ -19,6 +19,7 @@ import pytest
 
 from infrastructure.local import template as tpl
 from tests.integration.conftest import eventually, start_platform, stop_platform
+from tests.integration.smtp_client import ClosingClient
 
 
 def test_health_reports_every_component(platform):
@@ -187,14 +188,11 @@ def _smtp_login(port: int, user: str, password: str) -> None:
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
 
     async def go():
-        client = aiosmtplib.SMTP(
+        client = ClosingClient(
             hostname="127.0.0.1", port=port, timeout=10, start_tls=True, tls_context=context
         )
-        await client.connect()
-        try:
+        async with client:
             await client.login(user, password)
-        finally:
-            client.close()
 
     asyncio.run(go())
 
@@ -274,18 +272,16 @@ def test_simulator_replies_land_in_the_sending_mailbox_inbox(platform):
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         message = f"From: {user}\r\nTo: reply@sim.penguinmails.test\r\nSubject: Hello\r\n"
         message += "Message-ID: <orig-1@demo.test>\r\n\r\nHi\r\n"
-        await aiosmtplib.send(
-            message,
-            sender=user,
-            recipients=["reply@sim.penguinmails.test"],
+        client = ClosingClient(
             hostname="127.0.0.1",
             port=platform.ports["smtp"],
             start_tls=True,
             tls_context=context,
-            username=user,
-            password="pw",
             timeout=10,
         )
+        async with client:
+            await client.login(user, "pw")
+            await client.sendmail(user, ["reply@sim.penguinmails.test"], message)
 
     asyncio.run(send())
     inbox = platform.get(f"/local/smtp/inbox?user={user}").json()["items"]

@@ -17,34 +17,12 @@ import aiosmtplib
 import pytest
 
 from infrastructure.local.smtp_server import LocalSmtpHandler, LocalSmtpServer
+from tests.integration.smtp_client import ClosingClient as _Client
 
 HOST = "127.0.0.1"
 USER = "sender@acme.test"
 PASSWORD = "correct horse battery staple"
 HANG_GUARD_SECONDS = 30  # only stops a broken run from hanging; never an assertion
-
-
-class _Client(aiosmtplib.SMTP):
-    """aiosmtplib client whose ``async with`` exit also waits until its socket is closed.
-
-    The TLS close_notify exchange is callback-driven, so asyncio.run() could otherwise close
-    the loop first and leak the client socket (ResourceWarning). Hooks aiosmtplib's
-    ``_on_connection_lost``.
-    """
-
-    async def __aenter__(self) -> _Client:
-        self._lost = asyncio.get_running_loop().create_future()
-        await super().__aenter__()
-        return self
-
-    def _on_connection_lost(self, protocol: Any) -> None:
-        super()._on_connection_lost(protocol)
-        if not self._lost.done():
-            self._lost.set_result(None)
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await super().__aexit__(*exc_info)
-        await asyncio.wait_for(asyncio.shield(self._lost), HANG_GUARD_SECONDS)
 
 
 @pytest.fixture

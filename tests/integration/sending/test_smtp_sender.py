@@ -52,7 +52,9 @@ REPLY_TIMEOUT = 2.0  # where the same sender must also get prompt replies from a
 
 @pytest.fixture(autouse=True)
 def no_leaked_sockets() -> Iterator[None]:
-    """Every socket the sender opened must be closed once its loop is done (no ResourceWarning)."""
+    """Every socket the sender opened must be closed once its loop is done (no ResourceWarning).
+    Garbage left by earlier tests is collected first, so only this test's sockets count."""
+    gc.collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         yield
