@@ -11,7 +11,6 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any
 
 import aiosmtplib
 import pytest
