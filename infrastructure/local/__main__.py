@@ -41,6 +41,12 @@ def _args(argv: list[str]) -> argparse.Namespace:
         default=float(env("PM_LOCAL_TIME_SCALE", "60")),
         help="divide schedule periods and visibility timeouts by this",
     )
+    parser.add_argument(
+        "--smtp-timeout",
+        type=float,
+        default=float(env("PM_LOCAL_SMTP_TIMEOUT", "10")),
+        help="seconds the send worker waits for an SMTP reply",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not create a demo tenant")
     parser.add_argument("--ready-file", default="", help="write ports and keys here as JSON")
     return parser.parse_args(argv)
@@ -91,7 +97,12 @@ def _port_advice(error: PortUnavailable) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _args(sys.argv[1:] if argv is None else argv)
     ports = Ports(args.api_port, args.aws_port, args.smtp_port, args.dns_port)
-    platform = LocalPlatform(ports=ports, time_scale=args.time_scale, demo=not args.no_demo)
+    platform = LocalPlatform(
+        ports=ports,
+        time_scale=args.time_scale,
+        smtp_timeout=args.smtp_timeout,
+        demo=not args.no_demo,
+    )
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         platform.start()

@@ -5,7 +5,8 @@ creates the CloudFormation stack from ``infrastructure/template.yaml`` with ``St
 and waits for it. What moto's CloudFormation skips (Secrets Manager secrets) is created
 here from the same template resources, with generated values. A port that cannot be bound
 is an ``OSError`` (``EADDRINUSE``) at once: moto's own ``start`` would wait forever for a
-server thread that died on it.
+server thread that died on it. ``delay`` (the platform's ``aws_slow`` fault) is asked before
+each request how long to hold it first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import errno
 import secrets
 import time
+from collections.abc import Callable
 from threading import Thread
 from typing import Any
 
@@ -30,6 +32,25 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 
 
 class _MotoServer(ThreadedMotoServer):
+    delay: Callable[[], float] | None = None
+
+    def _server_entry(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if self.delay is not None:
+            app = _Delayed(app, self.delay)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
     def start(self) -> None:
         self._thread = Thread(target=self._server_entry, name="moto", daemon=True)
         self._thread.start()
@@ -38,9 +59,25 @@ class _MotoServer(ThreadedMotoServer):
                 raise OSError(errno.EADDRINUSE, f"cannot listen on {self._ip_address}:{self._port}")
 
 
+class _Delayed:
+    """WSGI middleware: each request waits what ``delay()`` says before moto serves it."""
+
+    def __init__(self, app: Any, delay: Callable[[], float]) -> None:
+        self.app, self.delay = app, delay
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        wait = self.delay()
+        if wait > 0:
+            time.sleep(wait)
+        return self.app(environ, start_response)
+
+
 class Emulator:
-    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 4566, delay: Callable[[], float] | None = None
+    ) -> None:
         self.host, self.port = host, port
+        self.delay = delay
         self._server: _MotoServer | None = None
         self.outputs: dict[str, str] = {}
         self.physical: dict[str, str] = {}
@@ -59,6 +96,7 @@ class Emulator:
         _quiet_moto()
         moto_patches.apply()  # transactions that cost the same however big the tables get
         self._server = _MotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.delay = self.delay
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
         requests.post(

@@ -8,8 +8,9 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
                            simulator's DSNs, ARF reports, auto-replies, replies); no user:
                            the count per mailbox.
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
-``/local/faults``          GET: the faults switched on; POST ``{name, on}`` switches one
-                           (``events_stream``: every write to the events stream fails).
+``/local/faults``          GET: the faults switched on and what each injected; POST
+                           ``{name, on, ...params}`` switches one (``events_stream``,
+                           ``sqs_duplicate``, ``worker_kill``, ``aws_slow``: see ``faults``).
 
 Each request is served as API Gateway + Lambda would serve it: alone. Chalice keeps the
 request being served on the app object (``app.current_request``, ``app.lambda_context``,
@@ -122,10 +123,14 @@ class LocalRoutes:
             return 404, _error("not_found", "this platform has no fault switches")
         try:
             data = json.loads(body or b"{}")
-            self.faults.set(str(data["name"]), bool(data["on"]))
-        except (ValueError, KeyError, TypeError):
+            params = {k: v for k, v in data.items() if k not in ("name", "on")}
+            self.faults.set(str(data["name"]), bool(data["on"]), **params)
+        except (ValueError, KeyError, TypeError, AttributeError):
             known = ", ".join(self.faults.state()["known"])
-            return 400, _error("bad_request", f"body must be JSON {{name, on}}; names: {known}")
+            return 400, _error(
+                "bad_request",
+                f"body must be JSON {{name, on, ...numeric params}}; names: {known}",
+            )
         return 200, self.faults.state()
 
     def _clear(self) -> tuple[int, dict[str, Any]]:

@@ -79,6 +79,7 @@ class LocalPlatform:
     ports: Ports = field(default_factory=Ports)
     host: str = "127.0.0.1"
     time_scale: float = 60.0
+    smtp_timeout: float = 10.0
     demo: bool = True
     emulator: Emulator | None = None
     smtp: Any = None
@@ -106,7 +107,7 @@ class LocalPlatform:
         return self
 
     def _start_emulator(self) -> None:
-        self.emulator = Emulator(self.host, self.ports.aws)
+        self.emulator = Emulator(self.host, self.ports.aws, delay=self.faults.aws_delay)
         with _claiming("aws", self.host, self.ports.aws):
             self.emulator.start()
         self.ports.aws = self.emulator.port
@@ -131,7 +132,11 @@ class LocalPlatform:
         self.ports.dns = self.dns.port
 
     def _configure_app_environment(self) -> None:
-        os.environ.update(app_environment(self.emulator, self.ports, self.host, self.time_scale))
+        os.environ.update(
+            app_environment(
+                self.emulator, self.ports, self.host, self.time_scale, self.smtp_timeout
+            )
+        )
         from chalicelib.core import wiring
 
         wiring.reset()
@@ -165,7 +170,9 @@ class LocalPlatform:
         from infrastructure.local.scheduler import Scheduler
 
         template = tpl.load()
-        self.pumps = build_pumps(tpl.mappings(template), self.emulator, self.time_scale)
+        self.pumps = build_pumps(
+            tpl.mappings(template), self.emulator, self.time_scale, self.faults
+        )
         for pump in self.pumps:
             pump.start()
         self.scheduler = Scheduler(tpl.schedules(template), self.time_scale)
@@ -305,12 +312,17 @@ def _status_check(component: Any) -> Any:
 
 
 def app_environment(
-    emulator: Emulator, ports: Ports, host: str, time_scale: float = 60.0
+    emulator: Emulator,
+    ports: Ports,
+    host: str,
+    time_scale: float = 60.0,
+    smtp_timeout: float = 10.0,
 ) -> dict[str, str]:
     """The app's environment: the stack's outputs, as ``make deploy`` hands them to chalice,
     plus the local platform's own choices: retry backoff and the send lease scaled like the
     queues' visibility timeouts, the local SMTP server's self-signed certificate accepted,
-    and tracking links pointing at the local front door."""
+    the SMTP client timeout (``--smtp-timeout``), and tracking links pointing at the local
+    front door."""
     from chalicelib.core.resources import environment
 
     return {
@@ -318,7 +330,7 @@ def app_environment(
         "PM_RETRY_SCALE": str(1 / time_scale),
         "PM_SEND_LEASE_SECONDS": str(max(2, math.ceil(150 / time_scale))),
         "PM_VERIFY_SMTP_TLS": "false",
-        "PM_SMTP_TIMEOUT": "10",
+        "PM_SMTP_TIMEOUT": f"{smtp_timeout:g}",
         "PM_TRACKING_BASE_URL": f"http://{host}:{ports.api}",
         "PM_STAGE": "local",
         "AWS_ENDPOINT_URL": emulator.endpoint,

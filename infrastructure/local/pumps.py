@@ -6,7 +6,9 @@ visibility timeout (scaled down by the platform's time scale so retries come bac
 seconds), partial batch failures (``batchItemFailures``), and DLQ redrive (the emulator
 moves a message once its receive count passes ``maxReceiveCount``). A handler that raises
 fails the whole batch, as on Lambda. Each pump is one thread; ``stop`` ends it within a
-second.
+second. Each invocation goes through the platform's fault switches (``faults``): a killed
+invocation is a failed batch, and an SQS pump may hand a batch to a second invocation at the
+same time (``sqs_duplicate``).
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ log = logging.getLogger("penguinmails.local.pumps")
 class Pump(threading.Thread):
     idle_wait = 0.05  # seconds between polls that found nothing
 
-    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
+    def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
         super().__init__(name=f"pump-{mapping.logical_id}", daemon=True)
         self.mapping = mapping
         self.emulator = emulator
+        self.faults = faults
         self._stop_event = threading.Event()
         self.stats = {
             "batches": 0,
@@ -63,7 +66,7 @@ class Pump(threading.Thread):
         self.stats["batches"] += 1
         self.stats["records"] += len(event["Records"])
         try:
-            reply = lambda_runtime.invoke(self.mapping.function, event)
+            reply = self._invoke(event)
         except Exception as exc:  # noqa: BLE001 - the batch fails, as on Lambda
             self.stats["errors"] += 1
             self.stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -74,6 +77,12 @@ class Pump(threading.Thread):
         )
         self.stats["failed_records"] += len(failures)
         return {f["itemIdentifier"] for f in failures}
+
+    def _invoke(self, event: dict[str, Any]) -> Any:
+        function = self.mapping.function
+        if self.faults is None:
+            return lambda_runtime.invoke(function, event)
+        return self.faults.invoke(function.handler, lambda: lambda_runtime.invoke(function, event))
 
     def poll_once(self) -> bool:
         raise NotImplementedError
@@ -88,8 +97,10 @@ class Pump(threading.Thread):
 
 
 class SqsPump(Pump):
-    def __init__(self, mapping: MappingSpec, emulator: Any, time_scale: float) -> None:
-        super().__init__(mapping, emulator)
+    def __init__(
+        self, mapping: MappingSpec, emulator: Any, time_scale: float, faults: Any = None
+    ) -> None:
+        super().__init__(mapping, emulator, faults)
         self.sqs = emulator.client("sqs")
         self.url = emulator.physical[mapping.source_logical_id]
         self.arn = emulator.arn(mapping.source_logical_id)
@@ -112,7 +123,7 @@ class SqsPump(Pump):
         messages = reply.get("Messages", [])
         if not messages:
             return False
-        failed = self.deliver({"Records": [self._record(m) for m in messages]})
+        failed = self._deliver_received(messages)
         if failed is None:
             return True
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -125,6 +136,20 @@ class SqsPump(Pump):
                 ],
             )
         return True
+
+    def _deliver_received(self, messages: list[dict[str, Any]]) -> set[str] | None:
+        """Deliver a received batch; under ``sqs_duplicate`` a second invocation gets the same
+        records at the same time (its answer is ignored: the first one's decides the acks)."""
+        twin = None
+        if self.faults is not None and self.faults.duplicate_batch():
+            copy = {"Records": [self._record(m) for m in messages]}
+            twin = threading.Thread(target=self.deliver, args=(copy,), daemon=True)
+            twin.start()
+        try:
+            return self.deliver({"Records": [self._record(m) for m in messages]})
+        finally:
+            if twin is not None:
+                twin.join()
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -141,8 +166,8 @@ class SqsPump(Pump):
 
 
 class KinesisPump(Pump):
-    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
-        super().__init__(mapping, emulator)
+    def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
+        super().__init__(mapping, emulator, faults)
         self.kinesis = emulator.client("kinesis")
         self.stream = emulator.physical[mapping.source_logical_id]
         self.arn = emulator.arn(mapping.source_logical_id)
@@ -234,8 +259,8 @@ class DynamoStreamPump(Pump):
 
     idle_wait = 0.25  # six tables have streams: poll them gently (events wait at most this)
 
-    def __init__(self, mapping: MappingSpec, emulator: Any) -> None:
-        super().__init__(mapping, emulator)
+    def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
+        super().__init__(mapping, emulator, faults)
         self.streams = emulator.client("dynamodbstreams")
         table = emulator.physical[mapping.source_logical_id]
         described = emulator.client("dynamodb").describe_table(TableName=table)["Table"]
@@ -284,15 +309,17 @@ class DynamoStreamPump(Pump):
         self._open("AT_SEQUENCE_NUMBER", sequence)
 
 
-def build_pumps(mappings: list[MappingSpec], emulator: Any, time_scale: float) -> list[Pump]:
+def build_pumps(
+    mappings: list[MappingSpec], emulator: Any, time_scale: float, faults: Any = None
+) -> list[Pump]:
     pumps: list[Pump] = []
     for mapping in mappings:
         if mapping.source_type == "AWS::SQS::Queue":
-            pumps.append(SqsPump(mapping, emulator, time_scale))
+            pumps.append(SqsPump(mapping, emulator, time_scale, faults))
         elif mapping.source_type == "AWS::Kinesis::Stream":
-            pumps.append(KinesisPump(mapping, emulator))
+            pumps.append(KinesisPump(mapping, emulator, faults))
         elif mapping.source_type == "AWS::DynamoDB::Table":
-            pumps.append(DynamoStreamPump(mapping, emulator))
+            pumps.append(DynamoStreamPump(mapping, emulator, faults))
         else:
             raise ValueError(f"{mapping.logical_id}: no local pump for {mapping.source_type}")
     return pumps

@@ -8,6 +8,9 @@ Exactly once, as far as SMTP allows:
   or final and does nothing, and a message still waiting for a connection is never marked;
 - the outcome is written only if the message is still at the attempt we claimed (or, for a
   message whose session could not be set up and so was never claimed, still waiting);
+- a message found ``sending`` while its lease runs is left to its holder, and a new job is
+  queued for when the lease ends (the holder may die before recording: without that job a
+  redelivery that arrived before the lease ended would leave the message ``sending`` for ever);
 - a message found ``sending`` after its lease ran out belongs to a worker that died mid-send.
   We cannot know whether the server accepted it, so it is **not** sent again: it becomes
   ``failed`` with ``outcome_unknown``. This is the one unavoidable window, and it holds at
@@ -177,7 +180,12 @@ class SendBatch:
         if message.final:
             return "duplicate"
         if message.status == "sending":
-            return "in_flight_elsewhere" if lease > now.timestamp() else self._fail_unknown(message)
+            if lease <= now.timestamp():
+                return self._fail_unknown(message)
+            # Its holder may still die: look again once the lease ends (this job is acked),
+            # so a message is never left `sending` with no job that could end it.
+            self._requeue(message, lease - now.timestamp())
+            return "in_flight_elsewhere"
         wait = _seconds_until(message.scheduled_at, now)
         if wait > 0:
             self._requeue(message, wait)

@@ -202,6 +202,26 @@ def test_a_message_held_by_a_live_worker_is_left_alone(world, sink):
     assert sink.sends == 0
 
 
+def test_a_message_held_by_a_live_worker_is_looked_at_again_when_its_lease_ends(world, sink):
+    # given: a redelivered job whose message another worker claimed, its lease still running
+    # (the chaos run: a killed invocation's job came back before the claim's lease ended)
+    message = world.message("held@example.test")
+    lease = int(world.ports.clock.now().timestamp()) + 60
+    claimed = replace(message, status="sending", attempts=1)
+    world.messages.items[(message.tenant_id, message.message_id)] = (claimed, lease)
+    # when this delivery leaves it alone (and its job is acked)
+    assert _run(world, message) == ["in_flight_elsewhere"]
+    # then a job comes back once the lease has ended, so a holder that died never leaves the
+    # message `sending` with no job to end it
+    assert world.queues.jobs[-1][1][:2] == (message.tenant_id, message.message_id)
+    assert 60 <= world.queues.jobs[-1][1][2] <= 62
+    # and when it comes back with the holder gone, the message ends failed/outcome_unknown
+    world.ports.clock.advance(61)
+    assert _run(world, message) == ["failed"]
+    assert _stored(world, message).timeline[-1]["reason"] == "outcome_unknown"
+    assert sink.sends == 0
+
+
 def test_a_full_mailbox_defers_until_later_without_using_an_attempt(world, sink):
     world.counters.values[
         (world.tenant.tenant_id, "mailbox#mbx_benchbenchbenchbench#day#2026-11-28")
