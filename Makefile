@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: install run test unit functional integration lint fmt validate bench deploy clean
+.PHONY: install run test unit functional integration lint fmt validate bench deploy redrive clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: install  ## cold starts and hot paths against a floor measured in the sam
 
 deploy: install  ## build, deploy the stack, chalice deploy, switch on partial batch failures
 	$(PY) -m infrastructure.deploy.deploy --stage $(STAGE)
+
+redrive: install  ## a dead-letter queue back onto its source: make redrive QUEUE=send-bulk-dlq [STAGE=local] [LIMIT=1000]
+	@test -n "$(QUEUE)" || { echo "usage: make redrive QUEUE=<dead-letter queue> [STAGE=dev|prod|local] [LIMIT=n]"; exit 2; }
+	$(PY) -m infrastructure.ops.redrive $(QUEUE) --stage $(STAGE) $(if $(LIMIT),--limit $(LIMIT))
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ from chalicelib.http import hooks
 from chalicelib.http.pipeline import http_middleware
 from chalicelib.inbound import api as inbound_api
 from chalicelib.mailboxes import api as mailboxes_api
+from chalicelib.operations import api as operations_api
 from chalicelib.sending import api as sending_api
 from chalicelib.templates import api as templates_api
 from chalicelib.tracking import api as tracking_api
@@ -29,6 +30,7 @@ for feature in (
     templates_api,
     sending_api,
     inbound_api,
+    operations_api,
     platform_api,
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")

@@ -21,7 +21,7 @@ from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.metrics import MetricUnit
@@ -90,6 +90,38 @@ class ThreadMetrics:
             mine.flush_metrics()
             mine.clear_metrics()
 
+    def emit(
+        self,
+        dimensions: Mapping[str, str],
+        values: Mapping[str, float],
+        units: Mapping[str, str] | None = None,
+    ) -> None:
+        """Print one EMF record now: metrics ``values`` (counts unless ``units`` names
+        another unit, ``"Seconds"``) with ``dimensions`` beside the service, apart from this
+        thread's other metrics (a dimension applies to a whole record, so each queue, say,
+        gets its own)."""
+        from aws_lambda_powertools.metrics import MetricUnit
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+            AmazonCloudWatchEMFProvider,
+        )
+
+        record = AmazonCloudWatchEMFProvider(
+            metric_set={},
+            dimension_set={},
+            metadata_set={},
+            default_dimensions={},
+            namespace=self.namespace,
+            service=self.service,
+        )
+        for name, value in dimensions.items():
+            record.add_dimension(name=name, value=value)
+        for name, amount in values.items():
+            unit = MetricUnit[(units or {}).get(name, "Count")]
+            record.add_metric(name=name, unit=unit, value=amount)
+        if record.metric_set:
+            record.flush_metrics()
+            record.clear_metrics()
+
 
 @provider("aws.metrics")
 def metrics() -> ThreadMetrics:
@@ -101,3 +133,13 @@ def count(name: str, value: float = 1) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 
     metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def count_by(
+    dimensions: Mapping[str, str],
+    values: Mapping[str, float],
+    units: Mapping[str, str] | None = None,
+) -> None:
+    """Metrics ``values`` with ``dimensions`` (``{"Queue": "send-bulk"}``), printed at once
+    as their own EMF record; counts unless ``units`` says otherwise."""
+    metrics().emit(dimensions, values, units)

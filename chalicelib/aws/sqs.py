@@ -55,3 +55,24 @@ def depth(client: Any, url: str) -> int:
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attrs.get("ApproximateNumberOfMessages", 0))
+
+
+def oldest_age(client: Any, url: str, now: float) -> int:
+    """Seconds since the oldest of up to ten sampled messages was sent; 0 when none is
+    visible. The sample is a receive with visibility 0 (nothing is hidden), and it counts as
+    a receive: use it only on a queue without a redrive policy (a dead-letter queue), never
+    on one whose ``maxReceiveCount`` it would spend. SQS gives no oldest age otherwise (its
+    own ``ApproximateAgeOfOldestMessage`` is a CloudWatch metric)."""
+    reply = client.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=0,
+        WaitTimeSeconds=0,
+        MessageSystemAttributeNames=["SentTimestamp"],
+    )
+    sent = [
+        int(m["Attributes"]["SentTimestamp"])
+        for m in reply.get("Messages", [])
+        if "SentTimestamp" in m.get("Attributes", {})
+    ]
+    return max(0, int(now - min(sent) / 1000)) if sent else 0

@@ -93,6 +93,7 @@ SOURCES: dict[str, Source] = {
     "send_bulk_queue_url": _queue("PM_SEND_BULK_QUEUE_URL", "SendBulkQueueUrl"),
     "send_priority_dlq_url": _queue("PM_SEND_PRIORITY_DLQ_URL", "SendPriorityDLQUrl"),
     "send_bulk_dlq_url": _queue("PM_SEND_BULK_DLQ_URL", "SendBulkDLQUrl"),
+    "inbound_dlq_url": _queue("PM_INBOUND_DLQ_URL", "InboundDLQUrl"),
     "admin_key_secret": Source("PM_ADMIN_KEY_SECRET", "AdminKeySecret", "secret", None),
     "notify_smtp_secret": Source("PM_NOTIFY_SMTP_SECRET", "NotifySmtpSecret", "secret"),
     "tracking_keys_secret": Source(
@@ -132,6 +133,50 @@ SOURCES: dict[str, Source] = {
     "verify_smtp_tls": Source("PM_VERIFY_SMTP_TLS", default="true", parse="bool"),
     "local_inbox_url": Source("PM_LOCAL_INBOX_URL"),
 }
+
+
+QUEUE_OUTPUT_SUFFIX = "Url"
+DEAD_LETTER_SUFFIX = "-dlq"
+
+
+@dataclass(frozen=True)
+class QueueRef:
+    """One queue of the template, as the code knows it: its name (the template's
+    ``QueueName`` after ``penguinmails-{stage}-``) and the setting holding its URL. A queue
+    named ``<source>-dlq`` is the dead-letter queue of ``<source>`` (a test holds this to
+    the template's ``RedrivePolicy``)."""
+
+    name: str
+    setting: str
+
+    @property
+    def dead_letter_for(self) -> str | None:
+        if self.name.endswith(DEAD_LETTER_SUFFIX):
+            return self.name.removesuffix(DEAD_LETTER_SUFFIX)
+        return None
+
+    @property
+    def is_dead_letter(self) -> bool:
+        return self.dead_letter_for is not None
+
+
+def queue_name(output: str) -> str:
+    """``SendBulkDLQUrl`` → ``send-bulk-dlq``; ``InboundQueueUrl`` → ``inbound``."""
+    words = _WORDS.findall(output.removesuffix(QUEUE_OUTPUT_SUFFIX))
+    if len(words) > 1 and words[-1] == "Queue":
+        words = words[:-1]
+    return "-".join(w.lower() for w in words)
+
+
+def queues() -> dict[str, QueueRef]:
+    """Every queue (and dead-letter queue) in ``SOURCES``, by name: the queue monitor, the
+    health check and the redrive all read this one list."""
+    found = {}
+    for setting, source in SOURCES.items():
+        if source.kind == "queue" and source.output is not None:
+            ref = QueueRef(queue_name(source.output), setting)
+            found[ref.name] = ref
+    return found
 
 
 def stack_sources() -> dict[str, Source]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.resources import SOURCES, Source, table_default, table_env
+from chalicelib.core.resources import SOURCES, QueueRef, Source, queues, table_default, table_env
 from chalicelib.core.wiring import on_reset
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class Settings:
     send_bulk_queue_url: str
     send_priority_dlq_url: str
     send_bulk_dlq_url: str
+    inbound_dlq_url: str
     admin_key_secret: str
     notify_smtp_secret: str
     tracking_keys_secret: str
@@ -68,6 +69,11 @@ class Settings:
     def table(self, name: str) -> str:
         """The name of table ``name`` (its logical id in the template: ``MessagesTable``)."""
         return self.tables.get(table_env(name)) or table_default(name).format(stage=self.stage)
+
+    def queue_urls(self) -> dict[QueueRef, str]:
+        """Every queue of the template whose URL this process was given, by its reference."""
+        found = {ref: getattr(self, ref.setting) for ref in queues().values()}
+        return {ref: url for ref, url in found.items() if url}
 
     @property
     def is_local(self) -> bool:

@@ -6,6 +6,7 @@ reported.
 
 from __future__ import annotations
 
+import functools
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -31,9 +32,17 @@ def _dynamodb() -> str:
     return "tables reachable"
 
 
-def _sqs() -> str:
-    depth = sqs.depth(clients.sqs(), settings().notifications_queue_url)
-    return f"notifications queue depth {depth}"
+def _sqs(queues: dict[str, dict[str, Any]]) -> str:
+    """Every queue's depth, read concurrently, into ``queues`` (name → depth and whether it
+    is a dead-letter queue); down when one cannot be read."""
+    found = settings().queue_urls()
+    client = clients.sqs()
+    with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
+        depths = {ref: pool.submit(sqs.depth, client, url) for ref, url in found.items()}
+    for ref, depth in depths.items():
+        queues[ref.name] = {"depth": depth.result(), "dead_letter": ref.is_dead_letter}
+    parked = sum(q["depth"] for q in queues.values() if q["dead_letter"])
+    return f"{len(queues)} queues, {parked} dead-letter messages"
 
 
 def _kinesis() -> str:
@@ -55,10 +64,10 @@ def _smtp_relay() -> str:
     return "greeting 220"
 
 
-def _checks() -> dict[str, Callable[[], str]]:
+def _checks(queues: dict[str, dict[str, Any]]) -> dict[str, Callable[[], str]]:
     return {
         "dynamodb": _dynamodb,
-        "sqs": _sqs,
+        "sqs": functools.partial(_sqs, queues),
         "kinesis": _kinesis,
         "s3": _s3,
         "smtp_relay": _smtp_relay,
@@ -80,7 +89,8 @@ def _timed(check: Callable[[], str]) -> dict[str, Any]:
 
 
 def run_checks() -> dict[str, Any]:
-    checks = _checks()
+    queues: dict[str, dict[str, Any]] = {}
+    checks = _checks(queues)
     pool = ThreadPoolExecutor(max_workers=len(checks))
     futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
     wait(futures.values(), timeout=CHECK_TIMEOUT)
@@ -96,4 +106,5 @@ def run_checks() -> dict[str, Any]:
         "status": "degraded" if down else "ok",
         "stage": settings().stage,
         "components": components,
+        "queues": dict(sorted(queues.items())) if futures["sqs"].done() else {},
     }

@@ -49,10 +49,19 @@ class ComponentHealth(BaseModel):
     latency_ms: float | None = None
 
 
+class QueueHealth(BaseModel):
+    depth: int = Field(description="Messages waiting (SQS's approximate count).")
+    dead_letter: bool = Field(description="Whether this is a dead-letter queue.")
+
+
 class HealthReply(BaseModel):
     status: Literal["ok", "degraded", "down"]
     stage: str
     components: dict[str, ComponentHealth]
+    queues: dict[str, QueueHealth] = Field(
+        default_factory=dict,
+        description="Every queue and dead-letter queue by name (empty if SQS did not answer).",
+    )
 
 
 Variable = str | int | float | bool | None

@@ -107,6 +107,29 @@ def schedules(template: dict[str, Any]) -> list[ScheduleSpec]:
     ]
 
 
+def queue_names(template: dict[str, Any]) -> dict[str, str]:
+    """Every queue's logical id → its name (``QueueName`` after ``penguinmails-${Stage}-``)."""
+    found = {}
+    for lid, r in template["Resources"].items():
+        if r["Type"] == "AWS::SQS::Queue":
+            name = r["Properties"]["QueueName"]
+            name = name["Fn::Sub"] if isinstance(name, dict) else name
+            found[lid] = name.removeprefix("penguinmails-${Stage}-")
+    return found
+
+
+def dead_letter_sources(template: dict[str, Any]) -> dict[str, str | None]:
+    """Every queue's name → the name of the queue whose ``RedrivePolicy`` sends to it (None
+    for a queue that is no queue's dead-letter target)."""
+    names = queue_names(template)
+    sources: dict[str, str | None] = dict.fromkeys(names.values())
+    for lid, r in template["Resources"].items():
+        policy = r.get("Properties", {}).get("RedrivePolicy") if lid in names else None
+        if policy:
+            sources[names[_target(policy["deadLetterTargetArn"])]] = names[lid]
+    return sources
+
+
 def handler_lookups(template: dict[str, Any]) -> list[str]:
     """Every ``module.function`` the template names as a handler."""
     return sorted({f.handler for f in functions(template).values()})
