@@ -32,11 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import Clock, parse_iso
 from chalicelib.core.events import Event, new_event
+from chalicelib.sending.rules import breaker as breaker_rules
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import Suppression, normalise
+from chalicelib.sending.service.breakers import BatchBreakers
 from chalicelib.sending.service.facts import BatchFacts
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import (
         BodyStore,
+        BreakerStore,
         Builder,
         Built,
         CooldownStore,
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
         SendResult,
         SoftBounceRuns,
         SuppressionStore,
+        TenantNotifier,
         TenantReader,
         UsageCounters,
     )
@@ -107,6 +111,8 @@ class SendPorts:
     suppressions: SuppressionStore
     soft_bounces: SoftBounceRuns  # each recipient's run of soft bounces since a delivery
     cooldowns: CooldownStore
+    breakers: BreakerStore  # the circuit breaker of each tenant SMTP server
+    notify: TenantNotifier  # a breaker that opens tells the tenant
     queues: SendQueues
     clock: Clock
     identity: IdentityFactory  # the sending identity (DKIM key, postal address) of a message
@@ -129,6 +135,7 @@ class SendBatch:
         self._facts = BatchFacts(
             ports.tenants, ports.mailboxes, ports.domains, ports.counters, ports.cooldowns
         )
+        self._breakers = BatchBreakers(ports.breakers, ports.clock, ports.retry_scale, ports.notify)
         self._senders: dict[tuple[str, str], MessageSender] = {}
         self._seen: set[tuple[str, str]] = set()
 
@@ -210,6 +217,9 @@ class SendBatch:
                 reason,
                 delay=until - now.timestamp(),
             )
+        gate = self._breakers.check(mailbox)  # last: a half-open breaker's probe is sent
+        if gate.kind == "defer":
+            return self._stop(message, "deferred", breaker_rules.STEP, gate.reason, delay=gate.wait)
         return None
 
     def _stop(
@@ -290,6 +300,7 @@ class SendBatch:
         else:
             message = replace(ready.message, attempts=ready.claimed.attempts)
             expected, at_attempt = messages.WAITING, ready.message.attempts
+        self._breakers.observe(ready.mailbox, result)
         outcome = _outcome(result, message.to)
         at = self.ports.clock.now_iso()
         details: dict[str, Any] = {
