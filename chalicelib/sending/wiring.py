@@ -90,6 +90,17 @@ def breaker_health() -> str:
     return health_detail(server_breakers())
 
 
+def _notify_best_effort(tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+    """A breaker's notice to the tenant must never fail the send it was found in."""
+    from chalicelib.aws import powertools
+
+    try:
+        notify_tenant(tenant_id, kind, facts)
+    except Exception:  # noqa: BLE001 - logged and counted; the breaker and its event stand
+        powertools.logger().exception("BreakerNoticeFailures", extra={"kind": kind})
+        powertools.count("BreakerNoticeFailures", 1)
+
+
 @provider("sending.soft_bounces")
 def soft_bounces() -> SoftBounceRuns:
     from chalicelib.sending.bounce_store import STATE, DynamoSoftBounceRuns
@@ -172,7 +183,7 @@ def send_ports() -> SendPorts:
         soft_bounces=soft_bounces(),
         cooldowns=cooldowns(),
         breakers=breakers(),
-        notify=notify_tenant,
+        notify=_notify_best_effort,
         queues=queues(),
         clock=system_clock(),
         identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),

@@ -300,7 +300,6 @@ class SendBatch:
         else:
             message = replace(ready.message, attempts=ready.claimed.attempts)
             expected, at_attempt = messages.WAITING, ready.message.attempts
-        self._breakers.observe(ready.mailbox, result)
         outcome = _outcome(result, message.to)
         at = self.ports.clock.now_iso()
         details: dict[str, Any] = {
@@ -323,6 +322,7 @@ class SendBatch:
         if written == "changed_elsewhere":
             return written
         self._after(changed, outcome, status, delay)
+        self._breakers.observe(ready.mailbox, result)  # after the message's own outcome
         return status
 
     def _retry_delay(self, message: Message, outcome: Outcome) -> float | None:
