@@ -98,8 +98,8 @@ def test_open_breakers_are_listed_until_they_close(store, tenant_id):
 
 
 def test_the_events_of_a_change_are_stored_with_it_and_only_then(aws, tenant_id):
-    from tests.functional.outbox import stream_events
     from chalicelib.sending.wiring import breakers
+    from tests.functional.outbox import stream_events
 
     store = breakers()
     two = Breaker(tenant_id, SERVER)
