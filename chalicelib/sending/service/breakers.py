@@ -90,6 +90,7 @@ class BatchBreakers:
             return True
         if not self._write(before, after, _events(before, after, now)):
             return False
+        self._probing.discard(key)  # the probe has reported: the batch follows the breaker
         if rules.opened(before, after) and before.opens == 0:
             self._notify(after.tenant_id, NOTICE, _notice(after))
         return True

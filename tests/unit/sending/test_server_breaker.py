@@ -225,6 +225,7 @@ def test_the_probe_closes_it_on_success_or_reopens_it_doubled(store, clock, noti
     probe = _batch(store, clock, notify)
     assert probe.check(_Mailbox()).kind == "pass"
     probe.observe(_Mailbox(), _Result(*REFUSED))
+    assert probe.check(_Mailbox()).kind == "defer"  # open again, for this batch too
     [reopened] = store.items.values()
     assert reopened.opens == 2 and reopened.until - clock.now().timestamp() == 120
     assert len(notify.sent) == 1  # the tenant heard once, not on every re-open
@@ -232,6 +233,7 @@ def test_the_probe_closes_it_on_success_or_reopens_it_doubled(store, clock, noti
     probe = _batch(store, clock, notify)
     assert probe.check(_Mailbox()).kind == "pass"
     probe.observe(_Mailbox(), _Result(250, "2.0.0 ok", "done"))
+    assert probe.check(_Mailbox()).kind == "pass"  # the probing batch sends the rest at once
     [closed] = store.items.values()
     assert closed.opens == 0 and closed.failures == 0
     assert store.outbox.types() == [
