@@ -1,6 +1,7 @@
 """The circuit breaker of a tenant SMTP server on the running platform: a mailbox of the
-demo tenant points at a loopback port nobody listens on; after three refused batches its
-messages are deferred with the breaker's step (no attempt used for them), the
+demo tenant points at a loopback port nobody listens on; after three refused batches the
+messages that come up for it are deferred with the breaker's step (no attempt used for
+them; only the half-open probe makes one), the
 ``server.circuit_opened`` event reaches the stream, and ``GET /v1/health`` counts the
 breaker. Local times are scaled (60x): the first cool-down is one second."""
 
@@ -45,26 +46,40 @@ def _dead_mailbox(platform, key: str, port: int) -> str:
     return reply.json()["id"]
 
 
+def _timeline(platform, key: str, message_id: str) -> list[dict]:
+    return platform.get(f"/v1/messages/{message_id}", key).json()["timeline"]
+
+
 def test_a_dead_server_trips_its_breaker_and_its_messages_wait_without_attempts(platform):
-    # given: a mailbox on a server that refuses every connection
+    # given: a mailbox on a server that refuses every connection, and a message that the
+    # worker tries three times (three batches): the breaker opens
     key, port = platform.demo_key, _closed_port()
     mailbox = _dead_mailbox(platform, key, port)
     body = {"from": mailbox, "subject": "Hi", "text": "Hello"}
-    sent = platform.request("POST", "/v1/messages", key, json={**body, "to": "a@example.test"})
-    assert sent.status_code == 202, sent.text
+    first = platform.request("POST", "/v1/messages", key, json={**body, "to": "a@example.test"})
+    assert first.status_code == 202, first.text
+    ids = [first.json()["id"]]
+    eventually(lambda: len([e for e in _timeline(platform, key, ids[0]) if "attempt" in e]) >= 3)
+    # when: more messages for that server come up
+    more = [{"to": f"b{n}@example.test"} for n in range(4)]
+    batch = platform.request("POST", "/v1/messages/batch", key, json={**body, "recipients": more})
+    assert batch.status_code == 202, batch.text
+    ids += [r["id"] for r in batch.json()["results"]]
 
-    # when: the worker retries it until the breaker opens
-    def breaker_deferral():
-        found = platform.get(f"/v1/messages/{sent.json()['id']}", key).json()
-        return found if any(e.get("step") == STEP for e in found["timeline"]) else None
+    def waiting():
+        timelines = [_timeline(platform, key, i) for i in ids]
+        return timelines if any(e.get("step") == STEP for t in timelines for e in t) else None
 
-    found = eventually(breaker_deferral)
-    # then: only real attempts count (each with its stage); the breaker's deferrals use none
-    attempts = [e for e in found["timeline"] if "attempt" in e and e["status"] == "deferred"]
-    waits = [e for e in found["timeline"] if e.get("step") == STEP]
-    assert len(attempts) >= 3 and {e["stage"] for e in attempts} == {"connect"}
-    assert all("attempt" not in e for e in waits) and "circuit" in waits[0]["reason"]
-    assert found["attempts"] <= len(attempts) + 1  # +1: a probe may be on the wire now
+    timelines = eventually(waiting)
+    # then: the breaker's deferrals carry its step and reason and use no attempt; every
+    # attempt made is a real one, with its stage (the probes included)
+    for message_id, timeline in zip(ids, timelines, strict=True):
+        waits = [e for e in timeline if e.get("step") == STEP]
+        assert all("attempt" not in e and "circuit" in e["reason"] for e in waits)
+        tried = [e for e in timeline if "attempt" in e and e["status"] == "deferred"]
+        assert {e["stage"] for e in tried} <= {"connect"}
+        found = platform.get(f"/v1/messages/{message_id}", key).json()
+        assert found["attempts"] <= len(tried) + 1  # +1: a probe may be on the wire now
     # and the event is on the stream, the health report counts the breaker
     server = f"127.0.0.1:{port}"
 
@@ -74,11 +89,11 @@ def test_a_dead_server_trips_its_breaker_and_its_messages_wait_without_attempts(
         events = [json.loads(data) for data in read_stream(kinesis, stream)]
         return [e for e in events if e["type"] == "server.circuit_opened" and e["server"] == server]
 
-    [first, *_] = eventually(opened_event, attempts=100, pause=0.3)
-    assert first["failures"] == 3 and first["reopened"] is False
+    [opened, *_] = eventually(opened_event, attempts=100, pause=0.3)
+    assert opened["failures"] == 3 and opened["reopened"] is False
     detail = platform.get("/v1/health").json()["components"]["breakers"]["detail"]
-    opened, _, half_open, _ = detail.replace(",", "").split()
-    assert int(opened) + int(half_open) >= 1, detail
-    # finally: pause the mailbox so its message stops probing the dead port
+    open_now, _, half_open, _ = detail.replace(",", "").split()
+    assert int(open_now) + int(half_open) >= 1, detail
+    # finally: pause the mailbox so its messages stop probing the dead port
     paused = platform.request("PATCH", f"/v1/mailboxes/{mailbox}", key, json={"status": "paused"})
     assert paused.status_code == 200, paused.text
