@@ -7,11 +7,11 @@ error envelope, audit, logs and metrics live in ``chalicelib.http``.
 
 from chalice import Chalice
 
-from chalicelib import accounts
+from chalicelib import accounts, sending
 from chalicelib.accounts import api as accounts_api
 from chalicelib.domains import api as domains_api
 from chalicelib.http import api as platform_api
-from chalicelib.http import hooks
+from chalicelib.http import health, hooks
 from chalicelib.http.pipeline import http_middleware
 from chalicelib.inbound import api as inbound_api
 from chalicelib.mailboxes import api as mailboxes_api
@@ -23,6 +23,7 @@ from chalicelib.tracking import api as tracking_api
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
 hooks.configure(authenticate=accounts.authenticate, audit=accounts.record_audit)
+health.register_check("breakers", sending.breaker_health)  # tenant SMTP servers' circuits
 for feature in (
     accounts_api,
     domains_api,

@@ -84,6 +84,12 @@ def save_with(model: Any, events: list[Event]) -> None:
     table.client.transact_write_items(TransactItems=writes)
 
 
+def transact_put(event: Event) -> dict[str, Any]:
+    """The ``TransactWriteItems`` entry that stores ``event`` as an outbox-table item: for a
+    low-level store whose change and events go in one transaction."""
+    return {"Put": {"TableName": OUTBOX.bind().name, "Item": _outbox_item(event)}}
+
+
 def _outbox_item(event: Event) -> dict[str, Any]:
     return {
         "tenant_id": {"S": str(event["tenant_id"])},

@@ -35,6 +35,8 @@ EVENT_TYPES = (
     "message.replied",
     "message.auto_replied",
     "message.complained",
+    "server.circuit_opened",
+    "server.circuit_closed",
 )
 
 

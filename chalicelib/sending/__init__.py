@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from chalicelib.sending.service.delivery import SendBatch
     from chalicelib.sending.service.unsubscribe import unsubscribe, unsubscribe_message
     from chalicelib.sending.wiring import (
+        breaker_health,
         delivered_ports,
         engagement,
         messages,
         send_ports,
+        server_breakers,
         soft_bounces,
         suppressions,
         tracking_keys,
@@ -50,6 +52,8 @@ else:
             "SendBatch": "chalicelib.sending.service.delivery",
             "deliver_due": "chalicelib.sending.service.delivered:sweep",
             "delivered_ports": "chalicelib.sending.wiring",
+            "breaker_health": "chalicelib.sending.wiring",
+            "server_breakers": "chalicelib.sending.wiring",
             "soft_bounces": "chalicelib.sending.wiring",
             "unsubscribe": "chalicelib.sending.service.unsubscribe",
             "unsubscribe_message": "chalicelib.sending.service.unsubscribe",
@@ -70,6 +74,7 @@ __all__ = [
     "TokenClaims",
     "TokenKeys",
     "WAITING",
+    "breaker_health",
     "decode_token",
     "deliver_due",
     "delivered_ports",
@@ -79,6 +84,7 @@ __all__ = [
     "messages",
     "normalise",
     "send_ports",
+    "server_breakers",
     "soft_bounces",
     "status_event",
     "suppressions",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.core.tenancy import TenantContext
     from chalicelib.domains import Domain
     from chalicelib.mailboxes import Mailbox
+    from chalicelib.sending.rules.breaker import Breaker
     from chalicelib.sending.rules.messages import Message
     from chalicelib.sending.rules.suppressions import Suppression
     from chalicelib.templates import Template
@@ -94,6 +95,28 @@ class CooldownStore(Protocol):
         ...
 
     def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None: ...
+
+
+class BreakerStore(Protocol):
+    """The circuit breakers of the tenants' SMTP servers, written only conditionally: two
+    workers never both open one or both take its probe."""
+
+    def get(self, tenant_id: str, server: str) -> Breaker | None: ...
+
+    def put(self, before: Breaker, after: Breaker, events: Iterable[Event] = ()) -> bool:
+        """Store ``after`` (version ``before.version + 1``) and ``events`` with it, if the
+        stored breaker is still at ``before.version`` (absent for 0); False otherwise."""
+        ...
+
+    def not_closed(self, limit: int) -> list[Breaker]:
+        """Every tenant's open or half-open breakers (an operator view), at most ``limit``."""
+        ...
+
+
+class TenantNotifier(Protocol):
+    def __call__(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+        """Queue a notification of ``kind`` to the tenant's contact (best-effort)."""
+        ...
 
 
 class SendQueues(Protocol):

@@ -3,9 +3,9 @@ by name)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.accounts import tenants
+from chalicelib.accounts import notify_tenant, tenants
 from chalicelib.analytics import EngagementWrites, counters
 from chalicelib.aws import clients, secrets
 from chalicelib.core.clock import system_clock
@@ -19,6 +19,7 @@ from chalicelib.templates import template_store
 if TYPE_CHECKING:
     from chalicelib.sending.ports import (
         BodyStore,
+        BreakerStore,
         CooldownStore,
         MessageStore,
         RequestKeys,
@@ -66,6 +67,38 @@ def cooldowns() -> CooldownStore:
     from chalicelib.sending.cooldown_store import COOLDOWNS, DynamoCooldowns
 
     return DynamoCooldowns(COOLDOWNS.bind())
+
+
+@provider("sending.breakers")
+def breakers() -> BreakerStore:
+    from chalicelib.sending.breaker_store import BREAKERS, DynamoBreakers
+
+    return DynamoBreakers(BREAKERS.bind())
+
+
+def server_breakers() -> list[dict[str, Any]]:
+    """Every tenant's SMTP-server circuit breakers that are open or half-open (operators)."""
+    from chalicelib.sending.service.breakers import report
+
+    return report(breakers(), system_clock().now())
+
+
+def breaker_health() -> str:
+    """The ``breakers`` entry of ``GET /v1/health``: counts, no tenant or server names."""
+    from chalicelib.sending.service.breakers import health_detail
+
+    return health_detail(server_breakers())
+
+
+def _notify_best_effort(tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+    """A breaker's notice to the tenant must never fail the send it was found in."""
+    from chalicelib.aws import powertools
+
+    try:
+        notify_tenant(tenant_id, kind, facts)
+    except Exception:  # noqa: BLE001 - logged and counted; the breaker and its event stand
+        powertools.logger().exception("BreakerNoticeFailures", extra={"kind": kind})
+        powertools.count("BreakerNoticeFailures", 1)
 
 
 @provider("sending.soft_bounces")
@@ -149,6 +182,8 @@ def send_ports() -> SendPorts:
         suppressions=suppressions(),
         soft_bounces=soft_bounces(),
         cooldowns=cooldowns(),
+        breakers=breakers(),
+        notify=_notify_best_effort,
         queues=queues(),
         clock=system_clock(),
         identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),

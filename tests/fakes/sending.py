@@ -19,6 +19,7 @@ from chalicelib.sending.request_keys import (
     different_body,
     still_running,
 )
+from chalicelib.sending.rules.breaker import Breaker
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
 from tests.fakes.accounts import FakeTenants
@@ -168,6 +169,45 @@ class FakeCooldowns:
 
     def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None:
         self.until[(tenant_id, mailbox_id, provider)] = until
+
+
+class FakeBreakers:
+    """``BreakerStore``: breakers by (tenant id, server) with their version; a write lands
+    only over the version it was decided on (atomic, like the conditional write), and keeps
+    its events in ``outbox``."""
+
+    def __init__(self, outbox: Any = None) -> None:
+        self.items: dict[tuple[str, str], Breaker] = {}
+        self.outbox = outbox if outbox is not None else FakeEventBatches()
+        self.writes = 0
+        self._lock = threading.Lock()
+
+    def get(self, tenant_id: str, server: str) -> Breaker | None:
+        return self.items.get((tenant_id, server))
+
+    def put(self, before: Breaker, after: Breaker, events: Iterable[Event] = ()) -> bool:
+        key = (after.tenant_id, after.server)
+        with self._lock:
+            stored = self.items.get(key)
+            if (stored.version if stored else 0) != before.version:
+                return False
+            self.items[key] = replace(after, version=before.version + 1)
+            self.writes += 1
+            self.outbox.publish_many(list(events))
+        return True
+
+    def not_closed(self, limit: int) -> list[Breaker]:
+        return [b for b in self.items.values() if b.opens][:limit]
+
+
+@dataclass
+class FakeNotifier:
+    """``TenantNotifier``: what was queued for which tenant."""
+
+    sent: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def __call__(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+        self.sent.append((tenant_id, kind, dict(facts)))
 
 
 class FakeRequestKeys:
@@ -404,6 +444,8 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         suppressions=suppressions,
         soft_bounces=soft_bounces,
         cooldowns=FakeCooldowns(),
+        breakers=FakeBreakers(events),
+        notify=FakeNotifier(),
         queues=queues,
         clock=clock,
         identity=lambda tenant, domain, mailbox: identity,

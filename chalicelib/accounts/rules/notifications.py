@@ -14,13 +14,20 @@ from chalicelib.core import ids
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-KINDS = ("tenant.welcome", "api_key.created", "api_key.revoked", "domain.dmarc_upgrade")
+KINDS = (
+    "tenant.welcome",
+    "api_key.created",
+    "api_key.revoked",
+    "domain.dmarc_upgrade",
+    "server.circuit_opened",
+)
 
 _SUBJECTS = {
     "tenant.welcome": "Welcome to PenguinMails",
     "api_key.created": "A new API key was created for your account",
     "api_key.revoked": "An API key was revoked on your account",
     "domain.dmarc_upgrade": "Please update the DMARC record of your sending domain",
+    "server.circuit_opened": "Your SMTP server is not answering: sending to it is paused",
 }
 
 
@@ -44,6 +51,8 @@ def _body(kind: str, facts: dict[str, str]) -> str:
         )
     if kind == "domain.dmarc_upgrade":
         return _dmarc_upgrade(facts)
+    if kind == "server.circuit_opened":
+        return _circuit_opened(facts)
     action = "created" if kind == "api_key.created" else "revoked"
     return (
         f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
@@ -59,6 +68,17 @@ def _dmarc_upgrade(facts: dict[str, str]) -> str:
         f"to:\n\n    {facts.get('value', '')}\n\nUntil you do, verification keeps accepting "
         "the record you published; once it sees the new one, it expects that one from then on."
         "\nThe domain's DNS listing shows the record too.\n"
+    )
+
+
+def _circuit_opened(facts: dict[str, str]) -> str:
+    return (
+        f"We could not connect to your SMTP server {facts.get('server', '')} "
+        f"{facts.get('failures', '')} times in a row (refused, timed out or failed TLS), so "
+        f"sending through it is paused until {facts.get('until', '')}. Your messages "
+        "wait and keep all their attempts; after the pause one message tries the server, "
+        "and sending resumes as soon as it answers.\nPlease check that the server is up and "
+        "reachable; every mailbox on it is affected.\n"
     )
 
 

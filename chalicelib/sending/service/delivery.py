@@ -35,11 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import Clock, parse_iso
 from chalicelib.core.events import Event, new_event
+from chalicelib.sending.rules import breaker as breaker_rules
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import Suppression, normalise
+from chalicelib.sending.service.breakers import BatchBreakers
 from chalicelib.sending.service.facts import BatchFacts
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import (
         BodyStore,
+        BreakerStore,
         Builder,
         Built,
         CooldownStore,
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
         SendResult,
         SoftBounceRuns,
         SuppressionStore,
+        TenantNotifier,
         TenantReader,
         UsageCounters,
     )
@@ -110,6 +114,8 @@ class SendPorts:
     suppressions: SuppressionStore
     soft_bounces: SoftBounceRuns  # each recipient's run of soft bounces since a delivery
     cooldowns: CooldownStore
+    breakers: BreakerStore  # the circuit breaker of each tenant SMTP server
+    notify: TenantNotifier  # a breaker that opens tells the tenant
     queues: SendQueues
     clock: Clock
     identity: IdentityFactory  # the sending identity (DKIM key, postal address) of a message
@@ -132,6 +138,7 @@ class SendBatch:
         self._facts = BatchFacts(
             ports.tenants, ports.mailboxes, ports.domains, ports.counters, ports.cooldowns
         )
+        self._breakers = BatchBreakers(ports.breakers, ports.clock, ports.retry_scale, ports.notify)
         self._senders: dict[tuple[str, str], MessageSender] = {}
         self._seen: set[tuple[str, str]] = set()
 
@@ -218,6 +225,9 @@ class SendBatch:
                 reason,
                 delay=until - now.timestamp(),
             )
+        gate = self._breakers.check(mailbox)  # last: a half-open breaker's probe is sent
+        if gate.kind == "defer":
+            return self._stop(message, "deferred", breaker_rules.STEP, gate.reason, delay=gate.wait)
         return None
 
     def _stop(
@@ -320,6 +330,7 @@ class SendBatch:
         if written == "changed_elsewhere":
             return written
         self._after(changed, outcome, status, delay)
+        self._breakers.observe(ready.mailbox, result)  # after the message's own outcome
         return status
 
     def _retry_delay(self, message: Message, outcome: Outcome) -> float | None:

@@ -255,6 +255,13 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
             "source": "bounce",
             "message_id": "msg_abc",
         },
+        "server.circuit_opened": {
+            "server": "smtp.acme.test:587",
+            "failures": 3,
+            "until": "2026-11-28T12:01:00.000Z",
+            "reopened": False,
+        },
+        "server.circuit_closed": {"server": "smtp.acme.test:587", "failures": 4},
     }
     event = new_event(
         spec["title"],

@@ -188,3 +188,48 @@ def test_the_sent_email_is_signed_and_carries_one_click_unsubscribe(sending):
         signed.lower().split(":")
     )
     assert b"/t/c/" in raw and b"/t/o/" in raw
+
+
+def test_a_server_down_for_three_batches_trips_its_breaker_and_defers_without_attempts(
+    sending, aws
+):
+    import re
+
+    from chalicelib.core import wiring
+    from tests.functional.outbox import stream_events
+
+    wiring.override(
+        "sending.send_ports",
+        dataclasses.replace(wiring.get("sending.send_ports")(), retry_scale=1.0),
+    )
+    # given: three batches whose connection the tenant's server refused
+    for n in range(3):
+        down = sending.send(f"down{n}@example.test")
+        sending.sink.script(f"down{n}@example.test", "down")
+        sending.drain()
+        assert sending.get(down["id"])["attempts"] == 1
+    # when: the next message of that mailbox comes up
+    waiting = sending.send("wait@example.test")
+    sending.drain()
+    # then: deferred with the breaker's step and reason, no attempt used, nothing sent
+    found = sending.get(waiting["id"])
+    assert found["status"] == "deferred" and found["attempts"] == 0
+    assert found["timeline"][-1]["step"] == "defer_if_server_circuit_open"
+    assert "circuit open after 3 failed connections" in found["timeline"][-1]["reason"]
+    assert sending.sink.count("wait@example.test") == 0
+    opened = [
+        e
+        for e in stream_events(aws, "server.circuit_opened")
+        if e["tenant_id"] == sending.tenant_id
+    ]
+    assert [(e["server"], e["failures"]) for e in opened] == [("127.0.0.1:2525", 3)]
+    # and the health report counts it, naming no tenant and no server
+    breakers = sending.api.call("GET", "/v1/health").data["components"]["breakers"]
+    assert breakers["status"] == "ok" and re.fullmatch(
+        r"\d+ open, \d+ half-open", breakers["detail"]
+    )
+    assert int(breakers["detail"].split()[0]) >= 1
+    from chalicelib import sending as feature
+
+    mine = [b for b in feature.server_breakers() if b["tenant_id"] == sending.tenant_id]
+    assert [(b["server"], b["state"]) for b in mine] == [("127.0.0.1:2525", "open")]

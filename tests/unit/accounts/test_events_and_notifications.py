@@ -51,3 +51,15 @@ def test_a_dmarc_upgrade_notice_names_the_record_and_the_value_to_publish():
     assert "DMARC" in parsed["Subject"]
     text = parsed.get_content()
     assert "_dmarc.acme.test" in text and value in text and "dom_1" in text
+
+
+def test_a_circuit_opened_notice_names_the_server_and_when_sending_resumes():
+    facts = {"server": "smtp.acme.test:587", "failures": "3", "until": "2027-01-15T08:01:00.000Z"}
+    job = notifications.new_job("server.circuit_opened", "ten_x", "ops@acme.test", facts)
+    parsed = message_from_bytes(
+        notifications.build_email(job, "n@penguinmails.local").as_bytes(), policy=policy.default
+    )
+    assert "SMTP server" in parsed["Subject"]
+    text = parsed.get_content()
+    assert "smtp.acme.test:587" in text and "2027-01-15T08:01:00.000Z" in text
+    assert "attempts" in text

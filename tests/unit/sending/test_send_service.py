@@ -276,3 +276,61 @@ def test_an_idn_recipient_goes_on_the_envelope_as_punycode():
 
     assert ascii_domain("ana@bücher.example") == "ana@xn--bcher-kva.example"
     assert ascii_domain("ана@example.test") == "ана@example.test"
+
+
+def _trip_the_server(world, sink):
+    """Three batches whose server refused the connection: the breaker opens."""
+    world.ports.retry_scale = 1.0  # the deployed cool-downs (60 s first)
+    for n in range(3):
+        down = world.message(f"down{n}@example.test")
+        sink.script(down.to, "down")
+        assert _run(world, down) == ["deferred"]
+        world.ports.clock.advance(5)
+
+
+def test_messages_to_a_tripped_server_wait_without_using_attempts(world, sink):
+    # given
+    _trip_the_server(world, sink)
+    waiting = [world.message(f"wait{n}@example.test") for n in range(3)]
+    # when
+    assert _run(world, *waiting) == ["deferred"] * 3
+    # then: not attempted, the step and reason on the timeline, back in the queue for the
+    # rest of the cool-down; the tenant was told once, the event stored with the change
+    for message in waiting:
+        stored = _stored(world, message)
+        last = stored.timeline[-1]
+        assert stored.attempts == 0 and last["step"] == "defer_if_server_circuit_open"
+        assert "smtp_code" not in last and "circuit open" in last["reason"]
+    assert all(0 < delay <= 60 for _, (_, _, delay) in world.queues.jobs[-3:])
+    assert sink.connected == [] and world.events.types().count("server.circuit_opened") == 1
+    assert [kind for _, kind, _ in world.ports.notify.sent] == ["server.circuit_opened"]
+    # when the cool-down is over: one message probes, the others wait for its outcome
+    world.ports.clock.advance(60)
+    outcomes = _run(world, *waiting)
+    assert outcomes.count("sent") >= 1 and set(outcomes) <= {"sent", "deferred"}
+    assert world.events.types().count("server.circuit_closed") == 1
+    # then the server is closed again and the rest go out, each on its first attempt
+    rest = [m for m in waiting if _stored(world, m).status == "deferred"]
+    assert all(
+        _stored(world, m).timeline[-1]["step"] == "defer_if_server_circuit_open" for m in rest
+    )
+    assert _run(world, *rest) == ["sent"] * len(rest)
+    assert all(_stored(world, m).attempts == 1 for m in waiting)
+
+
+def test_provider_cool_downs_are_untouched_by_the_server_breaker(world, sink):
+    world.ports.retry_scale = 1.0
+    # given: Gmail throttles the mailbox three times (the server answered each time)
+    for n in range(3):
+        throttled = world.message(f"t{n}@gmail.com")
+        sink.script(throttled.to, "421 4.7.28 rate limited, try later")
+        world.ports.cooldowns.until.clear()
+        assert _run(world, throttled) == ["deferred"]
+    # when
+    cooling, other = world.message("again@gmail.com"), world.message("fine@example.test")
+    # then: the provider cool-down defers Gmail as before; the server's breaker never opened
+    assert _run(world, cooling, other) == ["deferred", "sent"]
+    assert _stored(world, cooling).timeline[-1]["step"] == "defer_if_provider_cooling"
+    assert _stored(world, cooling).attempts == 0
+    assert all(b.opens == 0 for b in world.ports.breakers.items.values())
+    assert "server.circuit_opened" not in world.events.types()
