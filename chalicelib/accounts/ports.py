@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from chalicelib.accounts.rules.audit import AuditRecord
     from chalicelib.accounts.rules.keys import ApiKey
+    from chalicelib.accounts.rules.limits import WindowCounts
     from chalicelib.accounts.rules.tenants import Tenant
     from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
@@ -73,3 +74,26 @@ class NotificationClaims(Protocol):
 
 class MailRelay(Protocol):
     def send(self, message: EmailMessage) -> None: ...
+
+
+class RateCounter(Protocol):
+    """The API rate counters every container shares: one write per request."""
+
+    def hit(self, tenant_id: str, key_id: str, second: int) -> WindowCounts:
+        """Count one request in epoch second ``second`` for the tenant and the key; the
+        counts of that second and the one before come back (the one before is 0 when it
+        lies in an earlier minute's counters)."""
+        ...
+
+
+class LocalLimits(Protocol):
+    """What one container remembers between requests, never shared: the windows it knows
+    are full, and the failed authentications by source address."""
+
+    def blocked_until(self, name: str) -> int: ...
+
+    def block(self, name: str, until: int) -> None: ...
+
+    def failures(self, source_ip: str) -> list[float]: ...
+
+    def charge_failure(self, source_ip: str, now: float) -> None: ...

@@ -17,10 +17,13 @@ if TYPE_CHECKING:
         ApiKeyStore,
         AuditStore,
         JobQueue,
+        LocalLimits,
         MailRelay,
         NotificationClaims,
+        RateCounter,
         TenantStore,
     )
+    from chalicelib.accounts.service.limits import LimitPorts
     from chalicelib.accounts.service.notifications import NotifierPorts
     from chalicelib.accounts.service.tenants import AccountPorts
     from chalicelib.core.tenancy import RequestContext
@@ -103,10 +106,43 @@ def ports() -> AccountPorts:
     )
 
 
+@provider("accounts.rate_counter")
+def rate_counter() -> RateCounter:
+    from chalicelib.accounts.limits_store import API_LIMITS, DynamoRateCounter
+
+    return DynamoRateCounter(API_LIMITS.bind())
+
+
+@provider("accounts.local_limits")
+def local_limits() -> LocalLimits:
+    """This container's memory of full windows and failing addresses."""
+    from chalicelib.accounts.local_limits import MemoryLimits
+
+    return MemoryLimits()
+
+
+@provider("accounts.limit_ports")
+def limit_ports() -> LimitPorts:
+    from chalicelib.accounts.service.limits import LimitPorts
+
+    return LimitPorts(
+        counter=rate_counter(),
+        memory=local_limits(),
+        clock=system_clock(),
+        scale=settings().api_rate_scale,
+    )
+
+
 def authenticate(auth: str, token: str | None, request_id: str, source_ip: str) -> RequestContext:
+    """Who calls, within the API's limits (``service.limits``)."""
+    from chalicelib.accounts.service import limits
     from chalicelib.accounts.service import tenants as service
 
-    return service.authenticate(ports(), auth, token, request_id, source_ip)
+    return limits.within_limits(
+        limit_ports(),
+        source_ip,
+        lambda: service.authenticate(ports(), auth, token, request_id, source_ip),
+    )
 
 
 def record_audit(action: str, ctx: RequestContext, tenant_id: str, resource_id: str | None) -> None:

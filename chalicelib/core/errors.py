@@ -21,6 +21,10 @@ class AppError(Exception):
     def to_body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
+    def headers(self) -> dict[str, str]:
+        """Headers the reply carries besides the envelope (``Retry-After`` on a 429)."""
+        return {}
+
 
 class BadRequest(AppError):
     """Malformed request: bad JSON, wrong types, unknown fields, bad query parameters."""
@@ -93,6 +97,20 @@ class UnprocessableEntity(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
+
+
+class RateLimited(TooManyRequests):
+    """Too many requests in the window: the reply says when to retry (``Retry-After``) and
+    the window's state (``RateLimit-*``)."""
+
+    def __init__(
+        self, message: str, details: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, details)
+        self._headers = headers or {}
+
+    def headers(self) -> dict[str, str]:
+        return dict(self._headers)
 
 
 class QuotaExceeded(TooManyRequests):

@@ -52,6 +52,7 @@ class Settings:
     dns_nameserver: str
     dns_port: int
     dns_timeout: float
+    api_rate_scale: float  # multiplies the plans' API rate limits (tests, load runs)
     max_body_bytes: int
     secrets_max_age: int
     secrets_prefix: str

@@ -31,6 +31,7 @@ class RequestContext:
     source_ip: str
     tenant: TenantContext | None = None
     is_admin: bool = False
+    headers: tuple[tuple[str, str], ...] = ()  # for the reply (the rate limit's state)
 
     @property
     def actor(self) -> str:

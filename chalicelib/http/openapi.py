@@ -20,6 +20,7 @@ _ERROR_TEXT = {
     429: "Rate or quota exceeded.",
     503: "A component is down.",
 }
+_RATE_HEADERS = ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 _SECURITY = {
     "public": [],
     "admin": [{"adminKey": []}],
@@ -45,10 +46,15 @@ def _operation(spec: RouteSpec, schemas: dict[str, Any]) -> dict[str, Any]:
             "application/json": {"schema": _ref(spec.reply, schemas)}
         }
     errors = set(spec.errors) | ({413, 400} if spec.body else set())
+    errors |= {429} if spec.auth != "public" else set()  # the API rate limits
     for code in sorted(errors):
         responses[str(code)] = {
             "description": _ERROR_TEXT.get(code, "Error"),
             "content": {"application/json": {"schema": error_ref}},
+        }
+    if 429 in errors:
+        responses["429"]["headers"] = {
+            name: {"schema": {"type": "integer"}} for name in _RATE_HEADERS
         }
     op: dict[str, Any] = {
         "summary": spec.summary,

@@ -51,6 +51,8 @@ def _respond(
         response = error_response(AppError("internal error"), request_id)
     response = _envelope_chalice_errors(response)
     response.headers["X-Request-Id"] = request_id
+    if seen.get("ctx") is not None:
+        response.headers.update(dict(seen["ctx"].headers))  # the rate limit's state
     _observe(event, response, started, seen.get("ctx"))
     return response
 

@@ -50,6 +50,7 @@ def error_response(error: AppError, request_id: str = "") -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if request_id:
         headers["X-Request-Id"] = request_id
+    headers.update(error.headers())
     return Response(body=error.to_body(), status_code=error.status, headers=headers)
 
 

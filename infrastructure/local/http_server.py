@@ -11,6 +11,10 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
 ``/local/faults``          GET: the faults switched on and what each injected; POST
                            ``{name, on, ...params}`` switches one (``events_stream``,
                            ``sqs_duplicate``, ``worker_kill``, ``aws_slow``: see ``faults``).
+``/local/limits``          GET: the API rate limits' scale; POST ``{api_rate_scale}`` sets it
+                           until the platform stops (1: the plans' numbers, the default;
+                           0.1: a tenth of them, for tests that must exceed a limit whatever
+                           the machine's speed).
 
 Each request is served as API Gateway + Lambda would serve it: alone. Chalice keeps the
 request being served on the app object (``app.current_request``, ``app.lambda_context``,
@@ -95,6 +99,8 @@ class LocalRoutes:
             ("GET", "/local/platform"): lambda: (200, self.describe()),
             ("GET", "/local/faults"): self._faults,
             ("POST", "/local/faults"): lambda: self._switch_fault(body),
+            ("GET", "/local/limits"): lambda: (200, {"api_rate_scale": _limit_ports().scale}),
+            ("POST", "/local/limits"): lambda: self._scale_limits(body),
         }.get((method, parts.path.rstrip("/")))
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
@@ -133,6 +139,16 @@ class LocalRoutes:
             )
         return 200, self.faults.state()
 
+    def _scale_limits(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            scale = float(json.loads(body or b"{}")["api_rate_scale"])
+        except (ValueError, KeyError, TypeError):
+            return 400, _error("bad_request", "body must be JSON {api_rate_scale: number}")
+        if not 0 < scale <= 1000:
+            return 400, _error("validation_error", "api_rate_scale must be in (0, 1000]")
+        _limit_ports().scale = scale
+        return 200, {"api_rate_scale": scale}
+
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()
         return 200, {"cleared": True}
@@ -152,6 +168,13 @@ class LocalRoutes:
             return 400, _error("validation_error", "email and password must be non-empty strings")
         self.smtp.add_user(email, password)
         return 201, {"email": email}
+
+
+def _limit_ports() -> Any:
+    """The API limits' ports of this process (``accounts.limit_ports``), built on demand."""
+    from chalicelib.core import wiring
+
+    return wiring.get("accounts.limit_ports")()
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -8,6 +8,12 @@ anything is written (the same ``TransactionCanceledException`` with the same rea
 then are the writes applied, with a copy of just the touched items kept to undo them should
 one be refused by validation. Applied to the local platform's emulator and the functional
 tier; nothing deployed imports it.
+
+The emulator's server also finds the service of every request by matching its host against
+every service's URL patterns (and listing moto's modules) under one lock: several
+milliseconds a call, serialised, paid by every API call and every pump poll. The answer for a
+host never changes, so it is remembered per host (the API rate limit's local check needs the
+platform to serve a burst faster than a starter tenant's 20 requests a second).
 """
 
 from __future__ import annotations
@@ -24,7 +30,25 @@ def apply() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    _remember_backend_per_host()
     _applied["done"] = True
+
+
+def _remember_backend_per_host() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    find = DomainDispatcherApplication.get_backend_for_host
+    if hasattr(find, "__wrapped__"):
+        return
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        known: dict[str | None, Any] = self.__dict__.setdefault("_pm_backend_by_host", {})
+        if host not in known:  # the caller holds the dispatcher's lock
+            known[host] = find(self, host)
+        return known[host]
+
+    get_backend_for_host.__wrapped__ = find  # type: ignore[attr-defined]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
 def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:

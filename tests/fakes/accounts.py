@@ -1,8 +1,8 @@
 """In-memory twins of the accounts ports: tenants, API keys, the audit log, notification
-claims, the notification queue and the mail relay. They keep the real stores' key formats
-(``chalicelib.accounts.store``), so their pages and tokens are the same. Like the real
-stores, a write keeps the events of its change: they land in ``outbox`` (a ``FakeEvents``,
-shared between twins when given) only when the write happens."""
+claims, the notification queue, the mail relay and the API rate counters. They keep the real
+stores' key formats (``chalicelib.accounts.store``), so their pages and tokens are the same.
+Like the real stores, a write keeps the events of its change: they land in ``outbox`` (a
+``FakeEvents``, shared between twins when given) only when the write happens."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.accounts.rules.audit import AuditRecord
 from chalicelib.accounts.rules.keys import ApiKey
+from chalicelib.accounts.rules.limits import WindowCounts
 from chalicelib.accounts.rules.tenants import Tenant
 from chalicelib.core.clock import Clock
 from chalicelib.core.pagination import Page
@@ -164,3 +165,28 @@ class FakeRelay:
         if self.fail:
             raise ConnectionError("relay unavailable")
         self.sent.append(message)
+
+
+class FakeRateCounter:
+    """``RateCounter``: the real store's items (one per tenant and minute, a count per second
+    for the tenant and per key), so the previous second of a minute's first second reads 0
+    there too. ``writes`` counts the hits."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, int], dict[str, int]] = {}
+        self.writes = 0
+
+    def hit(self, tenant_id: str, key_id: str, second: int) -> WindowCounts:
+        self.writes += 1
+        item = self.items.setdefault((tenant_id, second // 60), {})
+        index = second % 60
+        for name in (f"t{index}", f"{key_id}#{index}"):
+            item[name] = item.get(name, 0) + 1
+
+        def before(name: str) -> int:
+            return item.get(f"{name}{index - 1}", 0) if index else 0
+
+        return WindowCounts(
+            tenant=(before("t"), item[f"t{index}"]),
+            key=(before(f"{key_id}#"), item[f"{key_id}#{index}"]),
+        )
