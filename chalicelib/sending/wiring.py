@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         MessageStore,
         RequestKeys,
         SendQueues,
+        SendSlots,
         SoftBounceRuns,
         SuppressionStore,
     )
@@ -66,6 +67,13 @@ def cooldowns() -> CooldownStore:
     from chalicelib.sending.cooldown_store import COOLDOWNS, DynamoCooldowns
 
     return DynamoCooldowns(COOLDOWNS.bind())
+
+
+@provider("sending.send_slots")
+def send_slots() -> SendSlots:
+    from chalicelib.sending.rate_store import SLOTS, DynamoSendSlots
+
+    return DynamoSendSlots(SLOTS.bind())
 
 
 @provider("sending.soft_bounces")
@@ -150,6 +158,7 @@ def send_ports() -> SendPorts:
         soft_bounces=soft_bounces(),
         cooldowns=cooldowns(),
         queues=queues(),
+        slots=send_slots(),
         clock=system_clock(),
         identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),
         builder=builder(tracking_keys),
