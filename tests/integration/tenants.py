@@ -42,10 +42,12 @@ def sending_tenant(
     tenant_id, key = opened["tenant"]["id"], opened["api_key"]["key"]
     domain = f"s{run}.test"
     _verified_domain(platform, key, domain)
-    addresses = tuple(_mailbox(platform, key, f"box{n}@{domain}", daily_limit) for n in range(boxes))
+    addresses = tuple(
+        _mailbox(platform, key, f"box{n}@{domain}", daily_limit) for n in range(boxes)
+    )
     if plan != "business":
-        _ok(platform.request("PATCH", f"/v1/tenants/{tenant_id}", platform.admin_key,
-                             json={"plan": plan}), 200)  # fmt: skip
+        path = f"/v1/tenants/{tenant_id}"
+        _ok(platform.request("PATCH", path, platform.admin_key, json={"plan": plan}), 200)
     return SendingTenant(tenant_id, key, domain, addresses)
 
 
