@@ -17,7 +17,11 @@ class SqsJobQueue:
 
 class Queues:
     """Named queues (``priority``, ``bulk``, ``inbound``) and their DLQs: ids only, sent in
-    batches of ten, each with its own delay (SQS allows up to 15 minutes)."""
+    batches of ten, each with its own delay (SQS allows up to 15 minutes).
+
+    Every entry's ``MessageGroupId`` is its tenant id: on a standard queue that makes SQS
+    serve it as a *fair queue* (a tenant with a backlog does not delay the others' messages;
+    README, "Fairness between tenants"). It orders nothing on a standard queue."""
 
     def __init__(self, client: Any, urls: dict[str, str], dead: dict[str, str]) -> None:
         self._client = client
@@ -28,7 +32,9 @@ class Queues:
         """Park a message that has failed for good on the queue's DLQ, with the reason."""
         tenant_id, message_id = job
         body = {"tenant_id": tenant_id, "message_id": message_id, "reason": reason}
-        self._client.send_message(QueueUrl=self._dead[queue], MessageBody=json.dumps(body))
+        self._client.send_message(
+            QueueUrl=self._dead[queue], MessageBody=json.dumps(body), MessageGroupId=tenant_id
+        )
 
     def enqueue_many(
         self, queue: str, jobs: list[tuple[str, str, int]], key: str = "message_id"
@@ -41,6 +47,7 @@ class Queues:
                     "Id": str(index),
                     "MessageBody": json.dumps({"tenant_id": t, key: m}),
                     "DelaySeconds": max(0, min(900, int(delay))),
+                    "MessageGroupId": t,
                 }
                 for index, (t, m, delay) in enumerate(jobs[start : start + 10])
             ]

@@ -119,6 +119,15 @@ class TenantNotifier(Protocol):
         ...
 
 
+class SendSlots(Protocol):
+    """The plan send rate's counters: one per tenant and one-second window."""
+
+    def reserve(self, tenant_id: str, window: int, count: int) -> int:
+        """Add ``count`` to the tenant's reservations in ``window`` (an epoch second), in one
+        atomic write; the window's total after it, this call's included."""
+        ...
+
+
 class SendQueues(Protocol):
     def enqueue_many(self, queue: str, jobs: list[Job], key: str = "message_id") -> None: ...
 

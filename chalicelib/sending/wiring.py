@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         MessageStore,
         RequestKeys,
         SendQueues,
+        SendSlots,
         SoftBounceRuns,
         SuppressionStore,
     )
@@ -99,6 +100,13 @@ def _notify_best_effort(tenant_id: str, kind: str, facts: dict[str, str]) -> Non
     except Exception:  # noqa: BLE001 - logged and counted; the breaker and its event stand
         powertools.logger().exception("BreakerNoticeFailures", extra={"kind": kind})
         powertools.count("BreakerNoticeFailures", 1)
+
+
+@provider("sending.send_slots")
+def send_slots() -> SendSlots:
+    from chalicelib.sending.rate_store import SLOTS, DynamoSendSlots
+
+    return DynamoSendSlots(SLOTS.bind())
 
 
 @provider("sending.soft_bounces")
@@ -185,6 +193,7 @@ def send_ports() -> SendPorts:
         breakers=breakers(),
         notify=_notify_best_effort,
         queues=queues(),
+        slots=send_slots(),
         clock=system_clock(),
         identity=identity_factory(cached, s.secrets_prefix, s.tracking_base_url),
         builder=builder(tracking_keys),

@@ -6,19 +6,27 @@ transaction may touch the same item, so no condition depends on another operatio
 every condition is checked first, and a transaction with a failed check is cancelled before
 anything is written (the same ``TransactionCanceledException`` with the same reasons); only
 then are the writes applied, with a copy of just the touched items kept to undo them should
-one be refused by validation. Applied to the local platform's emulator and the functional
-tier; nothing deployed imports it.
+one be refused by validation.
 
 The emulator's server also finds the service of every request by matching its host against
 every service's URL patterns (and listing moto's modules) under one lock: several
 milliseconds a call, serialised, paid by every API call and every pump poll. The answer for a
 host never changes, so it is remembered per host (the API rate limit's local check needs the
 platform to serve a burst faster than a starter tenant's 20 requests a second).
+
+Two more ways the emulator is made to behave as AWS does: an UpdateItem is atomic (moto's
+handler reads the old item, updates and answers in steps that concurrent requests could
+interleave, so two ``ADD`` updates could both return the same total: the plan send rate's
+counters rely on each caller seeing its own), and standard SQS queues serve messages fairly by
+``MessageGroupId`` (``moto_sqs``). Applied to the local platform's emulator and the
+functional tier; nothing deployed imports it.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import threading
 from typing import Any
 
 _applied = {"done": False}
@@ -28,10 +36,26 @@ def apply() -> None:
     if _applied["done"]:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+
+    from infrastructure.local import moto_sqs
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    DynamoHandler.update_item = _one_at_a_time(DynamoHandler.update_item)  # type: ignore[method-assign]
+    moto_sqs.apply()
     _remember_backend_per_host()
     _applied["done"] = True
+
+
+def _one_at_a_time(handler: Any) -> Any:
+    lock = threading.Lock()
+
+    @functools.wraps(handler)
+    def serialised(self: Any) -> Any:
+        with lock:
+            return handler(self)
+
+    return serialised
 
 
 def _remember_backend_per_host() -> None:

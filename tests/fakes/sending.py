@@ -298,6 +298,18 @@ class FakeSweepCursor:
             self.hour = hour
 
 
+class FakeSendSlots:
+    """The plan send rate's counters: per tenant and window, what was reserved."""
+
+    def __init__(self) -> None:
+        self.windows: dict[tuple[str, int], int] = {}
+
+    def reserve(self, tenant_id: str, window: int, count: int) -> int:
+        key = (tenant_id, window)
+        self.windows[key] = self.windows.get(key, 0) + count
+        return self.windows[key]
+
+
 @dataclass
 class FakeSendQueues:
     jobs: list[tuple[str, tuple[str, str, int]]] = field(default_factory=list)
@@ -342,6 +354,7 @@ class World:
     counters: FakeCounters
     public_key: str
     soft_bounces: FakeSoftBounceRuns = field(default_factory=FakeSoftBounceRuns)
+    slots: FakeSendSlots = field(default_factory=FakeSendSlots)
 
     def message(
         self, to: str, html: str | None = None, text: str | None = "Hi {{ name }}", **changes: Any
@@ -427,7 +440,7 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
     events = FakeEventBatches()  # what the stores' writes put in the outbox
     store, bodies, queues = FakeMessages(events), FakeBodies(), FakeSendQueues()
     suppressions, counters = FakeSuppressions(events), FakeCounters()
-    soft_bounces = FakeSoftBounceRuns()
+    soft_bounces, slots = FakeSoftBounceRuns(), FakeSendSlots()
     ctx = system_context(tenant.tenant_id, tenant.plan)
     tenants, domain_store, mailbox_store = FakeTenants(), FakeDomains(), FakeMailboxes()
     tenants.create(tenant)
@@ -447,6 +460,7 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         breakers=FakeBreakers(events),
         notify=FakeNotifier(),
         queues=queues,
+        slots=slots,
         clock=clock,
         identity=lambda tenant, domain, mailbox: identity,
         builder=lambda message, sources, ident, when: message_builder.build(
@@ -469,4 +483,5 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         counters,
         public,
         soft_bounces,
+        slots,
     )

@@ -38,9 +38,10 @@ from chalicelib.core.events import Event, new_event
 from chalicelib.sending.rules import breaker as breaker_rules
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
-from chalicelib.sending.rules import messages
+from chalicelib.sending.rules import messages, send_rate
 from chalicelib.sending.rules.messages import Message, StaleWrite
 from chalicelib.sending.rules.suppressions import Suppression, normalise
+from chalicelib.sending.service import pacing
 from chalicelib.sending.service.breakers import BatchBreakers
 from chalicelib.sending.service.facts import BatchFacts
 
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         SenderFactory,
         SendQueues,
         SendResult,
+        SendSlots,
         SoftBounceRuns,
         SuppressionStore,
         TenantNotifier,
@@ -117,6 +119,7 @@ class SendPorts:
     breakers: BreakerStore  # the circuit breaker of each tenant SMTP server
     notify: TenantNotifier  # a breaker that opens tells the tenant
     queues: SendQueues
+    slots: SendSlots  # the plan send rate's per-tenant, per-second counters
     clock: Clock
     identity: IdentityFactory  # the sending identity (DKIM key, postal address) of a message
     builder: Builder  # signed RFC 5322 bytes of a message
@@ -141,11 +144,23 @@ class SendBatch:
         self._breakers = BatchBreakers(ports.breakers, ports.clock, ports.retry_scale, ports.notify)
         self._senders: dict[tuple[str, str], MessageSender] = {}
         self._seen: set[tuple[str, str]] = set()
+        self._waiting: set[tuple[str, str]] = set()
 
     def prepare(self, jobs: list[tuple[str, str]]) -> None:
+        """Load the batch, then hold back (re-enqueued with a delay) the messages over their
+        tenant's plan send rate: ``process`` answers ``rate_limited`` for them."""
         self._loaded = self.ports.messages.get_many(jobs)
         loaded = [message for message, _ in self._loaded.values()]
         self._facts.load_suppressions(self.ports.suppressions, loaded)
+        now = self.ports.clock.now()
+        due = [m for m in loaded if pacing.sendable_now(m, now)]
+        self._waiting = pacing.hold_over_rate(
+            self.ports.slots, self.ports.queues, self.queue, due, self._send_rate, now
+        )
+
+    def _send_rate(self, tenant_id: str) -> int | None:
+        tenant = self._facts.tenant(tenant_id)
+        return None if tenant is None else send_rate.send_rate(tenant.plan)
 
     async def process(self, tenant_id: str, message_id: str) -> str:
         # SQS may deliver the same message twice in one batch: the first copy does the work
@@ -153,6 +168,8 @@ class SendBatch:
         if (tenant_id, message_id) in self._seen:
             return "duplicate_in_batch"
         self._seen.add((tenant_id, message_id))
+        if (tenant_id, message_id) in self._waiting:
+            return self._note(message_id, "rate_limited")
         loaded = self._loaded.get((tenant_id, message_id))
         if loaded is None:
             loaded = await asyncio.to_thread(
