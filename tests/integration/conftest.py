@@ -152,8 +152,10 @@ def eventually(check, attempts: int = 150, pause: float = 0.2):
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs two workers), the whole integration tier goes
     to one worker, in order, around one running platform; the other worker takes the unit
-    and functional tiers meanwhile."""
+    and functional tiers meanwhile. A module that runs its own platform (the chaos run) names
+    its own group, so it can run beside the rest on the other worker."""
     here = Path(__file__).resolve().parent
     for item in items:
-        if here in Path(str(item.fspath)).resolve().parents:
+        own = item.get_closest_marker("xdist_group") is not None
+        if not own and here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.xdist_group("integration"))

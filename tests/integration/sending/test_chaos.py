@@ -19,6 +19,9 @@ from tests.integration.conftest import start_platform, stop_platform
 
 CONFIG = ChaosConfig(messages=80, seed=11)
 
+# its own platform, so its own xdist group: it runs beside the shared platform's tests
+pytestmark = pytest.mark.xdist_group("integration-chaos")
+
 
 @pytest.fixture(scope="module")
 def chaos_platform(tmp_path_factory):
