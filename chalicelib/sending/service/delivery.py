@@ -30,24 +30,23 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.core.clock import Clock, parse_iso
-from chalicelib.core.events import Event, new_event
 from chalicelib.sending.rules import breaker as breaker_rules
 from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages, send_rate
 from chalicelib.sending.rules.messages import Message, StaleWrite
-from chalicelib.sending.rules.suppressions import Suppression, normalise
-from chalicelib.sending.service import pacing
+from chalicelib.sending.service import outcomes, pacing
 from chalicelib.sending.service.breakers import BatchBreakers
 from chalicelib.sending.service.facts import BatchFacts
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from datetime import datetime
 
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.events import Event
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import (
         BodyStore,
@@ -210,7 +209,7 @@ class SendBatch:
             # so a message is never left `sending` with no job that could end it.
             self._requeue(message, lease - now.timestamp())
             return "in_flight_elsewhere"
-        wait = _seconds_until(message.scheduled_at, now)
+        wait = outcomes.seconds_until(message.scheduled_at, now)
         if wait > 0:
             self._requeue(message, wait)
             return "scheduled"
@@ -325,7 +324,7 @@ class SendBatch:
         else:
             message = replace(ready.message, attempts=ready.claimed.attempts)
             expected, at_attempt = messages.WAITING, ready.message.attempts
-        outcome = _outcome(result, message.to)
+        outcome = outcomes.outcome_of(result, message.to)
         at = self.ports.clock.now_iso()
         details: dict[str, Any] = {
             "attempt": message.attempts,
@@ -334,7 +333,7 @@ class SendBatch:
             "smtp_text": result.text,
             "stage": result.stage,
         }
-        status = _status_for(outcome, result)
+        status = outcomes.status_for(outcome, result)
         delay = None
         if status == "deferred":
             delay = self._retry_delay(message, outcome)
@@ -372,43 +371,16 @@ class SendBatch:
         return changed.status
 
     def _after(self, message: Message, outcome: Outcome, status: str, delay: float | None) -> None:
-        if status == "bounced" and self._suppresses(message, outcome):
-            self._suppress(message, outcome)
+        if status == "bounced":
+            outcomes.suppress_after_bounce(
+                self.ports.soft_bounces, self.ports.suppressions, self.ports.clock, message, outcome
+            )
         if status == "deferred":
             if outcome.kind == "throttled":
                 self._cool_down(message, delay or 0)
             self._requeue(message, delay or 0)
         if status == "failed":
             self.ports.queues.dead(self.queue, (message.tenant_id, message.message_id), "failed")
-
-    def _suppresses(self, message: Message, outcome: Outcome) -> bool:
-        """A hard bounce suppresses at once; a soft one (5.2.2 mailbox full at RCPT or
-        DATA) counts in the recipient's run, the same run the DSNs count in."""
-        if not outcome.soft:
-            return delivery_rules.suppress_after(outcome, 1)
-        run = self.ports.soft_bounces.record(message.tenant_id, message.to, message.message_id)
-        return delivery_rules.suppress_after(outcome, run)
-
-    def _suppress(self, message: Message, outcome: Outcome) -> None:
-        kind = "soft bounces, the last" if outcome.soft else "hard bounce"
-        entry = Suppression(
-            address=normalise(message.to),
-            scope="tenant",
-            reason=f"{kind} {outcome.code} {outcome.enhanced or ''}".strip(),
-            source="bounce",
-            created_at=self.ports.clock.now_iso(),
-            actor=f"message:{message.message_id}",
-        )
-        event = new_event(
-            "recipient.suppressed",
-            message.tenant_id,
-            entry.created_at,
-            address=entry.address,
-            reason=entry.reason,
-            source="bounce",
-            message_id=message.message_id,
-        )
-        self.ports.suppressions.add(message.tenant_id, entry, events=[event])
 
     def _cool_down(self, message: Message, seconds: float) -> None:
         provider = delivery_rules.provider_of(message.to)
@@ -442,25 +414,3 @@ class SendBatch:
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._senders.values()), return_exceptions=True)
         self._senders.clear()
-
-
-def _seconds_until(when: str | None, now: datetime) -> float:
-    if not when:
-        return 0
-    at = parse_iso(when)
-    return max(0.0, (at - now) / timedelta(seconds=1))
-
-
-def _outcome(result: SendResult, recipient: str) -> Outcome:
-    if result.code is None or result.stage in ("connect", "tls", "auth"):
-        return delivery_rules.Outcome("deferred", result.code, None, result.text)
-    return delivery_rules.classify(result.code, result.text, recipient)
-
-
-def _status_for(outcome: Outcome, result: SendResult) -> str:
-    if outcome.kind == "sent" and result.stage == "done":
-        return "sent"
-    if outcome.kind == "bounced":
-        # A 5xx to MAIL FROM refuses the sender, not the recipient: no suppression.
-        return "bounced" if result.stage in ("rcpt", "data") else "failed"
-    return "deferred"

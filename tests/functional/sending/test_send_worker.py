@@ -113,7 +113,6 @@ def test_a_worker_that_dies_mid_batch_never_sends_twice_and_leaves_nothing_sendi
     # when
     with pytest.raises(WorkerCrash):
         sending.deliver(received)
-    claimed = {a for a, s in zip(addresses, _statuses(sending, ids), strict=True) if s == "sending"}
     sending.sink.dead = False  # SQS hands the batch to a new worker
     asyncio.set_event_loop(asyncio.new_event_loop())  # the dead process's loop is gone
     for m in received:  # SQS makes them visible again after the visibility timeout
@@ -122,18 +121,20 @@ def test_a_worker_that_dies_mid_batch_never_sends_twice_and_leaves_nothing_sendi
         )
     sending.drain()
     # then: only messages that held one of the two connections can end unknown; the
-    # others (never handed to the server) are sent exactly once
-    assert addresses[4] in claimed and claimed <= set(sending.sink.connected)
+    # others (never handed to the server) are sent exactly once. (The unknown ones are read
+    # from the end state: a claim already in a thread when the worker "died" still lands in
+    # this process, so a snapshot right after the crash could miss one.)
     statuses = _statuses(sending, ids)
     assert set(statuses) <= FINAL, statuses
+    unknown = set()
     for message_id, address, status in zip(ids, addresses, statuses, strict=True):
-        if address in claimed:
-            assert status == "failed", address
-            reason = sending.get(message_id)["timeline"][-1]["reason"]
-            assert reason == "outcome_unknown"
+        if status == "failed":
+            assert sending.get(message_id)["timeline"][-1]["reason"] == "outcome_unknown"
+            unknown.add(address)
         else:
             assert status == "sent" and sending.sink.count(address) == 1, address
-    assert len(claimed) <= 2 * sending.sink.connections
+    assert addresses[4] in unknown and unknown <= set(sending.sink.connected)
+    assert len(unknown) <= 2 * sending.sink.connections
 
 
 def test_a_cancelled_message_is_never_sent_and_cannot_be_cancelled_twice(sending):
