@@ -153,9 +153,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs two workers), the whole integration tier goes
     to one worker, in order, around one running platform; the other worker takes the unit
     and functional tiers meanwhile. A module that runs its own platform (the chaos run) names
-    its own group, so it can run beside the rest on the other worker."""
+    its own group, so it can run beside the rest on the other worker; so do the tests of the
+    platform itself (``platform/``), around a platform of their own (the session fixture
+    starts one per worker), which keeps the tier from being one long tail on one worker."""
     here = Path(__file__).resolve().parent
     for item in items:
         own = item.get_closest_marker("xdist_group") is not None
-        if not own and here in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(pytest.mark.xdist_group("integration"))
+        path = Path(str(item.fspath)).resolve()
+        if not own and here in path.parents:
+            group = "integration-platform" if path.parent.name == "platform" else "integration"
+            item.add_marker(pytest.mark.xdist_group(group))
