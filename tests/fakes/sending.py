@@ -485,3 +485,22 @@ def memory_world(senders: Any, clock: Any = None, postal_address: str = "1 Road,
         soft_bounces,
         slots,
     )
+
+
+def run_batch(world: World, *messages: Message, queue: str = "priority") -> list[str]:
+    """One send-worker batch of ``messages`` over ``world``'s ports, as the handler runs it:
+    prepare, every job concurrently, close; the outcome of each job in order."""
+    import asyncio
+
+    from chalicelib.sending.service.delivery import SendBatch
+
+    batch = SendBatch(world.ports, queue)
+    jobs = [(m.tenant_id, m.message_id) for m in messages]
+    batch.prepare(jobs)
+
+    async def go() -> list[str]:
+        outcomes = await asyncio.gather(*(batch.process(*j) for j in jobs))
+        await batch.close()
+        return list(outcomes)
+
+    return asyncio.run(go())

@@ -6,13 +6,12 @@ alike, once per source, and a delivery or a reply ends the run."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 import pytest
 
 from tests.fakes.core import FakeClock
-from tests.fakes.sending import FakeDueIndex, FakeSweepCursor, memory_world
+from tests.fakes.sending import FakeDueIndex, FakeSweepCursor, memory_world, run_batch
 from tests.fakes.smtp import SmtpSink
 
 
@@ -24,21 +23,6 @@ def sink():
 @pytest.fixture
 def world(sink):
     return memory_world(sink.factory, FakeClock())
-
-
-def _send(world, *messages):
-    from chalicelib.sending.service.delivery import SendBatch
-
-    batch = SendBatch(world.ports, "priority")
-    jobs = [(m.tenant_id, m.message_id) for m in messages]
-    batch.prepare(jobs)
-
-    async def go():
-        outcomes = await asyncio.gather(*(batch.process(*j) for j in jobs))
-        await batch.close()
-        return outcomes
-
-    return asyncio.run(go())
 
 
 def _sweeper(world, cursor=None):
@@ -66,7 +50,7 @@ def _stored(world, message):
 def test_a_sent_message_is_delivered_when_the_window_passes_and_not_before(world):
     # given: a message sent now
     message = world.message("lead@example.test")
-    assert _send(world, message) == ["sent"]
+    assert run_batch(world, message) == ["sent"]
     ports = _sweeper(world)
     # when: 71 hours pass, then 72 and a minute
     world.ports.clock.advance(71 * 3600)
@@ -87,7 +71,7 @@ def test_a_bounce_inside_the_window_wins_and_one_after_it_still_counts(world, si
     from chalicelib.inbound.service import _mark_bounced
 
     early, late = world.message("early@example.test"), world.message("late@example.test")
-    _send(world, early, late)
+    run_batch(world, early, late)
     bounced = replace(_stored(world, early), status="bounced")
     world.messages.items[(early.tenant_id, early.message_id)] = (bounced, 0)
     ports = _sweeper(world)
@@ -115,7 +99,7 @@ def test_a_bounce_inside_the_window_wins_and_one_after_it_still_counts(world, si
 
 def test_the_sweeper_resumes_from_its_cursor_and_reads_only_hours_that_came_due(world):
     messages = [world.message(f"lead{n}@example.test") for n in range(3)]
-    _send(world, *messages)
+    run_batch(world, *messages)
     cursor = FakeSweepCursor()
     ports = _sweeper(world, cursor)
     world.ports.clock.advance(75 * 3600)
@@ -132,18 +116,18 @@ def test_soft_bounces_count_in_a_row_from_smtp_and_end_with_a_delivery(world, si
     first, second = world.message("full@example.test"), world.message("full@example.test")
     for message in (first, second):
         sink.script("full@example.test", "552 5.2.2 mailbox full")
-        assert _send(world, message) == ["bounced"]
+        assert run_batch(world, message) == ["bounced"]
     assert not world.suppressions.check([(first.tenant_id, "full@example.test")])
     # when: a message to them is delivered (the window passes), the run ends
     third = world.message("full@example.test")
-    assert _send(world, third) == ["sent"]
+    assert run_batch(world, third) == ["sent"]
     world.ports.clock.advance(73 * 3600)
     assert _sweep(_sweeper(world)) == 1
     # then: two more soft bounces do not suppress, the third in a row does
     for n in range(3):
         again = world.message("full@example.test")
         sink.script("full@example.test", "552 5.2.2 mailbox full")
-        assert _send(world, again) == ["bounced"]
+        assert run_batch(world, again) == ["bounced"]
         suppressed = world.suppressions.check([(first.tenant_id, "full@example.test")])
         assert bool(suppressed) == (n == 2)
     entry = world.suppressions.get(first.tenant_id, "full@example.test")

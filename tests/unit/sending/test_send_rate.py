@@ -4,14 +4,13 @@ on the queue without a write, an attempt or a status change, and none is dropped
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 import pytest
 
 from chalicelib.sending.rules import send_rate
 from tests.fakes.core import FakeClock
-from tests.fakes.sending import memory_world
+from tests.fakes.sending import memory_world, run_batch
 from tests.fakes.smtp import SmtpSink
 
 # --- the rule ---------------------------------------------------------------------------
@@ -77,28 +76,13 @@ def world(sink, clock):
     return world
 
 
-def _run(world, messages):
-    from chalicelib.sending.service.delivery import SendBatch
-
-    batch = SendBatch(world.ports, "priority")
-    jobs = [(m.tenant_id, m.message_id) for m in messages]
-    batch.prepare(jobs)
-
-    async def go():
-        outcomes = await asyncio.gather(*(batch.process(*j) for j in jobs))
-        await batch.close()
-        return outcomes
-
-    return asyncio.run(go())
-
-
 def test_a_starter_tenant_sends_ten_in_a_second_and_the_rest_wait_unchanged(world, sink):
     # given: 25 queued messages of a starter tenant, one deferred once already
     messages = [world.message(f"lead{n}@example.test") for n in range(24)]
     messages.append(world.message("again@example.test", status="deferred", attempts=1))
     before = {m.message_id: world.messages.get(m.tenant_id, m.message_id) for m in messages}
     # when: they come in batches of ten within one second
-    outcomes = [o for start in (0, 10, 20) for o in _run(world, messages[start : start + 10])]
+    outcomes = [o for start in (0, 10, 20) for o in run_batch(world, *messages[start : start + 10])]
     # then: ten were sent, the other fifteen went back on the queue with a delay
     assert outcomes.count("sent") == 10 and outcomes.count("rate_limited") == 15
     assert len(sink.accepted) == 10
@@ -125,7 +109,7 @@ def test_the_waiting_messages_go_in_the_next_seconds_and_none_is_dropped(world, 
             break
         sent = 0
         for start in range(0, len(pending), 10):
-            sent += _run(world, pending[start : start + 10]).count("sent")
+            sent += run_batch(world, *pending[start : start + 10]).count("sent")
         sent_per_second.append(sent)
         due = {job[1] for _, job in world.queues.jobs}
         world.queues.jobs.clear()
@@ -141,6 +125,6 @@ def test_final_and_scheduled_messages_take_no_slot(world, sink, clock):
     later = world.message(
         "later@example.test", scheduled_at="2026-11-28T13:00:00.000Z"
     )  # an hour from the fake clock's now
-    assert _run(world, [*done, later]) == ["duplicate"] * 10 + ["scheduled"]
+    assert run_batch(world, *done, later) == ["duplicate"] * 10 + ["scheduled"]
     fresh = [world.message(f"fresh{n}@example.test") for n in range(10)]
-    assert _run(world, fresh) == ["sent"] * 10
+    assert run_batch(world, *fresh) == ["sent"] * 10

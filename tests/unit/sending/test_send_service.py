@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from tests.fakes.core import FakeClock
-from tests.fakes.sending import memory_world
+from tests.fakes.sending import memory_world, run_batch
 from tests.fakes.smtp import SmtpSink
 
 
@@ -24,29 +24,13 @@ def world(sink):
     return memory_world(sink.factory, FakeClock())
 
 
-def _run(world, *messages, queue="priority"):
-    from chalicelib.sending.service.delivery import SendBatch
-
-    batch = SendBatch(world.ports, queue)
-    jobs = [(m.tenant_id, m.message_id) for m in messages]
-    batch.prepare(jobs)
-
-    async def go():
-        outcomes = await asyncio.gather(*(batch.process(*j) for j in jobs))
-        await batch.close()
-        return outcomes
-
-    outcomes = asyncio.run(go())
-    return outcomes
-
-
 def _stored(world, message):
     return world.messages.get(message.tenant_id, message.message_id)
 
 
 def test_an_accepted_message_is_sent_with_its_transitions_as_events(world, sink):
     message = world.message("lead@example.test")
-    assert _run(world, message) == ["sent"]
+    assert run_batch(world, message) == ["sent"]
     stored = _stored(world, message)
     assert [e["status"] for e in stored.timeline] == ["queued", "sending", "sent"]
     assert stored.timeline[-1]["smtp_code"] == 250
@@ -57,24 +41,24 @@ def test_an_accepted_message_is_sent_with_its_transitions_as_events(world, sink)
 def test_a_hard_bounce_suppresses_the_recipient_at_once(world, sink):
     message = world.message("gone@example.test")
     sink.script("gone@example.test", "550 5.1.1 no such user")
-    assert _run(world, message) == ["bounced"]
+    assert run_batch(world, message) == ["bounced"]
     assert world.suppressions.check([(message.tenant_id, "GONE@example.test")])
     assert "recipient.suppressed" in world.events.types()
     again = world.message("gone@example.test")
-    assert _run(world, again) == ["suppressed"]
+    assert run_batch(world, again) == ["suppressed"]
     assert _stored(world, again).timeline[-1]["step"] == "hold_if_suppressed"
 
 
 def test_a_deferral_requeues_with_backoff_and_the_last_attempt_fails_to_the_dlq(world, sink):
     message = world.message("later@example.test", attempts=7, status="deferred")
     sink.script("later@example.test", "451 4.7.1 later")
-    assert _run(world, message) == ["failed"]
+    assert run_batch(world, message) == ["failed"]
     assert world.queues.dead_letters == [
         ("priority", (message.tenant_id, message.message_id), "failed")
     ]
     early = world.message("early@example.test")
     sink.script("early@example.test", "451 4.7.1 later")
-    assert _run(world, early) == ["deferred"]
+    assert run_batch(world, early) == ["deferred"]
     assert world.queues.jobs[-1] == ("priority", (early.tenant_id, early.message_id, 0))
 
 
@@ -82,7 +66,7 @@ def test_a_message_stuck_sending_after_its_lease_fails_as_unknown_and_is_not_res
     message = world.message("lost@example.test")
     claimed = replace(message, status="sending", attempts=1)
     world.messages.items[(message.tenant_id, message.message_id)] = (claimed, 1)  # lease over
-    assert _run(world, message) == ["failed"]
+    assert run_batch(world, message) == ["failed"]
     assert _stored(world, message).timeline[-1]["reason"] == "outcome_unknown"
     assert sink.sends == 0
 
@@ -91,11 +75,11 @@ def _crash_then_redeliver(world, sink, messages):
     from tests.fakes.smtp import WorkerCrash
 
     with pytest.raises(WorkerCrash):
-        _run(world, *messages)
+        run_batch(world, *messages)
     claimed = {m.to for m in messages if _stored(world, m).status == "sending"}
     sink.dead = False  # a new worker process
     world.ports.clock.advance(world.ports.lease_seconds + 1)  # the leases run out
-    _run(world, *messages)  # SQS delivers the whole batch again
+    run_batch(world, *messages)  # SQS delivers the whole batch again
     return claimed
 
 
@@ -135,7 +119,7 @@ def test_a_message_waiting_for_a_connection_is_not_claimed(world, sink):
 
     world.ports.messages.transition = watch
     # when
-    assert _run(world, first, second) == ["sent", "sent"]
+    assert run_batch(world, first, second) == ["sent", "sent"]
     # then: the second claim came only once the first message had been handed over (the
     # connection was free again), never both up front
     assert sorted(n for _, n in claims) == [0, 1]
@@ -145,7 +129,7 @@ def test_a_message_waiting_for_a_connection_is_not_claimed(world, sink):
 def test_a_session_that_cannot_be_set_up_defers_without_a_claim(world, sink):
     message = world.message("down@example.test")
     sink.script("down@example.test", "down")
-    assert _run(world, message) == ["deferred"]
+    assert run_batch(world, message) == ["deferred"]
     stored = _stored(world, message)
     assert [e["status"] for e in stored.timeline] == ["queued", "deferred"]
     assert stored.attempts == 1 and stored.timeline[-1]["stage"] == "connect"
@@ -167,7 +151,7 @@ def test_a_slow_worker_replaces_the_provisional_unknown_with_what_the_server_sai
             assert await claim()
             world.ports.clock.advance(world.ports.lease_seconds + 1)
             # the redelivery, meanwhile, in another worker
-            assert await asyncio.to_thread(_run, world, message) == ["failed"]
+            assert await asyncio.to_thread(run_batch, world, message) == ["failed"]
             release.set()
             from tests.fakes.smtp import Result
 
@@ -198,7 +182,7 @@ def test_a_message_held_by_a_live_worker_is_left_alone(world, sink):
         replace(message, status="sending", attempts=1),
         lease,
     )
-    assert _run(world, message) == ["in_flight_elsewhere"]
+    assert run_batch(world, message) == ["in_flight_elsewhere"]
     assert sink.sends == 0
 
 
@@ -210,14 +194,14 @@ def test_a_message_held_by_a_live_worker_is_looked_at_again_when_its_lease_ends(
     claimed = replace(message, status="sending", attempts=1)
     world.messages.items[(message.tenant_id, message.message_id)] = (claimed, lease)
     # when this delivery leaves it alone (and its job is acked)
-    assert _run(world, message) == ["in_flight_elsewhere"]
+    assert run_batch(world, message) == ["in_flight_elsewhere"]
     # then a job comes back once the lease has ended, so a holder that died never leaves the
     # message `sending` with no job to end it
     assert world.queues.jobs[-1][1][:2] == (message.tenant_id, message.message_id)
     assert 60 <= world.queues.jobs[-1][1][2] <= 62
     # and when it comes back with the holder gone, the message ends failed/outcome_unknown
     world.ports.clock.advance(61)
-    assert _run(world, message) == ["failed"]
+    assert run_batch(world, message) == ["failed"]
     assert _stored(world, message).timeline[-1]["reason"] == "outcome_unknown"
     assert sink.sends == 0
 
@@ -227,7 +211,7 @@ def test_a_full_mailbox_defers_until_later_without_using_an_attempt(world, sink)
         (world.tenant.tenant_id, "mailbox#mbx_benchbenchbenchbench#day#2026-11-28")
     ] = {"message_sent": 100_000}
     message = world.message("capped@example.test")
-    assert _run(world, message) == ["deferred"]
+    assert run_batch(world, message) == ["deferred"]
     stored = _stored(world, message)
     assert stored.attempts == 0 and stored.timeline[-1]["step"] == "defer_if_mailbox_over_cap"
     assert world.queues.jobs[-1][1][2] == 900
@@ -236,20 +220,20 @@ def test_a_full_mailbox_defers_until_later_without_using_an_attempt(world, sink)
 def test_a_tenant_without_a_postal_address_cannot_send_bulk_mail(sink):
     world = memory_world(sink.factory, FakeClock(), postal_address="")
     message = world.message("lead@example.test")
-    assert _run(world, message) == ["suppressed"]
+    assert run_batch(world, message) == ["suppressed"]
     assert _stored(world, message).timeline[-1]["step"] == "hold_if_not_compliant"
 
 
 def test_a_javascript_link_fails_the_message_when_it_is_built(world, sink):
     message = world.message("x@example.test", html='<a href="javascript:alert(1)">x</a>')
-    assert _run(world, message) == ["failed"]
+    assert run_batch(world, message) == ["failed"]
     assert "could not build" in _stored(world, message).timeline[-1]["reason"]
     assert sink.sends == 0
 
 
 def test_a_scheduled_message_waits_in_the_queue(world, sink):
     message = world.message("soon@example.test", scheduled_at="2026-11-28T12:10:00Z")
-    assert _run(world, message) == ["scheduled"]
+    assert run_batch(world, message) == ["scheduled"]
     assert world.queues.jobs[-1][1][2] == 600
     assert sink.sends == 0
 
@@ -267,7 +251,7 @@ def test_a_5xx_to_mail_from_fails_without_suppressing_the_recipient(world, sink)
 
     world.ports.senders = lambda mailbox: RefusesSender()
     message = world.message("fine@example.test")
-    assert _run(world, message) == ["failed"]
+    assert run_batch(world, message) == ["failed"]
     assert not world.suppressions.check([(message.tenant_id, "fine@example.test")])
 
 
@@ -284,7 +268,7 @@ def _trip_the_server(world, sink):
     for n in range(3):
         down = world.message(f"down{n}@example.test")
         sink.script(down.to, "down")
-        assert _run(world, down) == ["deferred"]
+        assert run_batch(world, down) == ["deferred"]
         world.ports.clock.advance(5)
 
 
@@ -293,7 +277,7 @@ def test_messages_to_a_tripped_server_wait_without_using_attempts(world, sink):
     _trip_the_server(world, sink)
     waiting = [world.message(f"wait{n}@example.test") for n in range(3)]
     # when
-    assert _run(world, *waiting) == ["deferred"] * 3
+    assert run_batch(world, *waiting) == ["deferred"] * 3
     # then: not attempted, the step and reason on the timeline, back in the queue for the
     # rest of the cool-down; the tenant was told once, the event stored with the change
     for message in waiting:
@@ -306,7 +290,7 @@ def test_messages_to_a_tripped_server_wait_without_using_attempts(world, sink):
     assert [kind for _, kind, _ in world.ports.notify.sent] == ["server.circuit_opened"]
     # when the cool-down is over: one message probes, the others wait for its outcome
     world.ports.clock.advance(60)
-    outcomes = _run(world, *waiting)
+    outcomes = run_batch(world, *waiting)
     assert outcomes.count("sent") >= 1 and set(outcomes) <= {"sent", "deferred"}
     assert world.events.types().count("server.circuit_closed") == 1
     # then the server is closed again and the rest go out, each on its first attempt
@@ -314,7 +298,7 @@ def test_messages_to_a_tripped_server_wait_without_using_attempts(world, sink):
     assert all(
         _stored(world, m).timeline[-1]["step"] == "defer_if_server_circuit_open" for m in rest
     )
-    assert _run(world, *rest) == ["sent"] * len(rest)
+    assert run_batch(world, *rest) == ["sent"] * len(rest)
     assert all(_stored(world, m).attempts == 1 for m in waiting)
 
 
@@ -325,11 +309,11 @@ def test_provider_cool_downs_are_untouched_by_the_server_breaker(world, sink):
         throttled = world.message(f"t{n}@gmail.com")
         sink.script(throttled.to, "421 4.7.28 rate limited, try later")
         world.ports.cooldowns.until.clear()
-        assert _run(world, throttled) == ["deferred"]
+        assert run_batch(world, throttled) == ["deferred"]
     # when
     cooling, other = world.message("again@gmail.com"), world.message("fine@example.test")
     # then: the provider cool-down defers Gmail as before; the server's breaker never opened
-    assert _run(world, cooling, other) == ["deferred", "sent"]
+    assert run_batch(world, cooling, other) == ["deferred", "sent"]
     assert _stored(world, cooling).timeline[-1]["step"] == "defer_if_provider_cooling"
     assert _stored(world, cooling).attempts == 0
     assert all(b.opens == 0 for b in world.ports.breakers.items.values())
