@@ -70,3 +70,23 @@ def stream_events(aws: dict[str, str], kind: str | None = None) -> list[dict[str
             break
         iterator = reply["NextShardIterator"]
     return [e for e in found if kind is None or e["type"] == kind]
+
+
+def kinesis_batch(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Kinesis event Lambda gives a stream consumer for ``events``, one record each."""
+    import base64
+
+    return {
+        "Records": [
+            {
+                "eventID": f"shardId-000000000000:{n}",
+                "eventSource": "aws:kinesis",
+                "kinesis": {
+                    "data": base64.b64encode(json.dumps(e).encode()).decode(),
+                    "sequenceNumber": str(n),
+                    "partitionKey": e["tenant_id"],
+                },
+            }
+            for n, e in enumerate(events)
+        ]
+    }

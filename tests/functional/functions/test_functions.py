@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.core.events import new_event
 from infrastructure.local.smtp_server import LocalSmtpServer
-from tests.functional.outbox import stream_events
+from tests.functional.outbox import kinesis_batch, stream_events
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
@@ -114,23 +114,6 @@ def test_event_consumer_counts_each_event_once(aws):
     ) == {"tenant_created": 1}
 
 
-def _kinesis_batch(events: list[dict]) -> dict:
-    return {
-        "Records": [
-            {
-                "eventID": f"shardId-000000000000:{n}",
-                "eventSource": "aws:kinesis",
-                "kinesis": {
-                    "data": base64.b64encode(json.dumps(e).encode()).decode(),
-                    "sequenceNumber": str(n),
-                    "partitionKey": e["tenant_id"],
-                },
-            }
-            for n, e in enumerate(events)
-        ]
-    }
-
-
 def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_only_those(aws):
     from chalicelib.core import wiring
     from functions import event_consumer
@@ -151,7 +134,7 @@ def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_on
         for n in range(150)
     ]
     # when the batch arrives, then again with five new events in it
-    assert event_consumer.handler(_kinesis_batch(sent), Context()) == {"batchItemFailures": []}
+    assert event_consumer.handler(kinesis_batch(sent), Context()) == {"batchItemFailures": []}
     extra = [
         new_event(
             "message.queued",
@@ -164,7 +147,7 @@ def test_a_batch_is_counted_in_one_go_and_a_redelivery_with_new_events_counts_on
         )
         for n in range(5)
     ]
-    assert event_consumer.handler(_kinesis_batch(sent + extra), Context()) == {
+    assert event_consumer.handler(kinesis_batch(sent + extra), Context()) == {
         "batchItemFailures": []
     }
     # then each event counted once, per tenant and per mailbox
@@ -323,14 +306,14 @@ def test_opens_and_clicks_land_on_their_message_apart_for_people_and_machines(ap
         "link_index": 0,
         "url": "https://example.com/",
     }
-    assert event_consumer.handler(_kinesis_batch([*events, clicked]), Context()) == {
+    assert event_consumer.handler(kinesis_batch([*events, clicked]), Context()) == {
         "batchItemFailures": []
     }
     orphan = {
         **hit("message.opened", "human", "2026-11-28T10:07:00.000Z"),
         "message_id": "msg_gone",
     }
-    event_consumer.handler(_kinesis_batch([orphan]), Context())
+    event_consumer.handler(kinesis_batch([orphan]), Context())
     view = api.call("GET", f"/v1/messages/{message.message_id}", key).data["engagement"]
     assert view["opens"] == {"human": 2, "machine": 1} and view["clicks"]["human"] == 1
     assert view["last_open_at"] == "2026-11-28T10:05:00.000Z"

@@ -9,15 +9,13 @@ a test falls in one second whatever the machine's speed."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.fakes.core import FakeClock
 from tests.functional.conftest import ADMIN_KEY
-from tests.functional.outbox import stream_events
+from tests.functional.outbox import kinesis_batch, stream_events
 
 RATE_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -132,23 +130,6 @@ def test_operators_and_the_public_routes_are_not_tenant_limited(api, frozen, dyn
     assert not any(op == "UpdateItem" and "api-limits" in t for op, t in dynamodb_calls)
 
 
-def _kinesis_batch(events: list[dict]) -> dict:
-    return {
-        "Records": [
-            {
-                "eventID": f"shardId-000000000000:{n}",
-                "eventSource": "aws:kinesis",
-                "kinesis": {
-                    "data": base64.b64encode(json.dumps(e).encode()).decode(),
-                    "sequenceNumber": str(n),
-                    "partitionKey": e["tenant_id"],
-                },
-            }
-            for n, e in enumerate(events)
-        ]
-    }
-
-
 class _Context:
     aws_request_id = "req-functional"
     function_name = "local"
@@ -177,7 +158,7 @@ def test_a_refused_send_never_counts_against_the_monthly_quota(sending, frozen, 
         e for e in stream_events(aws, "message.queued") if e["tenant_id"] == sending.tenant_id
     ]
     assert len(queued) == 2
-    assert event_consumer.handler(_kinesis_batch(queued), _Context()) == {"batchItemFailures": []}
+    assert event_consumer.handler(kinesis_batch(queued), _Context()) == {"batchItemFailures": []}
     month = datetime.now(UTC).strftime("%Y-%m")
     counted = wiring.get("analytics.counters")().read(sending.tenant_id, month_period(month))
     assert counted.get("message_queued") == 2
