@@ -7,6 +7,7 @@ reached yet: the steps up to the furthest position the scheduler has moved any e
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,9 @@ def _keep_reached_steps(campaign: Campaign, steps: tuple[dict[str, Any], ...]) -
 
 def _threaded_subjects(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A threaded follow-up without a subject of its own answers the first email: its
-    subject is ``Re: <first step's subject>``."""
+    subject is ``Re: <first step's subject>``. The steps are copied: the campaign owns
+    its own."""
+    steps = copy.deepcopy(steps)
     first = steps[0].get("subject") if steps and steps[0]["type"] == "email" else None
     shaped: list[dict[str, Any]] = []
     for index, step in enumerate(steps):
