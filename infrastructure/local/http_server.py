@@ -15,6 +15,13 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
                            until the platform stops (1: the plans' numbers, the default;
                            0.1: a tenth of them, for tests that must exceed a limit whatever
                            the machine's speed).
+``/local/clock``           GET: the time the app and its workers read (``core.clock``) and
+                           how far it is ahead of the system clock (``now``,
+                           ``offset_seconds``); POST ``{advance_seconds}`` (> 0, at most 400
+                           days) moves it forward until the platform stops, so a campaign's
+                           days pass in minutes. It never goes back. Only what reads the time
+                           through ``core.clock`` moves: SQS delays and visibility timeouts,
+                           the scheduler's periods, id timestamps and TTLs keep real time.
 
 Each request is served as API Gateway + Lambda would serve it: alone. Chalice keeps the
 request being served on the app object (``app.current_request``, ``app.lambda_context``,
@@ -79,13 +86,21 @@ def isolate_requests(app: Any) -> Any:
     return app
 
 
+MAX_ADVANCE_SECONDS = 400 * 86_400
+
+
 class LocalRoutes:
     def __init__(
-        self, smtp: Any, describe: Callable[[], dict[str, Any]], faults: Any = None
+        self,
+        smtp: Any,
+        describe: Callable[[], dict[str, Any]],
+        faults: Any = None,
+        clock: Any = None,
     ) -> None:
         self.smtp = smtp
         self.describe = describe
         self.faults = faults
+        self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
@@ -101,6 +116,8 @@ class LocalRoutes:
             ("POST", "/local/faults"): lambda: self._switch_fault(body),
             ("GET", "/local/limits"): lambda: (200, {"api_rate_scale": _limit_ports().scale}),
             ("POST", "/local/limits"): lambda: self._scale_limits(body),
+            ("GET", "/local/clock"): self._clock,
+            ("POST", "/local/clock"): lambda: self._advance_clock(body),
         }.get((method, parts.path.rstrip("/")))
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
@@ -149,6 +166,30 @@ class LocalRoutes:
         _limit_ports().scale = scale
         return 200, {"api_rate_scale": scale}
 
+    def _clock(self) -> tuple[int, dict[str, Any]]:
+        if self.clock is None:
+            return 404, _error("not_found", "this platform has no movable clock")
+        return 200, clock_state(self.clock)
+
+    def _advance_clock(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        if self.clock is None:
+            return 404, _error("not_found", "this platform has no movable clock")
+        try:
+            seconds = json.loads(body or b"{}")["advance_seconds"]
+        except (ValueError, KeyError, TypeError):
+            return 400, _error(
+                "bad_request", "body must be JSON {advance_seconds: number}", "advance_seconds"
+            )
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 < seconds <= MAX_ADVANCE_SECONDS
+        ):
+            message = f"advance_seconds must be a number in (0, {MAX_ADVANCE_SECONDS}] (400 days)"
+            return 400, _error("validation_error", message, "advance_seconds")
+        self.clock.advance(seconds)
+        return 200, clock_state(self.clock)
+
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()
         return 200, {"cleared": True}
@@ -177,8 +218,14 @@ def _limit_ports() -> Any:
     return wiring.get("accounts.limit_ports")()
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": {}}}
+def clock_state(clock: Any) -> dict[str, Any]:
+    """What ``/local/clock`` (and ``/local/platform``) show of an ``OffsetClock``."""
+    return {"now": clock.now_iso(), "offset_seconds": clock.offset.total_seconds()}
+
+
+def _error(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    details = {"field": field} if field else {}
+    return {"error": {"code": code, "message": message, "details": details}}
 
 
 class _Handler(ChaliceRequestHandler):

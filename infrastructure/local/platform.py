@@ -74,6 +74,13 @@ def _claiming(which: str, host: str, port: int) -> Iterator[None]:
         raise PortUnavailable(which, host, port, error.strerror or str(error)) from error
 
 
+def _offset_clock() -> Any:
+    """The platform's movable clock (``/local/clock``), installed as ``core.clock``."""
+    from chalicelib.core.clock import OffsetClock
+
+    return OffsetClock()
+
+
 @dataclass
 class LocalPlatform:
     ports: Ports = field(default_factory=Ports)
@@ -90,6 +97,7 @@ class LocalPlatform:
     demo_tenant: dict[str, Any] = field(default_factory=dict)
     admin_key: str = ""
     faults: Faults = field(default_factory=Faults)
+    clock: Any = field(default_factory=_offset_clock)
 
     def start(self) -> LocalPlatform:
         try:
@@ -140,6 +148,7 @@ class LocalPlatform:
         from chalicelib.core import wiring
 
         wiring.reset()
+        wiring.override("core.clock", self.clock)
         self.faults.install()
 
     def _start_http(self) -> None:
@@ -153,7 +162,10 @@ class LocalPlatform:
         health.register_check("scheduler", self._scheduler_check)
         with _claiming("api", self.host, self.ports.api):
             self.http = LocalHttpServer(
-                app, LocalRoutes(self.smtp, self.describe, self.faults), self.host, self.ports.api
+                app,
+                LocalRoutes(self.smtp, self.describe, self.faults, self.clock),
+                self.host,
+                self.ports.api,
             )
         self.ports.api = self.http.port
         self.http.start()
@@ -269,10 +281,13 @@ class LocalPlatform:
         return f"http://{self.host}:{self.ports.api}"
 
     def describe(self) -> dict[str, Any]:
+        from infrastructure.local.http_server import clock_state
+
         return {
             "api_url": self.api_url,
             "ports": self.ports.__dict__,
             "time_scale": self.time_scale,
+            "clock": clock_state(self.clock),
             "emulator": self.emulator.describe() if self.emulator else None,
             "pumps": {p.mapping.logical_id: p.status() for p in self.pumps},
             "scheduler": self.scheduler.status() if self.scheduler else None,
