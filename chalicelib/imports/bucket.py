@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import IO
 
 _MISSING = ("NoSuchKey", "404", "NotFound")
 
 
 class S3Files:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Any, bucket: str, presigner: Callable[[], Any]) -> None:
         self._s3 = client
         self._bucket = bucket
+        self._presigner = presigner  # built on first use: most calls never presign
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
@@ -46,7 +48,9 @@ class S3Files:
 
     def upload_url(self, key: str, content_type: str, seconds: int) -> str:
         params = {"Bucket": self._bucket, "Key": key, "ContentType": content_type}
-        url: str = self._s3.generate_presigned_url("put_object", Params=params, ExpiresIn=seconds)
+        url: str = self._presigner().generate_presigned_url(
+            "put_object", Params=params, ExpiresIn=seconds
+        )
         return url
 
     def download_url(self, key: str, filename: str, seconds: int) -> str:
@@ -55,5 +59,7 @@ class S3Files:
             "Key": key,
             "ResponseContentDisposition": f'attachment; filename="{filename}"',
         }
-        url: str = self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        url: str = self._presigner().generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=seconds
+        )
         return url

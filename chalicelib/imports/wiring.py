@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import clients
 from chalicelib.core.clock import system_clock
@@ -51,11 +51,24 @@ def exports() -> ExportJobs:
     return DynamoExportJobs(JOBS.bind())
 
 
+@provider("imports.presigner")
+def presigner() -> Any:
+    """An S3 client for presigned URLs alone: Signature V4 (botocore would presign V2 in
+    us-east-1), path-style when the endpoint is the local emulator's address."""
+    from botocore.config import Config
+
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if settings().endpoint_url else "auto"},
+    )
+    return clients.session().client("s3", endpoint_url=settings().endpoint_url, config=config)
+
+
 @provider("imports.files")
 def files() -> Files:
     from chalicelib.imports.bucket import S3Files
 
-    return S3Files(clients.s3(), settings().bucket)
+    return S3Files(clients.s3(), settings().bucket, presigner)
 
 
 @provider("imports.queue")

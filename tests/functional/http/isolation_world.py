@@ -29,6 +29,8 @@ RESOURCE_FOR_PARAM = {
     "template_id": "a_template_id",
     "message_id": "a_message_id",
     "address": "a_suppressed",
+    "import_id": "a_import_id",
+    "export_id": "a_export_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -59,6 +61,8 @@ class World:
     a_suppressed: str
     a_inbound_id: str
     a_inbound_type: str
+    a_import_id: str
+    a_export_id: str
     b_tenant_id: str
     b_key: str
 
@@ -90,6 +94,10 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         api, "/v1/templates", a_key, {"name": "t", "subject": "Hi {{ name }}", "text": "Hello"}
     )
     _created(api, "/v1/suppressions", a_key, {"address": "gone@example.test"})
+    _contacts_twin()
+    upload = _created(api, "/v1/imports", a_key, {"upload": True, "filename": "a.csv"})
+    export = api.call("POST", "/v1/tenant/export", a_key)
+    assert export.status_code == 202, export.data
     message = stored_message(a_tenant["id"], mailbox, tags=("a-only",))
     inbound = _stored_inbound(a_tenant["id"], mailbox["id"], message.message_id)
     return World(
@@ -108,9 +116,19 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_suppressed="gone@example.test",
         a_inbound_id=inbound,
         a_inbound_type="reply",
+        a_import_id=upload["id"],
+        a_export_id=export.data["id"],
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
+
+
+def _contacts_twin() -> None:
+    """Imports check mappings and lists with the contacts feature; a twin of it here."""
+    from chalicelib.core import wiring
+    from tests.fakes.imports import FakeContacts
+
+    wiring.override("imports.contacts", FakeContacts())
 
 
 def _created(api: Any, path: str, key: str, body: dict) -> dict:

@@ -120,7 +120,10 @@ SHARED_NAMES = {
     "/v1/api-keys": {"name": "a-second"},
     "/v1/templates": {"name": "t", "subject": "Hi {{ name }}", "text": "Hello"},
     "/v1/suppressions": {"address": "gone@example.test"},
+    "/v1/imports": {"upload": True, "filename": "a.csv"},
 }
+# Creates that take no body at all: what they make is the caller's, read at its own route.
+NO_BODY = {"/v1/tenant/export": "/v1/tenant/exports/{}"}
 
 
 @pytest.fixture
@@ -134,7 +137,7 @@ def worlds(api) -> tuple[World, Sending]:
 
 
 def test_every_tenant_route_is_exercised_by_an_isolation_test():
-    creates = {r.route for r in REFUSED} | set(SHARED_NAMES)
+    creates = {r.route for r in REFUSED} | set(SHARED_NAMES) | set(NO_BODY)
     assert {path for path, _ in CREATE_ROUTES} == creates
     covered = set(ID_ROUTES) | set(LIST_ROUTES) | set(CREATE_ROUTES) | {("/v1/tenant", "GET")}
     assert set(TENANT_ROUTES) == covered
@@ -166,6 +169,18 @@ def test_a_create_reusing_another_tenants_names_touches_only_the_caller(api, wor
     assert reply.status_code == 201, reply.data
     assert a_state(api, world) == before
     assert _listed(api, b, path) == listed | item_ids({"items": [reply.data]})
+
+
+@pytest.mark.parametrize("path", sorted(NO_BODY))
+def test_a_create_without_a_body_makes_the_callers_record_only(api, worlds, path):
+    world, b = worlds
+    before = a_state(api, world)
+    reply = api.call("POST", path, b.key)
+    assert reply.status_code == 202, reply.data
+    assert a_state(api, world) == before
+    made = NO_BODY[path].format(reply.data["id"])
+    assert api.call("GET", made, b.key).status_code == 200
+    assert api.call("GET", made, world.a_key).status_code == 404
 
 
 def test_removing_a_suppression_both_tenants_hold_removes_only_the_callers(api, worlds):
