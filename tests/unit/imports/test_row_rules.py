@@ -77,10 +77,7 @@ def test_each_rejection_has_its_reason(cells, reason):
 
 def test_numbers_keep_fractions_and_exponents():
     rows = _screen(
-        *[
-            (f"n{i}@example.com", "", "", "", "", "", v)
-            for i, v in enumerate(["1.5", "-2", "1e3"])
-        ]
+        *[(f"n{i}@example.com", "", "", "", "", "", v) for i, v in enumerate(["1.5", "-2", "1e3"])]
     )
     assert [r.draft.fields["deal_size"] for r in rows] == [1.5, -2, 1000]
 
