@@ -21,9 +21,23 @@ def _row(row: Row) -> dict[str, Any]:
     return {
         "line": row.line,
         "cells": list(row.cells),
-        "draft": asdict(row.draft) if row.draft else None,
+        "draft": _plain(row.draft) if row.draft else None,
         "reason": row.reason,
         "detail": row.detail,
+    }
+
+
+def _plain(draft: Draft) -> dict[str, Any]:
+    # not dataclasses.asdict: it deep-copies every value, a third of a 100k-row parse
+    return {
+        "email": draft.email,
+        "first_name": draft.first_name,
+        "last_name": draft.last_name,
+        "company": draft.company,
+        "time_zone": draft.time_zone,
+        "tags": list(draft.tags),
+        "fields": draft.fields,
+        "lists": list(draft.lists),
     }
 
 

@@ -40,6 +40,8 @@ TAG_LIMIT, TAGS_MOST = 64, 50
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG_SPLIT = re.compile(r"[,;|]")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = re.compile(rf"^{_ATOM}(\.{_ATOM})*$")
 
 FieldValue = str | int | float
 
@@ -90,18 +92,35 @@ def time_zone(value: str) -> str:
 def address(value: str) -> str:
     valid, found = _checked(value)
     if not valid:
-        raise Refused("invalid_address", found)
+        raise Refused("invalid_address", f"{value[:100]!r}: {found}")
     return found
 
 
-@lru_cache(maxsize=4096)  # a file of one address repeated checks it once
 def _checked(value: str) -> tuple[bool, str]:
+    """(valid, the normalised address or why not). A plain ASCII local part is checked here
+    and its domain once per domain (the domain is most of email-validator's cost, and a
+    file's addresses share few of them); anything else goes through email-validator whole."""
+    local, at, domain = value.rpartition("@")
+    if at and len(value) <= 254 and len(local) <= 64 and _DOT_ATOM.match(local):
+        valid, found = _domain(domain)
+        return (True, sending.normalise(f"{local}@{found}")) if valid else (False, found)
+    return _validated(value)
+
+
+@lru_cache(maxsize=65536)
+def _domain(domain: str) -> tuple[bool, str]:
+    valid, found = _validated("postmaster@" + domain)
+    return (True, found.rpartition("@")[2]) if valid else (False, found)
+
+
+@lru_cache(maxsize=4096)  # a file of one address repeated checks it once
+def _validated(value: str) -> tuple[bool, str]:
     from email_validator import EmailNotValidError, validate_email
 
     try:
         valid = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
-        return False, f"{value[:100]!r}: {exc}"
+        return False, str(exc)
     return True, sending.normalise(valid.normalized)
 
 

@@ -104,3 +104,38 @@ def test_without_an_email_column_every_row_is_missing_the_column():
     columns = resolve(["name"], {}, {})
     rows = screen([Record(2, ("Ann",)), Record(3, ("Bob",))], columns, {})
     assert [r.reason for r in rows] == ["missing_column", "missing_column"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@b.co",
+        "Ann.Lee+tag@Example.COM",
+        "x@localhost",
+        "x@b.local",
+        "x@[1.2.3.4]",
+        "a..b@c.com",
+        ".a@b.com",
+        '"q"@b.com',
+        "é@b.com",
+        "a@bücher.de",
+        "a@-b.com",
+        "a@b",
+        "a@b.test",
+        "a@123.456",
+        "x" * 65 + "@b.com",
+        "a b@c.com",
+    ],
+)
+def test_the_per_domain_shortcut_decides_as_email_validator_does(value):
+    from email_validator import EmailNotValidError, validate_email
+
+    from chalicelib.imports.rules.rows import Refused, address
+
+    try:
+        expected = validate_email(value, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        with pytest.raises(Refused):
+            address(value)
+    else:
+        assert address(value) == expected.normalized.lower()
