@@ -15,6 +15,7 @@ from chalicelib.domains import api as domains_api
 from chalicelib.http import api as platform_api
 from chalicelib.http import health, hooks
 from chalicelib.http.pipeline import http_middleware
+from chalicelib.imports import api as imports_api
 from chalicelib.inbound import api as inbound_api
 from chalicelib.mailboxes import api as mailboxes_api
 from chalicelib.operations import api as operations_api
@@ -34,6 +35,7 @@ for feature in (
     contacts_api,
     campaigns_api,
     sending_api,
+    imports_api,
     inbound_api,
     operations_api,
     platform_api,

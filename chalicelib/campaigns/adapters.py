@@ -1,11 +1,9 @@
 """The campaigns feature's adapters over other features' public surfaces: the contacts
-directory, the campaign side of sending, mailboxes, templates and tenants' plans. Features
-still being built elsewhere (``contacts``, sending's campaign additions) are reached by name
-when first used, so this module imports cleanly before they land."""
+directory, the campaign side of sending, mailboxes, templates and tenants' plans. Other
+features are imported when an adapter is first built, so loading this module costs nothing."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -18,16 +16,13 @@ if TYPE_CHECKING:
     from chalicelib.campaigns.model import Outgoing
 
 
-def feature(name: str) -> Any:
-    """A feature's public surface by name (``contacts``, ``sending``)."""
-    return importlib.import_module(f"chalicelib.{name}")
-
-
 class SendingCampaignSender:
     """``CampaignSender`` over ``sending.enqueue_campaign`` and friends."""
 
     def __init__(self) -> None:
-        self._sending = feature("sending")
+        from chalicelib import sending
+
+        self._sending = sending
 
     def enqueue(self, tenant_id: str, plan: str, sends: Sequence[Outgoing]) -> list[Enqueued]:
         s = self._sending

@@ -39,9 +39,9 @@ def enrolments() -> EnrolmentStore:
 @provider("campaigns.contacts")
 def contacts() -> Contacts:
     """The contacts feature's directory (``contacts.directory()``)."""
-    from chalicelib.campaigns.adapters import feature
+    from chalicelib import contacts
 
-    directory: Contacts = feature("contacts").directory()
+    directory: Contacts = contacts.directory()
     return directory
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
         UpsertOutcome,
     )
     from chalicelib.contacts.service.privacy import register_personal_data
-    from chalicelib.contacts.wiring import directory
+    from chalicelib.contacts.wiring import directory, listing
 else:
     from chalicelib.core.lazy import exports
 
@@ -29,6 +29,7 @@ else:
             "UpsertOutcome": "chalicelib.contacts.rules.contacts",
             "register_personal_data": "chalicelib.contacts.service.privacy",
             "directory": "chalicelib.contacts.wiring",
+            "listing": "chalicelib.contacts.wiring",
         },
     )
 
@@ -40,5 +41,6 @@ __all__ = [
     "UpsertOutcome",
     "check_draft",
     "directory",
+    "listing",
     "register_personal_data",
 ]

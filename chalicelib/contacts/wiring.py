@@ -3,12 +3,14 @@ by name), and the adapter of sending's hashed suppression for erasures."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import system_clock
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from chalicelib.contacts.ports import (
         ContactDirectory,
         ContactStore,
@@ -19,18 +21,13 @@ if TYPE_CHECKING:
 
 
 class SendingErasedSuppressions:
-    """``ErasedSuppressions`` through sending's public surface, looked up when an erasure
-    runs. ``sending.suppress_erased`` comes with issue 12's sending branch; until it is there
-    an erasure stops here, before anything is removed: a contact is never erased without the
-    hashed suppression that keeps the person from being mailed again."""
+    """``ErasedSuppressions`` through sending's public surface: the hashed suppression that
+    keeps an erased person from being mailed again."""
 
     def suppress_erased(self, tenant_id: str, address: str, at: str) -> None:
         from chalicelib import sending
 
-        suppress = getattr(sending, "suppress_erased", None)
-        if suppress is None:
-            raise RuntimeError("sending.suppress_erased is not available; nothing was erased")
-        suppress(tenant_id, address, at)
+        sending.suppress_erased(tenant_id, address, at)
 
 
 @provider("contacts.store")
@@ -67,3 +64,21 @@ def directory() -> ContactDirectory:
     from chalicelib.contacts.service.directory import Directory
 
     return Directory(ports())
+
+
+class ContactsListing:
+    """A tenant's contacts and lists, whole, for the tenant export."""
+
+    def contacts(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+        from chalicelib.contacts.service.listing import all_contacts
+
+        return all_contacts(ports(), tenant_id)
+
+    def lists(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+        from chalicelib.contacts.service.listing import all_lists
+
+        return all_lists(ports(), tenant_id)
+
+
+def listing() -> ContactsListing:
+    return ContactsListing()

@@ -94,6 +94,8 @@ SOURCES: dict[str, Source] = {
     "send_priority_dlq_url": _queue("PM_SEND_PRIORITY_DLQ_URL", "SendPriorityDLQUrl"),
     "send_bulk_dlq_url": _queue("PM_SEND_BULK_DLQ_URL", "SendBulkDLQUrl"),
     "inbound_dlq_url": _queue("PM_INBOUND_DLQ_URL", "InboundDLQUrl"),
+    "contact_imports_queue_url": _queue("PM_CONTACT_IMPORTS_QUEUE_URL", "ContactImportsQueueUrl"),
+    "contact_imports_dlq_url": _queue("PM_CONTACT_IMPORTS_DLQ_URL", "ContactImportsDLQUrl"),
     "admin_key_secret": Source("PM_ADMIN_KEY_SECRET", "AdminKeySecret", "secret", None),
     "notify_smtp_secret": Source("PM_NOTIFY_SMTP_SECRET", "NotifySmtpSecret", "secret"),
     "tracking_keys_secret": Source(

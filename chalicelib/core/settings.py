@@ -41,6 +41,8 @@ class Settings:
     send_priority_dlq_url: str
     send_bulk_dlq_url: str
     inbound_dlq_url: str
+    contact_imports_queue_url: str
+    contact_imports_dlq_url: str
     admin_key_secret: str
     notify_smtp_secret: str
     tracking_keys_secret: str

@@ -85,11 +85,12 @@ def react(ports: CampaignPorts, event: Event, batch: Batch) -> bool:
 
 
 def _link(ports: CampaignPorts, event: Event) -> dict[str, Any] | None:
-    if event.get("campaign_id") and event.get("enrolment_id") and event.get("step"):
-        return {
-            k: event.get(k)
-            for k in ("campaign_id", "enrolment_id", "contact_id", "step", "variant")
-        }
+    # message.deferred / message.suppressed name the send guard in ``step``; the campaign's
+    # step is ``campaign_step`` there (sending.rules.campaigns)
+    step = event.get("campaign_step", event.get("step"))
+    if event.get("campaign_id") and event.get("enrolment_id") and isinstance(step, int):
+        link = {k: event.get(k) for k in ("campaign_id", "enrolment_id", "contact_id", "variant")}
+        return {**link, "step": step}
     if event.get("type") in ("message.opened", "message.clicked") and event.get("message_id"):
         return ports.sender.message_campaign(str(event["tenant_id"]), str(event["message_id"]))
     return None

@@ -31,6 +31,9 @@ RESOURCE_FOR_PARAM = {
     "address": "a_suppressed",
     "contact_id": "a_contact_id",
     "list_id": "a_list_id",
+    "import_id": "a_import_id",
+    "export_id": "a_export_id",
+    "campaign_id": "a_campaign_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -71,6 +74,9 @@ class World:
     a_contact_id: str
     a_contact_email: str
     a_list_id: str
+    a_import_id: str
+    a_export_id: str
+    a_campaign_id: str
     b_tenant_id: str
     b_key: str
     a_contact_status: str = "active"
@@ -109,6 +115,9 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         api, "/v1/templates", a_key, {"name": "t", "subject": "Hi {{ name }}", "text": "Hello"}
     )
     _created(api, "/v1/suppressions", a_key, {"address": "gone@example.test"})
+    upload = _created(api, "/v1/imports", a_key, {"upload": True, "filename": "a.csv"})
+    export = api.call("POST", "/v1/tenant/export", a_key)
+    assert export.status_code == 202, export.data
     message = stored_message(a_tenant["id"], mailbox, tags=("a-only",))
     inbound = _stored_inbound(a_tenant["id"], mailbox["id"], message.message_id)
     a_list = _created(api, "/v1/lists", a_key, {"name": "a-list"})
@@ -138,9 +147,24 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_contact_id=contact["id"],
         a_contact_email=contact["email"],
         a_list_id=a_list["id"],
+        a_import_id=upload["id"],
+        a_export_id=export.data["id"],
+        a_campaign_id=_created(api, "/v1/campaigns", a_key, campaign_body(mailbox["id"]))["id"],
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
+
+
+ALWAYS = {"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00", "time_zone": "UTC"}
+
+
+def campaign_body(mailbox_id: str) -> dict:
+    """A draft campaign of one email step from ``mailbox_id``."""
+    return {
+        "name": "a-campaign",
+        "steps": [{"type": "email", "subject": "Hi", "text": "Hello"}],
+        "settings": {"mailbox_ids": [mailbox_id], "window": ALWAYS},
+    }
 
 
 def _created(api: Any, path: str, key: str, body: dict) -> dict:

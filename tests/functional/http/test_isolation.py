@@ -39,6 +39,8 @@ VALID_BODIES = {
     "chalicelib.contacts.schemas.UpdateContact": {"first_name": "B", "status": "bounced"},
     "chalicelib.contacts.schemas.UpdateList": {"name": "b", "description": "B was here"},
     "chalicelib.contacts.schemas.AddMembers": lambda w: {"contact_ids": [w.a_contact_id]},
+    "chalicelib.campaigns.schemas.UpdateCampaign": {"name": "b"},
+    "chalicelib.campaigns.schemas.Enrol": lambda w: {"contact_ids": [w.a_contact_id]},
 }
 
 

@@ -18,6 +18,7 @@ from tests.functional.http.isolation_world import (
     TENANT_ROUTES,
     World,
     a_state,
+    campaign_body,
     item_ids,
     two_tenants,
 )
@@ -120,6 +121,14 @@ REFUSED = (
             lambda w, b: {"email": "new@b.example.test", "lists": [b.list_id]},
             "/v1/contacts",
         ),
+        Refused(
+            "/v1/campaigns",
+            "settings.mailbox_ids[0]",
+            "mailbox",
+            lambda w, b: campaign_body(w.a_mailbox_id),
+            lambda w, b: campaign_body(b.mailbox["id"]),
+            "/v1/campaigns",
+        ),
     ]
 )
 
@@ -131,7 +140,10 @@ SHARED_NAMES = {
     "/v1/contacts": {"email": "lead@a.example.test", "tags": ["a-only"]},
     "/v1/lists": {"name": "a-list"},
     "/v1/contact-fields": {"name": "a_field", "type": "string"},
+    "/v1/imports": {"upload": True, "filename": "a.csv"},
 }
+# Creates that take no body at all: what they make is the caller's, read at its own route.
+NO_BODY = {"/v1/tenant/export": "/v1/tenant/exports/{}"}
 
 
 @pytest.fixture
@@ -146,7 +158,7 @@ def worlds(api) -> tuple[World, Sending]:
 
 
 def test_every_tenant_route_is_exercised_by_an_isolation_test():
-    creates = {r.route for r in REFUSED} | set(SHARED_NAMES)
+    creates = {r.route for r in REFUSED} | set(SHARED_NAMES) | set(NO_BODY)
     assert {path for path, _ in CREATE_ROUTES} == creates
     covered = set(ID_ROUTES) | set(LIST_ROUTES) | set(CREATE_ROUTES) | {("/v1/tenant", "GET")}
     assert set(TENANT_ROUTES) == covered
@@ -178,6 +190,18 @@ def test_a_create_reusing_another_tenants_names_touches_only_the_caller(api, wor
     assert reply.status_code == 201, reply.data
     assert a_state(api, world) == before
     assert _listed(api, b, path) == listed | item_ids({"items": [reply.data]})
+
+
+@pytest.mark.parametrize("path", sorted(NO_BODY))
+def test_a_create_without_a_body_makes_the_callers_record_only(api, worlds, path):
+    world, b = worlds
+    before = a_state(api, world)
+    reply = api.call("POST", path, b.key)
+    assert reply.status_code == 202, reply.data
+    assert a_state(api, world) == before
+    made = NO_BODY[path].format(reply.data["id"])
+    assert api.call("GET", made, b.key).status_code == 200
+    assert api.call("GET", made, world.a_key).status_code == 404
 
 
 def test_removing_a_suppression_both_tenants_hold_removes_only_the_callers(api, worlds):

@@ -1,0 +1,35 @@
+"""Every contact and list of a tenant, page by page, as their public records: what a tenant
+export (the imports feature's archive) holds of contacts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.contacts.rules.filters import ContactFilter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from chalicelib.contacts.service.contacts import ContactPorts
+
+PAGE = 100
+
+
+def all_contacts(ports: ContactPorts, tenant_id: str) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        page = ports.contacts.page(tenant_id, ContactFilter(), PAGE, token)
+        yield from (contact.to_public() for contact in page.items)
+        token = page.next_token
+        if not token:
+            return
+
+
+def all_lists(ports: ContactPorts, tenant_id: str) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        page = ports.lists.lists_page(tenant_id, PAGE, token)
+        yield from (found.to_public() for found in page.items)
+        token = page.next_token
+        if not token:
+            return
