@@ -245,7 +245,11 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
             "reopened": False,
         },
         "server.circuit_closed": {"server": "smtp.acme.test:587", "failures": 4},
-        "contact.created": {"contact_id": "ctc_abcdefghijklmnop", "status": "active", "lists": ["lst_abcdefghijklmnop"]},
+        "contact.created": {
+            "contact_id": "ctc_abcdefghijklmnop",
+            "status": "active",
+            "lists": ["lst_abcdefghijklmnop"],
+        },
         "contact.updated": {
             "contact_id": "ctc_abcdefghijklmnop",
             "status": "replied",
