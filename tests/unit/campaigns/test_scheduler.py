@@ -247,3 +247,19 @@ def test_a_paused_campaign_sends_nothing():
 
     assert scheduler.run(w.ports).queued == 0
     assert all(isinstance(e, Enrolment) and e.status == ACTIVE for e in w.enrolments.items.values())
+
+
+def test_a_guard_event_names_the_campaign_step_apart_from_the_guard_step():
+    # given step 1 enqueued, and the send guard suppressing one of its messages: sending's
+    # message.suppressed names the guard in ``step`` and the campaign's step in campaign_step
+    w, _ = ready(2)
+    scheduler.run(w.ports)
+    held = sent_by_step(w)[1][0]
+    event = _event(w, held, "suppressed", step="hold_if_suppressed", campaign_step=1)
+    # when it reaches the reactions (twice: a redelivery)
+    changed = reactions.react_many(w.ports, [event, event])
+    # then it settles that message's step once, and a guard step alone is no campaign step
+    assert changed == 1
+    assert (
+        reactions.react_many(w.ports, [{**event, "event_id": "evt_x", "campaign_step": None}]) == 0
+    )
