@@ -1,10 +1,12 @@
 """Identifiers: a type prefix and a random, lower-case base32 body (``ten_…``, ``key_…``).
 
 Time-ordered ids (``new_sortable_id``) lead with the creation time in milliseconds, in a
-base32 alphabet whose digits are in ASCII order, so they sort by age as plain strings; within one process they are strictly increasing (a second id
-in the same millisecond takes the previous random tail plus one, as ULIDs do), so lists in
-id order are in creation order even for records made in the same millisecond. Derived ids (``derived_id``) are the same shape, made from a
-seed by SHA-256, so whoever knows the seed makes the same id again (idempotent creates).
+base32 alphabet whose digits are in ASCII order, so they sort by age as plain strings.
+Within one process they are strictly increasing (a second id in the same millisecond takes
+the previous random tail plus one, as ULIDs do), so lists in id order are in creation order
+even for records made in the same millisecond. Derived ids (``derived_id``) are the same
+shape, made from a seed by SHA-256, so whoever knows the seed makes the same id again
+(idempotent creates).
 """
 
 from __future__ import annotations
