@@ -37,6 +37,10 @@ EVENT_TYPES = (
     "message.complained",
     "server.circuit_opened",
     "server.circuit_closed",
+    "contact.created",
+    "contact.updated",
+    "contact.deleted",
+    "contact.erased",
 )
 
 
