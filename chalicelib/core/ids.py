@@ -1,12 +1,14 @@
 """Identifiers: a type prefix and a random, lower-case base32 body (``ten_…``, ``key_…``).
 
 Time-ordered ids (``new_sortable_id``) lead with the creation time in milliseconds so they
-sort by age as plain strings.
+sort by age as plain strings. Derived ids (``derived_id``) are the same shape, made from a
+seed by SHA-256, so whoever knows the seed makes the same id again (idempotent creates).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 import time
@@ -28,6 +30,13 @@ def new_sortable_id(prefix: str, now_ms: int | None = None) -> str:
     millis = int(time.time() * 1000) if now_ms is None else now_ms
     stamp = base64.b32encode(millis.to_bytes(6, "big")).decode("ascii").lower().rstrip("=")
     return f"{prefix}_{stamp}{_random_body(12)}"
+
+
+def derived_id(prefix: str, seed: str) -> str:
+    """``prefix_`` and a body derived from ``seed``: the same seed, the same id."""
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    body = base64.b32encode(digest).decode("ascii").lower().rstrip("=")
+    return f"{prefix}_{body[:_BODY_LENGTH]}"
 
 
 def is_well_formed(value: str, prefix: str) -> bool:

@@ -5,7 +5,8 @@ Matching: the VERP return path first, then In-Reply-To/References against our Me
 "Sending rules"): a bounce marks the message ``bounced`` with the reason and suppresses the
 recipient (hard at once, soft after 3 in a row: the run is the sending feature's, counted
 once per DSN and ended by a delivery or a reply); a complaint suppresses at once; replies and
-auto-replies are recorded on the message's timeline and as events, the reply text kept in S3.
+auto-replies are recorded on the message's timeline and as events, the reply text kept in S3;
+an out-of-office reply's event carries the return date its text gives (``return_on``).
 A mail sent to a message's unsubscribe address (``unsubscribe+<id>@bounces.<domain>``) is
 recognised by that address before classification and unsubscribes the message's recipient
 through the sending feature, exactly as the one-click POST does (``how``: ``mailto``), when
@@ -24,8 +25,10 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core.clock import parse_iso
 from chalicelib.core.events import Event, new_event
 from chalicelib.inbound.rules.records import InboundMessage
+from chalicelib.inbound.rules.return_date import return_date
 from chalicelib.inbound.rules.unsubscribe import is_own_address, unsubscribe_targets
 from chalicelib.sending import (
     Message,
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
         SuppressionStore,
         Unsubscriber,
     )
+    from chalicelib.inbound.rules.classify import Classification
     from chalicelib.mailboxes import Mailbox
 
 SOFT_BOUNCES_TO_SUPPRESS = 3
@@ -106,8 +110,16 @@ def handle(ports: InboundPorts, mailbox: Mailbox, uid: int, raw: bytes) -> Inbou
         record = replace(record, reply_text_key=text_key)
         ports.store.put_text(text_key, found.reply_text)
     ports.inbound.save(record)
-    _act(ports, record, matched, at)
+    _act(ports, record, matched, at, _return_on(found, record.received_at))
     return record
+
+
+def _return_on(found: Classification, received_at: str) -> str | None:
+    """An out-of-office reply's return date (``YYYY-MM-DD``) when its text gives one."""
+    if found.kind != "auto_reply":
+        return None
+    when = return_date(f"{found.subject}\n{found.reply_text}", parse_iso(received_at))
+    return when.isoformat() if when else None
 
 
 def _match(ports: InboundPorts, tenant_id: str, candidates: Iterable[str]) -> Message | None:
@@ -129,7 +141,13 @@ def _unsubscribed(
     return None
 
 
-def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, at: str) -> None:
+def _act(
+    ports: InboundPorts,
+    record: InboundMessage,
+    matched: Message | None,
+    at: str,
+    return_on: str | None = None,
+) -> None:
     if record.kind == "unsubscribe":
         if matched is not None:  # its own events, stored with the suppression entry
             ports.unsubscribe(record.tenant_id, matched.message_id, "mailto")
@@ -139,7 +157,8 @@ def _act(ports: InboundPorts, record: InboundMessage, matched: Message | None, a
     elif record.kind == "complaint":
         _complaint(ports, record, matched, at)
     elif record.kind in EVENT_FOR and matched is not None:
-        event = _event(EVENT_FOR[record.kind], record, matched, at)
+        extra = {"return_on": return_on} if return_on else {}
+        event = _event(EVENT_FOR[record.kind], record, matched, at, **extra)
         _note(ports, matched, at, event, event=record.kind, inbound_id=record.inbound_id)
         if record.kind == "reply":  # a person answered: the mailbox takes mail again
             ports.soft_bounces.end(record.tenant_id, normalise(matched.to))
@@ -152,6 +171,7 @@ def _event(kind: str, record: InboundMessage, matched: Message, at: str, **extra
         at,
         message_id=matched.message_id,
         inbound_id=record.inbound_id,
+        **matched.campaign_fields(),
         **extra,
     )
 

@@ -2,7 +2,7 @@
 
 - the VERP envelope sender ``b+<message id>@bounces.<domain>``: bounces come back to it, and
   ``find_verp_ids`` finds our message ids in any header or report text;
-- our Message-ID ``<<message id>.<16 hex>@<domain>>``: replies and reports quote it in
+- our Message-ID ``<<message id>.<16 hex of its hash>@<domain>>``: replies and reports quote it in
   In-Reply-To, References or an inline copy, and ``find_message_ids`` reads it back;
 - the unsubscribe mailto ``unsubscribe+<message id>@bounces.<domain>``: a mail to it
   unsubscribes the message's recipient, and ``find_unsubscribe_addresses`` reads it back.
@@ -12,8 +12,8 @@ Message ids are ``[a-z0-9_]``, 1 to 60 characters; domains are written as punyco
 
 from __future__ import annotations
 
+import hashlib
 import re
-import secrets
 
 VERP_PREFIX = "b+"
 UNSUBSCRIBE_PREFIX = "unsubscribe+"
@@ -69,8 +69,11 @@ def find_verp_ids(text: str, limit: int = 4000) -> list[str]:
 
 
 def message_id_header(message_id: str, domain: str) -> str:
-    """A new Message-ID for one of our messages: its id, a random token, the domain."""
-    return f"<{message_id}.{secrets.token_hex(8)}@{idna(domain)}>"
+    """The Message-ID of one of our messages: its id, a token derived from the id, the domain.
+    The same message always gets the same Message-ID (a retry is the same email, and a
+    follow-up can name the first message's Message-ID before that one is even built)."""
+    token = hashlib.sha256(f"message-id:{message_id}".encode()).hexdigest()[:16]
+    return f"<{message_id}.{token}@{idna(domain)}>"
 
 
 def find_message_ids(value: str, limit: int = 8000) -> list[str]:

@@ -37,6 +37,11 @@ class MessageStore(Protocol):
         """Each event goes with the message its ``message_id`` names."""
         ...
 
+    def create_new(self, messages: list[Message], events: Iterable[Event] = ()) -> set[str]:
+        """Create each message not stored yet (conditionally, with the events naming it);
+        the ids it created. A stored one is left as it is and its events are dropped."""
+        ...
+
     def get(self, tenant_id: str, message_id: str) -> Message | None: ...
 
     def get_with_lease(self, tenant_id: str, message_id: str) -> tuple[Message, int] | None:

@@ -130,6 +130,10 @@ class MessageReply(BaseModel):
     scheduled_at: str | None
     created_at: str
     batch_id: str | None
+    campaign_id: str | SkipJsonSchema[None] = omitted("Only on a campaign's message.")
+    step: int | SkipJsonSchema[None] = omitted(
+        "Only on a campaign's message: the campaign's email step it was sent for (from 1)."
+    )
     timeline: list[TimelineEntry] | SkipJsonSchema[None] = omitted(
         "Only on a single message, not in lists."
     )

@@ -5,9 +5,10 @@ so two workers holding the same SQS message can never both claim it, and a late 
 never overwrite a newer attempt. Bodies live in S3 (``bodies``), never here. Low-level
 client calls keep each transition to one request.
 
-Events travel with the writes that cause them (``chalicelib.aws.outbox``): ``create_many``
-and ``transition`` take the events of the change and store them in the item's ``outbox``
-attribute in the same request; the table's stream hands them to the relay.
+Events travel with the writes that cause them (``chalicelib.aws.outbox``): ``create_many``,
+``create_new`` (which creates only what is not stored yet, for reruns) and ``transition``
+take the events of the change and store them in the item's ``outbox`` attribute in the same
+request; the table's stream hands them to the relay.
 
 A ``sent`` message is also in the sparse ``by_delivery_due`` index until it leaves ``sent``
 (``due_shard`` ``due#<hour it is due>#<0-3>``, ``due_key`` ``<due time>#<tenant>#<message>``):
@@ -32,7 +33,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page, write_all
 from chalicelib.core.pagination import Page
-from chalicelib.sending.rules.messages import Message, StaleWrite, delivery_due
+from chalicelib.sending.rules.messages import CampaignLink, Message, StaleWrite, delivery_due
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from chalicelib.core.events import Event
 
 MESSAGES = TableRef("MessagesTable", __name__)
+NEW_PER_TRANSACTION = 25  # message items are small; 25 stays far below the 4 MB limit
+CREATE_TRIES = 8
 ENGAGEMENT = {"message.opened": "opens", "message.clicked": "clicks"}
 
 _COLUMNS = (
@@ -86,6 +89,9 @@ def from_item(item: dict[str, Any]) -> Message:
     rest = json.loads(item["data"]["S"])
     rest.pop("engagement", None)
     rest["headers"] = dict(rest.get("headers") or {})
+    rest["references"] = tuple(rest.get("references") or ())
+    link = rest.pop("campaign", None)
+    rest["campaign"] = CampaignLink(**link) if link else None
     return Message(
         tenant_id=item["tenant_id"]["S"],
         message_id=item["sk"]["S"],
@@ -119,6 +125,51 @@ class DynamoMessageRepository:
                 item[outbox.ATTRIBUTE] = outbox.attribute_value(carried[message.message_id])
             requests.append({"PutRequest": {"Item": item}})
         write_all(self._client, self._table, requests)
+
+    def create_new(self, messages: list[Message], events: Iterable[Event] = ()) -> set[str]:
+        """Put each message that is not stored yet, with its events, in transactions of
+        ``NEW_PER_TRANSACTION`` conditional puts; the ids of the messages it created. A
+        message stored already (a rerun) is left as it is and its events are dropped."""
+        carried = outbox.per_message(events)
+        created: set[str] = set()
+        for start in range(0, len(messages), NEW_PER_TRANSACTION):
+            chunk = messages[start : start + NEW_PER_TRANSACTION]
+            created |= self._create_new(chunk, carried)
+        return created
+
+    def _create_new(self, chunk: list[Message], carried: dict[str, list[Event]]) -> set[str]:
+        pending = list(chunk)
+        for _ in range(CREATE_TRIES):
+            if not pending:
+                return set()
+            puts: Any = [self._conditional_put(m, carried.get(m.message_id)) for m in pending]
+            try:
+                self._client.transact_write_items(TransactItems=puts)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                stored = {
+                    m.message_id
+                    for m, r in zip(pending, reasons, strict=False)
+                    if r.get("Code") == "ConditionalCheckFailed"
+                }
+                pending = [m for m in pending if m.message_id not in stored]
+                continue
+            return {m.message_id for m in pending}
+        raise RuntimeError(f"could not create {len(pending)} messages: transactions kept failing")
+
+    def _conditional_put(self, message: Message, events: list[Event] | None) -> dict[str, Any]:
+        item = to_item(message)
+        if events:
+            item[outbox.ATTRIBUTE] = outbox.attribute_value(events)
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
 
     def get(self, tenant_id: str, message_id: str) -> Message | None:
         found = self.get_with_lease(tenant_id, message_id)

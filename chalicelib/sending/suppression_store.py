@@ -1,6 +1,7 @@
 """Suppressions in DynamoDB: partition key the tenant id (``_global`` for the platform-wide
-list), sort key the lower-cased address. Checking a batch of recipients is one
-BatchGetItem over both lists. An ``add`` stores the events of the suppression in the item's
+list), sort key the lower-cased address, or for an erased person its hash
+(``rules.suppressions.hashed``). Checking a batch of recipients is one BatchGetItem over both
+lists and both keys of each address. An ``add`` stores the events of the suppression in the item's
 ``outbox`` (``chalicelib.aws.outbox``): they exist if and only if the entry was written."""
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, batch_get, query_tenant_page
 from chalicelib.core.pagination import Page
-from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
+from chalicelib.sending.rules.suppressions import (
+    GLOBAL_SCOPE,
+    Suppression,
+    keys_of,
+    normalise,
+    scopes,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -81,19 +88,13 @@ class DynamoSuppressionStore:
         """For (tenant id, address) pairs, the scope (``tenant``/``global``) of each that is
         suppressed; pairs not in the result are free to mail."""
         wanted = {(t, normalise(a)) for t, a in pairs}
-        keys = {(owner, a) for t, a in wanted for owner in (t, GLOBAL_SCOPE)}
-        ordered = [{"tenant_id": {"S": o}, "sk": {"S": a}} for o, a in sorted(keys)]
+        keys = {(o, k) for t, a in wanted for o in (t, GLOBAL_SCOPE) for k in keys_of(a)}
+        ordered = [{"tenant_id": {"S": o}, "sk": {"S": k}} for o, k in sorted(keys)]
         hits = {
             (item["tenant_id"]["S"], item["sk"]["S"])
             for item in batch_get(self._client, self._table, ordered)
         }
-        found: dict[tuple[str, str], str] = {}
-        for tenant_id, address in wanted:
-            if (GLOBAL_SCOPE, address) in hits:
-                found[(tenant_id, address)] = "global"
-            elif (tenant_id, address) in hits:
-                found[(tenant_id, address)] = "tenant"
-        return found
+        return scopes(wanted, hits)
 
     def list(self, tenant_id: str, limit: int, token: str | None) -> Page:
         request: dict[str, Any] = {

@@ -17,6 +17,8 @@ from chalicelib.sending.rules.tokens import TokenKeys, load_keys
 from chalicelib.templates import template_store
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from chalicelib.sending.ports import (
         BodyStore,
         BreakerStore,
@@ -28,7 +30,10 @@ if TYPE_CHECKING:
         SoftBounceRuns,
         SuppressionStore,
     )
+    from chalicelib.sending.rules.campaigns import CampaignSend, EnqueueOutcome, MailboxCapacity
     from chalicelib.sending.service.accept import MessagePorts
+    from chalicelib.sending.service.campaign import CampaignPorts
+    from chalicelib.sending.service.capacity import CapacityPorts
     from chalicelib.sending.service.delivered import DeliveredPorts
     from chalicelib.sending.service.delivery import SendPorts
     from chalicelib.sending.service.unsubscribe import UnsubscribePorts
@@ -215,3 +220,63 @@ def unsubscribe_ports() -> UnsubscribePorts:
         suppressions=suppressions(),
         clock=system_clock(),
     )
+
+
+@provider("sending.campaign_ports")
+def campaign_ports() -> CampaignPorts:
+    from chalicelib.sending.service.campaign import CampaignPorts
+
+    return CampaignPorts(
+        messages=messages(),
+        bodies=bodies(),
+        mailboxes=mailbox_store(),
+        counters=counters(),
+        queue=queues(),
+        clock=system_clock(),
+    )
+
+
+def enqueue_campaign(
+    tenant_id: str, plan: str, sends: Sequence[CampaignSend]
+) -> list[EnqueueOutcome]:
+    """Create (once) and enqueue a campaign's messages (``service.campaign.enqueue``)."""
+    from chalicelib.sending.service.campaign import enqueue
+
+    return enqueue(campaign_ports(), tenant_id, plan, sends)
+
+
+@provider("sending.capacity_ports")
+def capacity_ports() -> CapacityPorts:
+    from chalicelib.sending.service.capacity import CapacityPorts
+
+    return CapacityPorts(
+        mailboxes=mailbox_store(),
+        counters=counters(),
+        breakers=breakers(),
+        cooldowns=cooldowns(),
+        clock=system_clock(),
+        retry_scale=settings().retry_scale,
+    )
+
+
+def mailbox_capacity(
+    tenant_id: str, mailbox_ids: Sequence[str], day: str
+) -> dict[str, MailboxCapacity]:
+    """Each mailbox's room left on ``day`` and its health (``service.capacity``)."""
+    from chalicelib.sending.service import capacity
+
+    return capacity.mailbox_capacity(capacity_ports(), tenant_id, mailbox_ids, day)
+
+
+def is_suppressed(tenant_id: str, address: str) -> bool:
+    """On the tenant's or the global list, in clear or hashed."""
+    from chalicelib.sending.service import erasure
+
+    return erasure.is_suppressed(suppressions(), tenant_id, address)
+
+
+def suppress_erased(tenant_id: str, address: str, at: str) -> None:
+    """Keep an erased person's address suppressed by its hash only."""
+    from chalicelib.sending.service import erasure
+
+    erasure.suppress_erased(suppressions(), tenant_id, address, at)

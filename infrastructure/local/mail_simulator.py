@@ -4,7 +4,8 @@ Owns: the rules for addresses at ``sim.penguinmails.test`` (plus-addressing and 
 ``success@`` is accepted, ``bounce@`` is refused at RCPT, ``defer@`` gets 451 twice per
 (sender, recipient) pair, ``slow@`` delays the DATA reply, and ``dsn@``, ``complaint@``,
 ``ooto@`` and ``reply@`` are accepted and then answered with a generated message (RFC 3464
-DSN, RFC 5965 ARF report, auto-reply, human reply) for the sending mailbox's inbox. The
+DSN, RFC 5965 ARF report, auto-reply with a return date a few days after the original was
+sent, human reply) for the sending mailbox's inbox. The
 builders are pure functions over the stdlib ``email`` package; ``Simulator`` keeps the only
 state (deferral counts). It never touches sockets: ``smtp_server`` calls it.
 """
@@ -17,12 +18,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parsedate_to_datetime
 from typing import Any
 
 SIM_DOMAIN = "sim.penguinmails.test"
@@ -152,8 +154,22 @@ def _original_subject(parsed: EmailMessage) -> str:
     return str(parsed.get("Subject", ""))
 
 
+OOTO_AWAY_DAYS = 4
+
+
+def ooto_return_on(parsed: EmailMessage) -> date:
+    """The day the simulated person is back: ``OOTO_AWAY_DAYS`` after the original was sent
+    (its Date header; today when it has none), so campaigns see a concrete return date."""
+    try:
+        sent = parsedate_to_datetime(str(parsed.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        sent = datetime.now(UTC)
+    return sent.date() + timedelta(days=OOTO_AWAY_DAYS)
+
+
 def build_auto_reply(original: Original) -> Message:
-    """Out-of-office answer (``Auto-Submitted: auto-replied``) threaded on the original."""
+    """Out-of-office answer (``Auto-Submitted: auto-replied``) threaded on the original,
+    giving the return date (``ooto_return_on``) as people write it."""
     parsed = original.parsed
     reply = EmailMessage(policy=POLICY)
     _stamp(
@@ -161,7 +177,11 @@ def build_auto_reply(original: Original) -> Message:
     )
     reply["Auto-Submitted"] = "auto-replied"
     _thread(reply, parsed)
-    reply.set_content("I am out of the office and will reply when I am back.\n")
+    back = ooto_return_on(parsed)
+    reply.set_content(
+        "I am out of the office and will reply when I am back. "
+        f"I will be back on {back:%A} {back.day} {back:%B %Y}.\n"
+    )
     return reply
 
 

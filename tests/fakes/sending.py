@@ -21,7 +21,7 @@ from chalicelib.sending.request_keys import (
 )
 from chalicelib.sending.rules.breaker import Breaker
 from chalicelib.sending.rules.messages import Message, StaleWrite
-from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise
+from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, normalise, scopes
 from tests.fakes.accounts import FakeTenants
 from tests.fakes.analytics import FakeCounters
 from tests.fakes.core import FakeClock, evaluated_page
@@ -44,6 +44,16 @@ class FakeMessages:
         for m in messages:
             self.items[(m.tenant_id, m.message_id)] = (replace(m, engagement={}), 0)
         self.outbox.publish_many(list(events))
+
+    def create_new(self, messages: list[Message], events: Iterable[Event] = ()) -> set[str]:
+        created: set[str] = set()
+        with self._lock:  # each put is conditional on the message not being there
+            for m in messages:
+                if (m.tenant_id, m.message_id) not in self.items:
+                    self.items[(m.tenant_id, m.message_id)] = (replace(m, engagement={}), 0)
+                    created.add(m.message_id)
+        self.outbox.publish_many([e for e in events if e.get("message_id") in created])
+        return created
 
     def get(self, tenant_id: str, message_id: str) -> Message | None:
         found = self.items.get((tenant_id, message_id))
@@ -145,14 +155,8 @@ class FakeSuppressions:
         return self.entries.get((tenant_id, normalise(address)))
 
     def check(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        found = {}
-        for tenant_id, address in pairs:
-            a = normalise(address)
-            if (GLOBAL_SCOPE, a) in self.entries:
-                found[(tenant_id, a)] = "global"
-            elif (tenant_id, a) in self.entries:
-                found[(tenant_id, a)] = "tenant"
-        return found
+        """Either key of an address (in clear, or hashed for an erased person)."""
+        return scopes({(t, normalise(a)) for t, a in pairs}, set(self.entries))
 
     def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Suppression]:
         """One owner's entries in address order (``GLOBAL_SCOPE`` for the global list)."""

@@ -10,6 +10,7 @@ URLs); ``javascript:``, ``vbscript:`` and ``data:`` links are refused with or wi
 tracking. ``sign`` prepends a DKIM-Signature (RSA-SHA256, relaxed/relaxed) made by
 ``dkim.DkimSigner``, one cached per key.
 
+A follow-up carries ``In-Reply-To`` and ``References`` (both DKIM-signed when present).
 Bulk mail carries ``List-Unsubscribe`` (https and mailto), ``List-Unsubscribe-Post`` and a
 footer with the postal address (see PRODUCT.md, "Sending rules").
 """
@@ -78,6 +79,8 @@ class OutgoingEmail:
     bulk: bool
     postal_address: str | None
     tracking: Tracking | None = None
+    in_reply_to: str | None = None  # Message-ID (with <>) of the message this one answers
+    references: tuple[str, ...] = ()
 
 
 def _address(field: str, value: str) -> tuple[str, str]:
@@ -183,7 +186,31 @@ def _mailboxes(email: OutgoingEmail) -> tuple[dict[str, _Mailbox], bool]:
 
 
 def _message_id(email: OutgoingEmail) -> str:
-    return message_id_header(email.message_id, email.sending_domain)
+    """Ours, on the From address's domain (``rfc_message_id`` names it before the build)."""
+    return message_id_header(email.message_id, email.from_address.strip().rpartition("@")[2])
+
+
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no angle brackets inside
+MAX_REFERENCES = 20
+_THREAD_FIELDS = frozenset({"in-reply-to", "references"})
+
+
+def _thread(email: OutgoingEmail) -> list[str]:
+    """``In-Reply-To`` and ``References`` of a follow-up (none for a first message); a long
+    ``References`` keeps the first id and the latest ones (RFC 5322, 3.6.4)."""
+    given = [email.in_reply_to] if email.in_reply_to else []
+    references = list(email.references)
+    if len(references) > MAX_REFERENCES:
+        references = [references[0], *references[-(MAX_REFERENCES - 1) :]]
+    for value in (*given, *references):
+        if not _MSG_ID.fullmatch(value):
+            raise ValueError(f"not a Message-ID: {value!r:.80}")
+    if (given or references) and {n.lower() for n in email.headers} & _THREAD_FIELDS:
+        raise ValueError("In-Reply-To and References are set by the platform for a follow-up")
+    fields = [f"In-Reply-To: {given[0]}\r\n"] if given else []
+    if references:
+        fields.append(mime_fast.literal("References", " ".join(references)))
+    return fields
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -215,6 +242,7 @@ def _head(
         f"Date: {_date(now)}\r\n",
         f"Message-ID: {_message_id(email)}\r\n",
     )
+    fields += _thread(email)
     if email.bulk:
         fields.append(mime_fast.literal("List-Unsubscribe", _list_unsubscribe(email)))
         fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")

@@ -99,6 +99,8 @@ def build(
         bulk=True,
         postal_address=identity.postal_address,
         tracking=tracking if message.track_clicks or message.track_opens else None,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
     )
     raw, mail_from, smtputf8 = mime.build(email, now)
     signed = mime.sign(raw, identity.domain_name, identity.selector, identity.private_key_pem)

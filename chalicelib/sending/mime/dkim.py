@@ -7,7 +7,8 @@ verifier in the tests.
 
 Signed headers: From, To, Subject, Date, Message-ID, MIME-Version, Content-Type and
 List-Unsubscribe always (an absent field is signed as empty, so nobody can add one later),
-Reply-To and List-Unsubscribe-Post when the message has them.
+Reply-To, List-Unsubscribe-Post, In-Reply-To and References when the message has them (a
+follow-up's thread is covered like its Subject; a first message signs no thread fields).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ SIGNED_HEADERS = (
     "subject",
     "date",
     "message-id",
+    "in-reply-to",
+    "references",
     "reply-to",
     "list-unsubscribe",
     "list-unsubscribe-post",
     "mime-version",
     "content-type",
 )
-SIGN_IF_PRESENT = frozenset({"reply-to", "list-unsubscribe-post"})
+SIGN_IF_PRESENT = frozenset({"reply-to", "list-unsubscribe-post", "in-reply-to", "references"})
 MIN_KEY_BITS = 1024
 _SELECTOR = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*")
 _DOMAIN = re.compile(r"[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+")

@@ -62,6 +62,12 @@ def provider_of(recipient: str) -> str:
     return "other"
 
 
+def throttling_providers() -> tuple[str, ...]:
+    """The providers whose throttling cools a mailbox down (so the only ones it can be
+    cooling down for)."""
+    return tuple(sorted({provider for provider, _ in _THROTTLING}))
+
+
 def classify(code: int | None, text: str, recipient: str) -> Outcome:
     """An SMTP reply (``code`` None for a timeout or a dropped connection) as an outcome."""
     enhanced = enhanced_status(text)

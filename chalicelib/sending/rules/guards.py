@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.core.plans import warmup_limit
+from chalicelib.mailboxes import SENDING_STATUSES
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,22 @@ def hold_if_domain_unverified(f: SendFacts) -> Verdict | None:
     return None
 
 
+def mailbox_sends(status: str) -> bool:
+    return status in SENDING_STATUSES
+
+
+def daily_cap(
+    status: str, daily_limit: int, warmup_plan: str | None, warmup_day: int | None
+) -> int:
+    """What a mailbox may send in a day: its daily limit, or its warm-up plan's volume for
+    the day it is on when it is warming and that is lower."""
+    if status == "warming" and warmup_plan and warmup_day is not None:
+        return min(daily_limit, warmup_limit(warmup_plan, warmup_day))
+    return daily_limit
+
+
 def hold_if_mailbox_inactive(f: SendFacts) -> Verdict | None:
-    if f.mailbox_status not in ("active", "warming"):
+    if not mailbox_sends(f.mailbox_status):
         return Verdict(
             "suppressed", "hold_if_mailbox_inactive", f"the mailbox is {f.mailbox_status}"
         )
@@ -92,9 +107,7 @@ def hold_if_mailbox_inactive(f: SendFacts) -> Verdict | None:
 
 
 def defer_if_mailbox_over_cap(f: SendFacts) -> Verdict | None:
-    cap = f.mailbox_daily_limit
-    if f.mailbox_status == "warming" and f.warmup_plan and f.warmup_day is not None:
-        cap = min(cap, warmup_limit(f.warmup_plan, f.warmup_day))
+    cap = daily_cap(f.mailbox_status, f.mailbox_daily_limit, f.warmup_plan, f.warmup_day)
     if f.mailbox_sent_today >= cap:
         return Verdict(
             "deferred", "defer_if_mailbox_over_cap", f"the mailbox has sent its {cap} for today"

@@ -6,6 +6,11 @@ permanent refusal; ``suppressed`` when a guard stops it; ``cancelled`` by the te
 it was sent. ``delivered`` when the bounce window (72 hours, PRODUCT.md) passes after ``sent``
 with no bounce; a bounce that comes later still makes it ``bounced``.
 
+A campaign's message carries its ``CampaignLink`` (campaign, enrolment, contact, step,
+variant): every ``message.*`` event written about it names them, so the campaign's
+reactions need not read the message. A follow-up carries its thread (``in_reply_to``,
+``references``: Message-ID header values, angle brackets included).
+
 The timeline records every transition with its time, the attempt, and for SMTP outcomes the
 reply code, the enhanced status and the server's text. It is bounded (attempts are), so it
 stays inside the message item.
@@ -35,6 +40,28 @@ STATUSES = (
 FINAL = frozenset({"sent", "failed", "bounced", "suppressed", "cancelled", "delivered"})
 WAITING = frozenset({"queued", "deferred"})
 TIMELINE_TEXT_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class CampaignLink:
+    """Which campaign step and enrolment a message was sent for."""
+
+    campaign_id: str  # cmp_…
+    enrolment_id: str  # enr_…
+    contact_id: str
+    step: int  # 1-based index of the email step in the campaign
+    variant: str | None  # A/B variant name, or None
+
+    def event_fields(self) -> dict[str, Any]:
+        """The fields every ``message.*`` event of the message carries (None left out)."""
+        found = {
+            "campaign_id": self.campaign_id,
+            "enrolment_id": self.enrolment_id,
+            "contact_id": self.contact_id,
+            "step": self.step,
+            "variant": self.variant,
+        }
+        return {name: value for name, value in found.items() if value is not None}
 
 
 class StaleWrite(Exception):
@@ -68,6 +95,9 @@ class Message:
     timeline: tuple[dict[str, Any], ...] = field(default=())
     batch_id: str | None = None
     engagement: dict[str, Any] = field(default_factory=dict)
+    campaign: CampaignLink | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = field(default=())
 
     @property
     def final(self) -> bool:
@@ -92,10 +122,17 @@ class Message:
             "created_at": self.created_at,
             "batch_id": self.batch_id,
         }
+        if self.campaign is not None:
+            body["campaign_id"] = self.campaign.campaign_id
+            body["step"] = self.campaign.step
         if with_timeline:
             body["timeline"] = [dict(entry) for entry in self.timeline]
             body["engagement"] = self.engagement_view()
         return body
+
+    def campaign_fields(self) -> dict[str, Any]:
+        """What its events carry about the campaign (empty for a message of no campaign)."""
+        return self.campaign.event_fields() if self.campaign is not None else {}
 
     def engagement_view(self) -> dict[str, Any]:
         """Opens and clicks (people and machines apart) from the events, and the replies,
@@ -167,8 +204,14 @@ def deliver(message: Message, at: str) -> Message:
 
 def status_event(message: Message, status: str, at: str, **fields: Any) -> Event:
     """The ``message.<status>`` event of a change to ``message``: who it is for and from
-    which mailbox, plus ``fields`` (empty ones left out)."""
+    which mailbox, its campaign's fields when it has one, plus ``fields`` (empty ones left
+    out). A guard's ``step`` (deferred, suppressed) keeps its name, as before campaigns; the
+    campaign's step is then ``campaign_step``."""
     given = {k: v for k, v in fields.items() if v is not None and v != ""}
+    campaign = message.campaign_fields()
+    if "step" in given and "step" in campaign:
+        campaign["campaign_step"] = campaign.pop("step")
+    given = campaign | given
     return new_event(
         f"message.{status}",
         message.tenant_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.analytics import mailbox_day_period, month_period
 from chalicelib.core import ids
@@ -178,7 +178,19 @@ def _remaining(
     return left
 
 
-def check_quota(ports: MessagePorts, ctx: TenantContext, count: int) -> None:
+class QuotaPorts(Protocol):
+    """What the monthly quota check reads: the tenant's counters, and the month from the
+    clock."""
+
+    @property
+    def counters(self) -> UsageCounters: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def check_quota(ports: QuotaPorts, ctx: TenantContext, count: int) -> None:
+    """``QuotaExceeded`` when ``count`` more messages this month pass the plan's allowance."""
     allowance = plan_named(ctx.plan).emails_per_month
     if allowance is None:
         return
@@ -365,7 +377,11 @@ def cancel(ports: MessagePorts, ctx: TenantContext, message_id: str) -> Message:
     message = find(ports, ctx, message_id)
     cancelled = messages.cancel(message, ports.clock.now_iso())
     event = new_event(
-        "message.cancelled", ctx.tenant_id, cancelled.timeline[-1]["at"], message_id=message_id
+        "message.cancelled",
+        ctx.tenant_id,
+        cancelled.timeline[-1]["at"],
+        message_id=message_id,
+        **message.campaign_fields(),
     )
     try:
         ports.messages.transition(cancelled, messages.WAITING, message.attempts, events=[event])

@@ -3,7 +3,8 @@ require two days; this takes one request), record who, when and how, and do noth
 the second time. The recipient asks through a signed token (the one-click POST or the page)
 or by mail to the message's unsubscribe address (read by the inbound feature): the same
 entry, the same events, only ``how`` differs. The
-events are stored with the suppression entry."""
+events are stored with the suppression entry; ``message.unsubscribed`` names the message's
+campaign when it has one."""
 
 from __future__ import annotations
 
@@ -49,7 +50,12 @@ def unsubscribe_message(ports: UnsubscribePorts, tenant_id: str, message_id: str
     )
     events = [
         new_event(
-            "message.unsubscribed", message.tenant_id, at, message_id=message.message_id, how=how
+            "message.unsubscribed",
+            message.tenant_id,
+            at,
+            message_id=message.message_id,
+            how=how,
+            **message.campaign_fields(),
         ),
         new_event(
             "recipient.suppressed",

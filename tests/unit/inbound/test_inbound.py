@@ -5,9 +5,12 @@ auto-replies by header and by subject; quoting styles; and message-id matching o
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from chalicelib.inbound.rules.classify import classify
+from chalicelib.inbound.rules.return_date import return_date
 from infrastructure.local import mail_simulator as sim
 from tests.fakes.inbound_mail import (
     EXCHANGE,
@@ -58,8 +61,18 @@ def test_the_simulators_auto_reply_is_matched_by_in_reply_to():
     found = classify(simulated(sim.build_auto_reply, "ooto"), MAILBOX)
 
     assert found.kind == "auto_reply" and found.message_ids == (ID,)
-    assert found.reply_text == "I am out of the office and will reply when I am back."
+    assert found.reply_text.startswith("I am out of the office and will reply when I am back.")
+    assert "I will be back on " in found.reply_text
     assert found.subject == "Out of office: Quick question"
+
+
+def test_the_simulators_auto_reply_gives_a_return_date_a_few_days_after_the_sending():
+    # given the simulator's answer to an email of ours sent on 28 November 2026
+    found = classify(simulated(sim.build_auto_reply, "ooto"), MAILBOX)
+
+    # when its text is read for a return date, then it is the day the simulator promised
+    assert return_date(found.reply_text, date(2026, 11, 28)) == date(2026, 12, 2)
+    assert sim.OOTO_AWAY_DAYS == 4
 
 
 def test_the_simulators_reply_keeps_only_the_new_text():

@@ -242,10 +242,14 @@ def test_core_headers():
     assert raw.count(b"MIME-Version:") == 1
 
 
-def test_message_ids_are_unique():
+def test_message_ids_are_one_per_message():
+    # a retry of a message is the same email (and a follow-up names it before it is built):
+    # the same Message-ID; another message has another one
     first = _parse(mime.build(_email(), NOW)[0])["Message-ID"]
-    second = _parse(mime.build(_email(), NOW)[0])["Message-ID"]
-    assert first != second
+    again = _parse(mime.build(_email(subject="Retried"), NOW)[0])["Message-ID"]
+    other = _parse(mime.build(_email(message_id="msg_abc124"), NOW)[0])["Message-ID"]
+    assert first == again
+    assert other != first
 
 
 def test_bulk_headers_and_footer():
