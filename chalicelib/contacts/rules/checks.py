@@ -81,8 +81,8 @@ def check_email(value: str) -> str:
 def check_time_zone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = value.strip()
-    if not name or len(name) > 64 or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
+    name = value
+    if len(name) > 64 or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
         raise _refuse("time_zone", f"unknown time zone {value[:64]!r}")
     try:
         ZoneInfo(name)
@@ -179,7 +179,7 @@ def check_draft(
     unique, fields typed. The first problem is a 422 naming its field."""
     if len(draft.lists) > MAX_LISTS:
         raise _refuse("lists", f"at most {MAX_LISTS} lists at once")
-    zone = draft.time_zone.strip() if draft.time_zone else None
+    zone = draft.time_zone.strip(" ") if draft.time_zone else None
     return replace(
         draft,
         email=check_email(draft.email),

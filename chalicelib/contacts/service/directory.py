@@ -27,6 +27,10 @@ class Directory:
     def __init__(self, ports: ContactPorts) -> None:
         self._ports = ports
 
+    @property
+    def ports(self) -> ContactPorts:
+        return self._ports
+
     def get(self, tenant_id: str, contact_id: str) -> Contact | None:
         if not ids.is_well_formed(contact_id, "ctc"):
             return None

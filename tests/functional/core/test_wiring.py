@@ -56,6 +56,12 @@ BUNDLES = {
         "clock": "core.clock",
     },
     "templates.ports": {"templates": "templates.store", "clock": "core.clock"},
+    "contacts.ports": {
+        "contacts": "contacts.store",
+        "lists": "contacts.lists",
+        "clock": "core.clock",
+        "suppressions": "contacts.erased_suppressions",
+    },
     "sending.message_ports": {
         "messages": "sending.messages",
         "bodies": "sending.bodies",

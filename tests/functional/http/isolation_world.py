@@ -29,6 +29,8 @@ RESOURCE_FOR_PARAM = {
     "template_id": "a_template_id",
     "message_id": "a_message_id",
     "address": "a_suppressed",
+    "contact_id": "a_contact_id",
+    "list_id": "a_list_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -39,7 +41,14 @@ FILTER_VALUES = {
     "status": "a_message_status",
     "type": "a_inbound_type",
     "mailbox_id": "a_mailbox_id",
+    "list_id": "a_list_id",
+    "created_after": "a_long_ago",
+    "created_before": "a_far_future",
 }
+# A filter whose value differs by route (a contact's status is not a message's).
+ROUTE_FILTER_VALUES = {("/v1/contacts", "status"): "a_contact_status"}
+# Filters naming a record: another tenant's may be refused (404/422 naming the filter).
+ID_FILTERS = ("list_id",)
 
 
 @dataclass
@@ -59,8 +68,18 @@ class World:
     a_suppressed: str
     a_inbound_id: str
     a_inbound_type: str
+    a_contact_id: str
+    a_contact_email: str
+    a_list_id: str
     b_tenant_id: str
     b_key: str
+    a_contact_status: str = "active"
+    a_long_ago: str = "2000-01-01T00:00:00Z"
+    a_far_future: str = "2999-01-01T00:00:00Z"
+
+    def filter_value(self, path: str, name: str) -> str:
+        """A's value for list filter ``name`` of the list at ``path``."""
+        return getattr(self, ROUTE_FILTER_VALUES.get((path, name)) or FILTER_VALUES[name])
 
     def concrete(self, path: str) -> str:
         """``path`` with every parameter replaced by A's record of that kind."""
@@ -92,6 +111,14 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
     _created(api, "/v1/suppressions", a_key, {"address": "gone@example.test"})
     message = stored_message(a_tenant["id"], mailbox, tags=("a-only",))
     inbound = _stored_inbound(a_tenant["id"], mailbox["id"], message.message_id)
+    a_list = _created(api, "/v1/lists", a_key, {"name": "a-list"})
+    _created(api, "/v1/contact-fields", a_key, {"name": "a_field", "type": "string"})
+    contact = _created(
+        api,
+        "/v1/contacts",
+        a_key,
+        {"email": "lead@a.example.test", "tags": ["a-only"], "lists": [a_list["id"]]},
+    )
     return World(
         a_tenant_id=a_tenant["id"],
         a_key=a_key,
@@ -108,6 +135,9 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_suppressed="gone@example.test",
         a_inbound_id=inbound,
         a_inbound_type="reply",
+        a_contact_id=contact["id"],
+        a_contact_email=contact["email"],
+        a_list_id=a_list["id"],
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
@@ -163,4 +193,4 @@ def _stable(data: Any) -> Any:
 
 
 def item_ids(page: dict) -> set[str]:
-    return {item.get("id") or item["address"] for item in page["items"]}
+    return {item.get("id") or item.get("address") or item["name"] for item in page["items"]}

@@ -112,6 +112,14 @@ REFUSED = (
             lambda w, b: {"name": f"own-{w.b_tenant_id[4:].lower()}.test"},
             "/v1/domains",
         ),
+        Refused(
+            "/v1/contacts",
+            "lists",
+            "list",
+            lambda w, b: {"email": "new@b.example.test", "lists": [w.a_list_id]},
+            lambda w, b: {"email": "new@b.example.test", "lists": [b.list_id]},
+            "/v1/contacts",
+        ),
     ]
 )
 
@@ -120,6 +128,9 @@ SHARED_NAMES = {
     "/v1/api-keys": {"name": "a-second"},
     "/v1/templates": {"name": "t", "subject": "Hi {{ name }}", "text": "Hello"},
     "/v1/suppressions": {"address": "gone@example.test"},
+    "/v1/contacts": {"email": "lead@a.example.test", "tags": ["a-only"]},
+    "/v1/lists": {"name": "a-list"},
+    "/v1/contact-fields": {"name": "a_field", "type": "string"},
 }
 
 
@@ -130,6 +141,7 @@ def worlds(api) -> tuple[World, Sending]:
         "POST", "/v1/templates", b.key, {"name": "bt", "subject": "Hi {{ name }}", "text": "Yo"}
     )
     b.template_id = template.data["id"]
+    b.list_id = api.call("POST", "/v1/lists", b.key, {"name": "bl"}).data["id"]
     return two_tenants(api, b.tenant_id, b.key), b
 
 
