@@ -1,6 +1,7 @@
 """The ``MessageStore`` contract: ``FakeMessages`` and ``DynamoMessageRepository`` pass the
 same tests (round trip with the lease, batch reads, conditional transitions, newest-first
-pages with their filters)."""
+pages with their filters, campaign messages with their link and thread, ``create_new``
+creating only what is not stored, with only its messages' events)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from chalicelib.core import ids
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.pagination import decode_token
 from chalicelib.sending.ports import MessageStore
-from chalicelib.sending.rules.messages import Message, StaleWrite
+from chalicelib.sending.rules.campaigns import campaign_message_id
+from chalicelib.sending.rules.messages import CampaignLink, Message, StaleWrite, status_event
 from tests.fakes.sending import FakeMessages
 from tests.functional.twins import TWINS, twin, walk
 
@@ -242,3 +244,92 @@ def test_filtered_pages_hold_exactly_the_matching_messages(store, tenant_id, fil
 def test_a_token_this_store_did_not_issue_is_refused(store, tenant_id):
     with pytest.raises(BadRequest):
         store.list(tenant_id, 10, "not a token", {})
+
+
+# --- campaign messages: their link and thread, and conditional creates ------------------------
+
+LINK = CampaignLink("cmp_aaaaaaaaaaaaaaaaaaaa", "enr_bbbbbbbbbbbbbbbbbbbb", "ctc_c", 2, None)
+THREAD = ("<msg_first.0123456789abcdef@mail.test>", "<msg_second.0123456789abcdef@mail.test>")
+
+
+def _campaign_message(tenant_id: str, n: int = 0) -> Message:
+    return _message(
+        tenant_id,
+        n,
+        message_id=campaign_message_id(f"enr_{n}", 2),
+        queue="bulk",
+        campaign=LINK,
+        in_reply_to=THREAD[-1],
+        references=THREAD,
+    )
+
+
+def _queued(message: Message) -> dict:
+    return status_event(message, "queued", NOW, tags=list(message.tags))
+
+
+def test_a_campaign_message_reads_back_with_its_link_and_thread(store, tenant_id):
+    message = _campaign_message(tenant_id)
+    store.create_many([message])
+    assert store.get(tenant_id, message.message_id) == message
+    found = store.get_many([(tenant_id, message.message_id)])
+    assert found[(tenant_id, message.message_id)][0].references == THREAD
+
+
+def test_create_new_creates_only_what_is_not_stored(store, tenant_id):
+    # given 30 messages (more than one transaction), 3 of them stored already and changed
+    messages = [_campaign_message(tenant_id, n) for n in range(30)]
+    early = [replace(messages[n], status="sent", attempts=1) for n in (0, 12, 29)]
+    store.create_many(early)
+
+    # when
+    created = store.create_new(messages, [_queued(m) for m in messages])
+
+    # then the others are created, and the stored ones are left as they were
+    assert created == {m.message_id for m in messages} - {m.message_id for m in early}
+    for message in early:
+        assert store.get(tenant_id, message.message_id) == message
+    assert store.get(tenant_id, messages[1].message_id) == messages[1]
+    assert store.create_new(messages, [_queued(m) for m in messages]) == set()
+    assert store.create_new([]) == set()
+
+
+def test_create_new_stores_the_events_of_the_created_messages_only(aws, tenant_id):
+    import json
+
+    from chalicelib.aws.dynamodb import Table
+    from chalicelib.sending.store import MESSAGES
+    from chalicelib.sending.wiring import messages as real_messages
+
+    # given one message stored before, with its own event
+    store = real_messages()
+    first, second = _campaign_message(tenant_id, 1), _campaign_message(tenant_id, 2)
+    before = _queued(first)
+    store.create_new([first], [before])
+
+    # when both are created with new events
+    again, new = _queued(first), _queued(second)
+    assert store.create_new([first, second], [again, new]) == {second.message_id}
+
+    # then each item carries the events of the write that created it, and no other
+    table: Table = MESSAGES.bind()
+
+    def carried(message: Message) -> list[str]:
+        key = {"tenant_id": {"S": tenant_id}, "sk": {"S": message.message_id}}
+        item = table.client.get_item(TableName=table.name, Key=key)["Item"]
+        return [e["event_id"] for e in json.loads(item["outbox"]["S"])]
+
+    assert carried(first) == [before["event_id"]]
+    assert carried(second) == [new["event_id"]]
+
+
+def test_the_fakes_create_new_keeps_the_events_of_the_created_messages_only(tenant_id):
+    store = FakeMessages()
+    first, second = _campaign_message(tenant_id, 1), _campaign_message(tenant_id, 2)
+    store.create_new([first], [_queued(first)])
+    store.create_new([first, second], [_queued(first), new := _queued(second)])
+    assert [e["message_id"] for e in store.outbox.published] == [
+        first.message_id,
+        second.message_id,
+    ]
+    assert store.outbox.published[-1] == new

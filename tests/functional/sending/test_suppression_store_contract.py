@@ -1,6 +1,7 @@
 """The ``SuppressionStore`` contract: ``FakeSuppressions`` and ``DynamoSuppressionStore`` pass
 the same tests (first entry kept, addresses in lower case, tenant and global lists, batch
-checks, removal, pages in address order)."""
+checks, removal, pages in address order, an erased person's address found by its hash and
+held nowhere in clear)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from chalicelib.core import ids
 from chalicelib.core.errors import BadRequest
 from chalicelib.core.pagination import decode_token
 from chalicelib.sending.ports import SuppressionStore
-from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression
+from chalicelib.sending.rules.suppressions import GLOBAL_SCOPE, Suppression, hashed
 from tests.fakes.sending import FakeSuppressions
 from tests.functional.twins import TWINS, twin, walk
 
@@ -153,3 +154,40 @@ def test_another_tenants_entries_are_not_listed(store, tenant_id):
 def test_a_token_this_store_did_not_issue_is_refused(store, tenant_id):
     with pytest.raises(BadRequest):
         store.list(tenant_id, 10, "e30")
+
+
+# --- an erased person's address: kept as its hash ---------------------------------------------
+
+
+def test_a_hashed_entry_suppresses_its_address_for_the_check(store, tenant_id):
+    # given the tenant's hashed entry for one address, and a hashed global one for another
+    erased, global_erased = _address(), _address()
+    store.add(tenant_id, _entry(hashed(erased)))
+    store.add(tenant_id, _entry(hashed(global_erased), scope="global"))
+
+    # when, then: both are suppressed by either spelling of the address, others are not
+    free = _address()
+    pairs = [(tenant_id, erased.upper()), (tenant_id, global_erased), (tenant_id, free)]
+    assert store.check(pairs) == {
+        (tenant_id, erased): "tenant",
+        (tenant_id, global_erased): "global",
+    }
+    assert store.check([(ids.new_id("ten"), erased)]) == {}
+
+
+def test_after_erasure_the_address_is_nowhere_in_clear(store, tenant_id):
+    from chalicelib.sending.service.erasure import is_suppressed, suppress_erased
+
+    # given the address suppressed in clear
+    address = _address()
+    store.add(tenant_id, _entry(address))
+
+    # when the person is erased
+    suppress_erased(store, tenant_id, address, NOW)
+
+    # then it is still suppressed, and no entry of the tenant holds it in clear
+    assert is_suppressed(store, tenant_id, address)
+    entries = [e for page in walk(lambda t: store.list(tenant_id, 10, t)) for e in page.items]
+    assert [e.address for e in entries] == [hashed(address)]
+    local = address.split("@")[0]
+    assert not any(local in str(v) for e in entries for v in vars(e).values())
