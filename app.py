@@ -9,6 +9,7 @@ from chalice import Chalice
 
 from chalicelib import accounts, sending
 from chalicelib.accounts import api as accounts_api
+from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
 from chalicelib.domains import api as domains_api
 from chalicelib.http import api as platform_api
@@ -31,6 +32,7 @@ for feature in (
     mailboxes_api,
     templates_api,
     contacts_api,
+    campaigns_api,
     sending_api,
     inbound_api,
     operations_api,

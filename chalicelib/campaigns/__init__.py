@@ -1,2 +1,25 @@
 """Campaigns: multi-step outreach sequences (email, wait and condition steps) sent to enrolled
-contacts across a rotation of mailboxes, inside sending windows and every mailbox's limits."""
+contacts across a rotation of mailboxes, inside sending windows and every mailbox's limits.
+Other features and the functions may use what is listed here (loaded on first use)."""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.campaigns.model import Campaign, Enrolment, enrolment_id
+    from chalicelib.campaigns.wiring import ports, react_to_events, run_scheduler
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(
+        __name__,
+        {
+            "Campaign": "chalicelib.campaigns.model",
+            "Enrolment": "chalicelib.campaigns.model",
+            "enrolment_id": "chalicelib.campaigns.model",
+            "ports": "chalicelib.campaigns.wiring",
+            "react_to_events": "chalicelib.campaigns.wiring",
+            "run_scheduler": "chalicelib.campaigns.wiring",
+        },
+    )
+
+__all__ = ["Campaign", "Enrolment", "enrolment_id", "ports", "react_to_events", "run_scheduler"]

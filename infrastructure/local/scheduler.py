@@ -1,8 +1,10 @@
 """The scheduler: fires the template's ``rate(...)`` schedules at their handlers.
 
 Locally a schedule's period is divided by the platform's time scale (default 60, so
-``rate(5 minutes)`` fires every 5 seconds). Each firing sends the same event EventBridge
-would. Runs, last result and last error per schedule are kept for the health report.
+``rate(5 minutes)`` fires every 5 seconds), unless the rule's ``Metadata`` gives its own
+local period (``LocalEverySeconds``: the campaign scheduler fires every 5 s). Each firing
+sends the same event EventBridge would. Runs, last result and last error per schedule are
+kept for the health report.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from infrastructure.local.template import ScheduleSpec
 log = logging.getLogger("penguinmails.local.scheduler")
 
 
+def _period(schedule: ScheduleSpec, time_scale: float) -> float:
+    if schedule.local_every is not None:
+        return max(0.2, schedule.local_every)
+    return max(0.2, schedule.rate_seconds / time_scale)
+
+
 class Scheduler(threading.Thread):
     def __init__(self, schedules: list[ScheduleSpec], time_scale: float) -> None:
         super().__init__(name="scheduler", daemon=True)
         self.schedules = schedules
-        self.periods = {s.logical_id: max(0.2, s.rate_seconds / time_scale) for s in schedules}
+        self.periods = {s.logical_id: _period(s, time_scale) for s in schedules}
         self._stop_event = threading.Event()
         self.runs: dict[str, dict[str, Any]] = {
             s.logical_id: {

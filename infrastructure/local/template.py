@@ -41,6 +41,7 @@ class ScheduleSpec:
     logical_id: str
     expression: str
     function: FunctionSpec
+    local_every: float | None = None  # the rule's ``Metadata: {LocalEverySeconds: n}``
 
     @property
     def rate_seconds(self) -> int:
@@ -100,11 +101,23 @@ def mappings(template: dict[str, Any]) -> list[MappingSpec]:
 def schedules(template: dict[str, Any]) -> list[ScheduleSpec]:
     fns = functions(template)
     return [
-        ScheduleSpec(lid, r["Properties"]["ScheduleExpression"], fns[_target(t["Arn"])])
+        ScheduleSpec(
+            lid,
+            r["Properties"]["ScheduleExpression"],
+            fns[_target(t["Arn"])],
+            _local_every(r),
+        )
         for lid, r in template["Resources"].items()
         if r["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in r["Properties"]
         for t in r["Properties"].get("Targets", [])
     ]
+
+
+def _local_every(resource: dict[str, Any]) -> float | None:
+    """A schedule's own local period, when its ``Metadata`` sets one (a period that must not
+    follow the platform's time scale: the campaign scheduler's every 5 s)."""
+    value = (resource.get("Metadata") or {}).get("LocalEverySeconds")
+    return float(value) if value is not None else None
 
 
 def queue_names(template: dict[str, Any]) -> dict[str, str]:
