@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from tests.bench._aws_meter import metering
@@ -24,8 +25,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-PHASES = ("contacts", "enrol", "schedule")
+PHASES = ("contacts", "enrol", "schedule", "idle")
 STEPS = 2  # email steps of the bench's campaign
+WAIT = {"business_days": 2}
+WINDOW = {
+    "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+    "start": "09:00",
+    "end": "17:00",
+    "time_zone": "UTC",
+}
+RATE_SECONDS = 60  # the scheduler's schedule in the template: rate(1 minute)
+IDLE_STEP = timedelta(minutes=30)
+MAX_DAYS = 30
 
 
 @dataclass
@@ -34,12 +45,22 @@ class Run:
     mailboxes: int
     created: int = 0
     enrolled: int = 0
-    scheduled: int = 0  # (recipient, step) pairs enqueued or finished
+    scheduled: int = 0  # (recipient, step) pairs enqueued
+    finished: int = 0  # enrolments the scheduler finished or stopped without an email
     scheduler_runs: int = 0
     idle_runs: int = 0  # runs that enqueued nothing
     seconds: dict[str, float] = field(default_factory=dict)
     clock_span: tuple[datetime, datetime] | None = None
     flow: str = ""  # what the schedule phase ran
+    progress: dict[str, Any] = field(default_factory=dict)  # the campaign's, from its route
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The campaign's wait between its emails and its sending window."""
+
+    wait: dict[str, int] = field(default_factory=lambda: dict(WAIT))
+    window: dict[str, Any] = field(default_factory=lambda: dict(WINDOW))
 
 
 def logical_tables() -> dict[str, str]:
@@ -77,6 +98,7 @@ def run(
     contacts: int,
     mailboxes: int = 50,
     daily_limit: int = 2000,
+    shape: Shape | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Run, CampaignMeter, World]:
     say = progress or (lambda _: None)
@@ -89,46 +111,75 @@ def run(
         outcome.created = imported
         started = world.clock.now()
         say("enrolling and scheduling")
-        _campaign(meter, outcome, world)
+        _campaign(meter, outcome, world, shape or Shape(), say)
         outcome.clock_span = (started, world.clock.now())
     return outcome, meter, world
 
 
-def _campaign(meter: CampaignMeter, outcome: Run, world: World) -> None:
-    """Until the campaigns feature is merged: its scheduler stands in as what it will call,
-    ``sending.enqueue_campaign``, for both steps of every contact in batches, each contact
-    enrolled in name only (its enrolment id)."""
-    from chalicelib import sending
+def _campaign(
+    meter: CampaignMeter, outcome: Run, world: World, shape: Shape, say: Callable[[str], None]
+) -> None:
+    body = campaign_body(world, shape.wait, shape.window)
+    campaign_id = world.post("/v1/campaigns", body)["id"]
+    path = f"/v1/campaigns/{campaign_id}"
 
-    outcome.flow = "stand-in: sending.enqueue_campaign per step, no campaigns code yet"
-    outcome.enrolled = len(world.contact_ids)
-    enqueue = sending.enqueue_campaign
-    for step in range(1, STEPS + 1):
-        for start in range(0, len(world.contact_ids), 100):
-            batch = world.contact_ids[start : start + 100]
-            sends = [_send(world, n + start, contact, step) for n, contact in enumerate(batch)]
-            phase(
-                meter,
-                outcome,
-                "schedule",
-                lambda s=sends: enqueue(world.tenant_id, "enterprise", s),
-            )
-            outcome.scheduled += len(sends)
-            outcome.scheduler_runs += 1
-        world.clock.advance(2 * 86400)
+    def enrol() -> None:
+        reply = world.post(path + "/enrol", {"list_ids": [world.list_id]}, status=200)
+        outcome.enrolled = reply["enrolled"]
+        world.post(path + "/start", None, status=200)
+
+    phase(meter, outcome, "enrol", enrol)
+    outcome.flow = "the campaign_scheduler function's handler (campaigns.run_scheduler)"
+    say(f"{outcome.enrolled:,} enrolled; scheduling")
+    schedule(meter, outcome, world, say)
+    outcome.progress = world.get(path)["progress"]
 
 
-def _send(world: World, n: int, contact_id: str, step: int) -> Any:
-    from chalicelib import sending
+def campaign_body(world: World, wait: dict[str, int], window: dict[str, Any]) -> dict[str, Any]:
+    """Two email steps (the second a threaded follow-up) ``wait`` apart, every mailbox in
+    the rotation, the sending ``window`` in the contact's zone (else the window's)."""
+    return {
+        "name": "Bench sequence",
+        "steps": [
+            {
+                "type": "email",
+                "subject": "Hello {{ first_name }}",
+                "html": "<p>Hi {{ first_name }}, a word about {{ company }}.</p>",
+            },
+            {"type": "wait", **wait},
+            {"type": "email", "html": "<p>Following up, {{ first_name }}.</p>"},
+        ],
+        "settings": {
+            "mailbox_ids": world.mailbox_ids,
+            "window": window,
+        },
+    }
 
-    enrolment = f"enr_{contact_id[4:]}"
-    return sending.CampaignSend(
-        message_id=sending.campaign_message_id(enrolment, step),
-        mailbox_id=world.mailbox_ids[n % len(world.mailbox_ids)],
-        to=f"prospect{n}@company{n % 997}.example",
-        subject="Hello {{ first_name }}" if step == 1 else "Re: Hello {{ first_name }}",
-        html="<p>Hi {{ first_name }}</p>",
-        text=None,
-        variables={"first_name": f"First{n}"},
-        campaign=sending.CampaignLink("cmp_bench", enrolment, contact_id, step, None),
-    )
+
+def schedule(meter: CampaignMeter, outcome: Run, world: World, say: Callable[[str], None]) -> None:
+    """The scheduler's handler, run after run: a run that moved something is followed by the
+    next a minute later (its schedule's rate), one that moved nothing by the next
+    ``IDLE_STEP`` later; until both steps of every enrolment are enqueued or finished, the
+    campaign is completed, or ``MAX_DAYS`` of the injected clock have passed."""
+    from functions.campaign_scheduler import handler
+    from tests.bench._quiet import discard_stdout
+
+    deadline = world.clock.now() + timedelta(days=MAX_DAYS)
+    finished = 0
+    while world.clock.now() < deadline:
+        with discard_stdout():
+            report = phase(meter, outcome, "run", lambda: handler({"source": "aws.events"}, None))
+        moved = report["queued"] + report["deferred"] + report["finished"]
+        meter.rename_phase("run", "schedule" if moved else "idle")
+        outcome.scheduler_runs += 1
+        outcome.idle_runs += not moved
+        outcome.scheduled += report["queued"]
+        finished += report["finished"]
+        if outcome.scheduler_runs % 25 == 0:
+            at = f"{world.clock.now():%a %H:%M}"
+            say(f"{outcome.scheduler_runs} runs, {outcome.scheduled:,} scheduled, clock {at}")
+        if report["completed"] or outcome.scheduled + finished >= STEPS * outcome.enrolled:
+            break
+        world.clock.advance(RATE_SECONDS if moved else IDLE_STEP.total_seconds())
+    outcome.finished = finished
+    outcome.seconds["schedule"] = outcome.seconds.pop("run", 0.0)

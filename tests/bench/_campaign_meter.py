@@ -130,6 +130,15 @@ class CampaignMeter(Meter):
                     where = f"{self.tables.logical.get(table, table)}/{index}"
                     self.index_writes[(self.phase, window, where, pk)] += 1
 
+    def rename_phase(self, old: str, new: str) -> None:
+        """What was counted under ``old`` counts under ``new`` (a scheduler run is known to
+        be idle or not only once it has run)."""
+        self.requests.setdefault(new, Counter()).update(self.requests.pop(old, Counter()))
+        self.queued[new] += self.queued.pop(old, 0)
+        for writes in (self.writes, self.index_writes):
+            for key in [k for k in writes if k[0] == old]:
+                writes[(new, *key[1:])] += writes.pop(key)
+
     def total(self, phases: tuple[str, ...]) -> Counter[str]:
         summed: Counter[str] = Counter()
         for phase in phases:

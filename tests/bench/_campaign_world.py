@@ -43,6 +43,13 @@ class World:
             raise RuntimeError(f"POST {path}: {reply.status_code} {reply.body[:400]!r}")
         return json.loads(reply.body) if reply.body else None
 
+    def get(self, path: str) -> Any:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        reply = self.client.http.request("GET", path, headers=headers)
+        if reply.status_code != 200:
+            raise RuntimeError(f"GET {path}: {reply.status_code} {reply.body[:400]!r}")
+        return json.loads(reply.body)
+
 
 def injected_clock(start: datetime = START) -> OffsetClock:
     """``core.clock`` for every service: ``start`` plus what the bench advances, nothing else."""

@@ -42,7 +42,7 @@ DYNAMODB_OPERATIONS = (
     "PutItem",
 )
 GOAL = 3.0
-CAMPAIGN = ("enrol", "schedule")
+CAMPAIGN = ("enrol", "schedule", "idle")
 
 
 @contextlib.contextmanager
@@ -93,7 +93,14 @@ def report_rates(run: Run) -> None:
         start, end = (t.strftime("%a %Y-%m-%d %H:%M") for t in run.clock_span)
         print(
             f"injected clock {start} -> {end} UTC; {run.scheduler_runs:,} scheduler runs, "
-            f"{run.idle_runs:,} of them enqueued nothing"
+            f"{run.idle_runs:,} of them moved nothing (idle: the clock then jumps 30 min)"
+        )
+    if run.progress:
+        steps = ", ".join(f"step {s['step']} queued {s['queued']:,}" for s in run.progress["steps"])
+        p = run.progress
+        print(
+            f"campaign progress (its route): enrolled {p['enrolled']:,}, active {p['active']:,}, "
+            f"finished {p['finished']:,}, stopped {p['stopped']:,}; {steps}"
         )
 
 
@@ -112,7 +119,7 @@ def _pick(calls: Counter[str], op: str) -> int:
 def report_requests(run: Run, meter: CampaignMeter) -> None:
     steps = run.scheduled  # recipient-steps
     print(f"\nDynamoDB requests per recipient per step ({steps:,} recipient-steps), amortised")
-    columns = [(p, (p,)) for p in CAMPAIGN] + [("enrol + schedule", CAMPAIGN)]
+    columns = [(p, (p,)) for p in CAMPAIGN] + [("all three", CAMPAIGN)]
     counts = [_dynamodb(meter.total(phases)) for _, phases in columns]
     print(f"{'':<22}" + "".join(f"{label:>18}" for label, _ in columns))
     for op in (*DYNAMODB_OPERATIONS, "other", "total"):
@@ -125,6 +132,9 @@ def report_requests(run: Run, meter: CampaignMeter) -> None:
     print(f"SQS requests per recipient per step: {per(sum(sqs.values()), steps)} ({listed})")
     queued = sum(meter.queued[p] for p in CAMPAIGN)
     print(f"messages sent to SQS by enrolment + scheduler: {queued:,}")
+    idle = sum(meter.total(("idle",)).values())
+    if run.idle_runs:
+        print(f"an idle scheduler run: {idle / run.idle_runs:,.0f} AWS requests (fixed, per run)")
     others = meter.total(CAMPAIGN)
     rest = {k: v for k, v in others.items() if not k.startswith(("dynamodb.", "sqs."))}
     if rest:
@@ -140,7 +150,7 @@ def report_partitions(meter: CampaignMeter, tenant_id: str, min_writes: int) -> 
         f"(injected clock; windows of >= {min_writes:,} item writes)"
     )
     for label, writes in (("tables", meter.writes), ("indexes", meter.index_writes)):
-        for name, phases in (("enrol + schedule", CAMPAIGN), *((p, (p,)) for p in PHASES)):
+        for name, phases in (("campaign (all)", CAMPAIGN), *((p, (p,)) for p in PHASES)):
             hot = hottest(writes, phases, tenant_id, min_writes)
             total = item_writes(writes, phases)
             if hot is None:
