@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from chalicelib import sending
 from chalicelib.contacts.ports import EmailTaken
 from chalicelib.contacts.rules import checks
 from chalicelib.contacts.rules import contacts as rules
@@ -41,7 +42,7 @@ class Directory:
         return self._ports.contacts.get_many(tenant_id, shaped) if shaped else {}
 
     def find_by_email(self, tenant_id: str, email: str) -> Contact | None:
-        address = email.strip().lower()
+        address = sending.normalise(email)
         holder = self._ports.contacts.claims(tenant_id, [address]).get(address)
         return self._ports.contacts.get(tenant_id, holder) if holder else None
 
