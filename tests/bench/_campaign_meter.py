@@ -98,6 +98,7 @@ class CampaignMeter(Meter):
         self.writes: Counter[tuple[str, int, str, str]] = Counter()  # phase, window, where, pk
         self.index_writes: Counter[tuple[str, int, str, str]] = Counter()
         self.queued: Counter[str] = Counter()  # SQS messages sent, by phase
+        self.by_table: dict[str, Counter[str]] = {}  # phase -> "Operation Table" -> requests
 
     def _remember(self, table: str, item: dict[str, Any], size: int) -> None:
         """Stored bytes are not reported here: keeping every key would cost memory at 100k."""
@@ -106,6 +107,9 @@ class CampaignMeter(Meter):
         super().before(model=model, params=params, context=context, **kw)
         operation = f"{model.service_model.service_name}.{model.name}"
         self.requests.setdefault(self.phase, Counter())[operation] += 1
+        if operation.startswith("dynamodb."):
+            where = f"{model.name} {self._tables_of(params)}"
+            self.by_table.setdefault(self.phase, Counter())[where] += 1
         if operation in ("sqs.SendMessage", "sqs.SendMessageBatch"):
             self.queued[self.phase] += len(params.get("Entries", [None]))
         if operation.startswith("dynamodb.") and model.name in WRITES:
@@ -114,6 +118,15 @@ class CampaignMeter(Meter):
                 pk = _value(item.get(self.tables.hash_key(table))) or "?"
                 self.writes[(self.phase, window, self.tables.logical.get(table, table), pk)] += 1
             context["campaign_window"] = window
+
+    def _tables_of(self, params: dict[str, Any]) -> str:
+        names = (
+            [params["TableName"]]
+            if "TableName" in params
+            else list(params.get("RequestItems", {}))
+            or [next(iter(e.values()))["TableName"] for e in params.get("TransactItems", [])]
+        )
+        return "+".join(sorted({self.tables.logical.get(n, n) for n in names}))
 
     def after(self, model: Any, parsed: dict[str, Any], context: dict, **kw: Any) -> None:
         super().after(model=model, parsed=parsed, context=context, **kw)
@@ -135,6 +148,7 @@ class CampaignMeter(Meter):
         be idle or not only once it has run)."""
         self.requests.setdefault(new, Counter()).update(self.requests.pop(old, Counter()))
         self.queued[new] += self.queued.pop(old, 0)
+        self.by_table.setdefault(new, Counter()).update(self.by_table.pop(old, Counter()))
         for writes in (self.writes, self.index_writes):
             for key in [k for k in writes if k[0] == old]:
                 writes[(new, *key[1:])] += writes.pop(key)

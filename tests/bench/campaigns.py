@@ -42,6 +42,7 @@ DYNAMODB_OPERATIONS = (
     "PutItem",
 )
 GOAL = 3.0
+TOP = 8  # operation-and-table pairs listed
 CAMPAIGN = ("enrol", "schedule", "idle")
 
 
@@ -124,9 +125,18 @@ def report_requests(run: Run, meter: CampaignMeter) -> None:
     print(f"{'':<22}" + "".join(f"{label:>18}" for label, _ in columns))
     for op in (*DYNAMODB_OPERATIONS, "other", "total"):
         print(f"{op:<22}" + "".join(f"{per(_pick(c, op), steps):>18}" for c in counts))
-    total = sum(counts[-1].values())
-    verdict = "MET" if steps and total / steps < GOAL else "NOT MET"
-    print(f"goal < {GOAL:g} DynamoDB requests per recipient per step: {verdict}")
+    moving = sum(counts[0].values()) + sum(counts[1].values())
+    verdict = "MET" if steps and moving / steps < GOAL else "NOT MET"
+    print(
+        f"goal < {GOAL:g} DynamoDB requests per recipient per step: {verdict} "
+        f"({per(moving, steps)} for enrol + schedule; idle runs are a cost per run, not per "
+        "recipient: their share here depends on how the bench moves the clock)"
+    )
+    busy: Counter[str] = Counter()
+    for name in ("enrol", "schedule"):
+        busy.update(meter.by_table.get(name, Counter()))
+    top = ", ".join(f"{k} {per(v, steps)}" for k, v in busy.most_common(TOP))
+    print(f"largest, enrol + schedule (idle runs apart), per recipient per step: {top}")
     sqs = Counter({k[4:]: v for k, v in meter.total(CAMPAIGN).items() if k.startswith("sqs.")})
     listed = ", ".join(f"{op} {per(n, steps)}" for op, n in sorted(sqs.items())) or "none"
     print(f"SQS requests per recipient per step: {per(sum(sqs.values()), steps)} ({listed})")
