@@ -15,6 +15,12 @@ window of the injected clock (tables, and global secondary indexes apart), and t
 of Scan requests counted. Rates are wall time here (moto in-process on a shared machine),
 figures only; nothing is asserted.
 
+Time: the emulator, not the code, sets the pace (moto parses every update expression anew,
+about 25 ms a scheduled send here). Measured on 2 shared cores: 1,000 contacts in 285 s,
+5,000 in 1,077 s (the scheduler about 10 sends a second); 100,000, the default, would take
+hours at that pace, so pass ``--contacts`` for a shorter run; the printout says how long it
+took and how many contacts it ran with.
+
 Run: ``python -m tests.bench.campaigns [--contacts N] [--mailboxes N]``.
 """
 
