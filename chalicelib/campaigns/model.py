@@ -48,6 +48,8 @@ class Campaign:
     reached: int = -1  # the furthest step position any enrolment has been scheduled for
     started_at: str | None = None
     finished_at: str | None = None
+    # email step number -> the A/B variant the auto-winner chose; recorded once, never changed
+    winners: dict[str, str] = field(default_factory=dict)
 
     def email_positions(self) -> list[int]:
         """Positions (indexes into ``steps``) of the email steps, in order."""
@@ -75,6 +77,7 @@ class Campaign:
             "updated_at": self.updated_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "winners": dict(self.winners),
         }
 
 

@@ -33,6 +33,12 @@ class CampaignStore(Protocol):
         change of the campaign counts as one, so a concurrent edit is refused)."""
         ...
 
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        """Record ``variant`` as the A/B winner of email step ``step`` unless the step has one
+        already (a winner is never replaced); a change of the campaign (its version moves).
+        False when the step had a winner or the campaign is gone."""
+        ...
+
     def active(self, limit: int) -> builtins.list[tuple[str, str]]:
         """(tenant id, campaign id) of every scheduled or sending campaign."""
         ...

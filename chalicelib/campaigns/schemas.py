@@ -73,7 +73,11 @@ class Window(Strict):
 
 
 class AutoWinner(Strict):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False,
+        description="Once every variant of a step was sent to min_sample contacts and one "
+        "leads on reply rate, send only it to the contacts not yet sent that step.",
+    )
     min_sample: int = Field(default=100, ge=1, le=100_000)
 
 
@@ -117,6 +121,10 @@ class CampaignReply(BaseModel):
     updated_at: str
     started_at: str | None
     finished_at: str | None
+    winners: dict[str, str] = Field(
+        description="Email step number -> the A/B variant the auto-winner chose (recorded "
+        "once, never changed); contacts not yet sent that step get only it."
+    )
 
 
 class VariantProgress(BaseModel):

@@ -5,7 +5,10 @@ name, steps and settings as one JSON ``data`` attribute, beside ``status``, ``ve
 A scheduled or sending campaign is also in the sparse ``by_active`` index
 (``active_shard`` ``active#<0-3>``, ``active_key`` ``<tenant>#<campaign>``): the scheduler
 finds the campaigns it has to run there, never by reading the table. Each write sets or
-removes those attributes with the status, in the same request."""
+removes those attributes with the status, in the same request.
+
+The A/B winner of an email step is an attribute ``w:<step>`` of its own, written once by a
+conditional update (``attribute_not_exists``), so a winner once recorded never flips."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ CAMPAIGNS = TableRef("CampaignsTable", __name__)
 ACTIVE_INDEX = "by_active"
 ACTIVE_SHARDS = 4
 PREFIX = "campaign#"
+WINNER = "w:"
 _DATA = ("name", "steps", "settings", "created_at", "updated_at", "started_at", "finished_at")
 
 
@@ -42,6 +46,7 @@ def to_item(campaign: Campaign, version: int) -> dict[str, Any]:
         "reached": {"N": str(campaign.reached)},
         "data": {"S": json.dumps(data, separators=(",", ":"))},
     }
+    item |= {WINNER + step: {"S": variant} for step, variant in campaign.winners.items()}
     if campaign.status in (SCHEDULED, SENDING):
         shard = zlib.crc32(campaign.campaign_id.encode()) % ACTIVE_SHARDS
         item["active_shard"] = {"S": f"active#{shard}"}
@@ -58,6 +63,7 @@ def from_item(item: dict[str, Any]) -> Campaign:
         status=item["status"]["S"],
         version=int(item["version"]["N"]),
         reached=int(item.get("reached", {}).get("N", "-1")),
+        winners={k.removeprefix(WINNER): v["S"] for k, v in item.items() if k.startswith(WINNER)},
         **data,
     )
 
@@ -123,6 +129,22 @@ class DynamoCampaignStore:
         except ClientError as exc:
             if not _refused(exc):
                 raise
+
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(tenant_id, campaign_id),
+                UpdateExpression="SET #w = :w ADD version :one",
+                ConditionExpression="attribute_exists(sk) AND attribute_not_exists(#w)",
+                ExpressionAttributeNames={"#w": f"{WINNER}{step}"},
+                ExpressionAttributeValues={":w": {"S": variant}, ":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if _refused(exc):
+                return False
+            raise
+        return True
 
     def delete(self, tenant_id: str, campaign_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key=_key(tenant_id, campaign_id))

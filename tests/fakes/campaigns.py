@@ -41,6 +41,16 @@ class FakeCampaignStore:
                 found, reached=position, version=found.version + 1
             )
 
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        found = self.items.get((tenant_id, campaign_id))
+        if found is None or str(step) in found.winners:
+            return False
+        winners = {**found.winners, str(step): variant}
+        self.items[(tenant_id, campaign_id)] = replace(
+            found, winners=winners, version=found.version + 1
+        )
+        return True
+
     def delete(self, tenant_id: str, campaign_id: str) -> None:
         self.items.pop((tenant_id, campaign_id), None)
 

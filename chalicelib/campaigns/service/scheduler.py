@@ -1,5 +1,6 @@
 """The campaign scheduler (a run every minute): for every running campaign, its due
-enrolments from the due index, in bounded rounds; each one stopped, finished, deferred or
+enrolments from the due index, in bounded rounds (after the A/B auto-winner has looked
+at the campaign's counters once, ``winners``); each one stopped, finished, deferred or
 sent (``decide``); the sends enqueued in batches; every enrolment advanced.
 
 Idempotent per (enrolment, step): an enrolment is leased (a conditional write on its
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.campaigns import model
 from chalicelib.campaigns.rules.window import parse_window
 from chalicelib.campaigns.service import decide as decisions
+from chalicelib.campaigns.service import winners
 from chalicelib.campaigns.service.progress import all_done
 from chalicelib.campaigns.service.sends import Contents, outgoing
 from chalicelib.core.clock import iso, parse_iso
@@ -136,6 +138,7 @@ def _prepare(ports: CampaignPorts, campaign: Campaign) -> CampaignRun | None:
     mailbox_ids = list(settings["mailbox_ids"])
     addresses = ports.mailboxes.addresses(campaign.tenant_id, mailbox_ids)
     budget = _budget(ports, campaign, set(addresses), now)
+    campaign = winners.settle(ports, campaign)
     contents = Contents(ports, campaign)
     return CampaignRun(campaign, window, plan, addresses, budget, now, contents)
 

@@ -1,7 +1,8 @@
 """The campaigns stores' contract, held by the twins (``tests.fakes.campaigns``) and the
 DynamoDB adapters alike: conditional saves by version, the active listing, enrolments
 written once with their counters, the due listing, leases only one run gets, advances and
-flags conditional on what was read, enrolment pages, allocations."""
+flags conditional on what was read, enrolment pages, allocations, A/B winners recorded
+once."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def test_a_campaign_is_saved_only_over_the_version_read_and_listed_while_active(
     assert campaigns.save(replace(stored, status="paused"), 2)
     assert (tenant, made.campaign_id) not in campaigns.active(1000)
     assert [c.campaign_id for c in campaigns.list(tenant, 10, None).items] == [made.campaign_id]
+
+
+def test_an_ab_winner_is_recorded_once_and_never_replaced(campaigns):
+    tenant = new_tenant().tenant_id
+    made = _campaign(tenant)  # a draft: the scheduler of other tests must not run it
+    campaigns.create(made)
+    assert not campaigns.set_winner(tenant, ids.new_sortable_id("cmp"), 1, "A")  # no campaign
+
+    assert campaigns.set_winner(tenant, made.campaign_id, 1, "B")
+    assert not campaigns.set_winner(tenant, made.campaign_id, 1, "A")
+    assert campaigns.set_winner(tenant, made.campaign_id, 2, "A")
+
+    stored = campaigns.get(tenant, made.campaign_id)
+    assert (stored.winners, stored.version) == ({"1": "B", "2": "A"}, 2)
+    # a save over the version read keeps them; one over an older version is refused
+    assert not campaigns.save(replace(made, name="Renamed"), 0)
+    assert campaigns.save(replace(stored, name="Renamed"), 2)
+    assert campaigns.get(tenant, made.campaign_id).winners == {"1": "B", "2": "A"}
 
 
 def _enrolled(enrolments, n: int):
