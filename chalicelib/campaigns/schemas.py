@@ -89,7 +89,11 @@ class Settings(Strict):
     stop_on_reply: bool = True
     track_opens: bool = True
     track_clicks: bool = True
-    unsubscribe_footer: bool = True
+    unsubscribe_footer: bool = Field(
+        default=True,
+        description="Always on: every campaign email carries List-Unsubscribe and a footer "
+        "with the tenant's postal address (CAN-SPAM); false is a 422.",
+    )
     start_at: Instant | None = None
     ab_auto_winner: AutoWinner = Field(default_factory=lambda: AutoWinner())
 

@@ -175,6 +175,7 @@ def _reply_event(aws, world, enrolment: dict) -> None:
         (lambda b: b["steps"][1].update(hours=0), "steps[1].hours"),
         (lambda b: b["steps"][2].update(template_id="tpl_" + "x" * 20), "steps[2].template_id"),
         (lambda b: b.update(steps=[]), "steps"),
+        (lambda b: b["settings"].update(unsubscribe_footer=False), "settings.unsubscribe_footer"),
     ],
 )
 def test_a_bad_campaign_is_a_422_naming_the_field_and_nothing_is_created(aws, api, change, field):
@@ -246,3 +247,17 @@ def test_enrolments_are_listed_page_by_page(aws, api):
     assert api.call("GET", path + "/contacts?next_token=bogus", world.key).status_code == 400
     empty = api.call("POST", path + "/enrol", world.key, {})
     assert (empty.status_code, empty.data["error"]["details"]["field"]) == (422, "contact_ids")
+
+
+def test_the_unsubscribe_footer_cannot_be_turned_off_by_a_change_either(aws, api):
+    world = sending_world(api)
+    campaign = _campaign(world, api, [world.mailbox["id"]]).data
+    settings = {"mailbox_ids": [world.mailbox["id"]], "window": ALWAYS}
+    path = f"/v1/campaigns/{campaign['id']}"
+
+    off = api.call("PATCH", path, world.key, {"settings": settings | {"unsubscribe_footer": False}})
+
+    error = off.data["error"]
+    assert (off.status_code, error["details"]["field"]) == (422, "settings.unsubscribe_footer")
+    assert "CAN-SPAM" in error["message"] and error["details"]["reason"] == "mandatory"
+    assert api.call("GET", path, world.key).data["settings"]["unsubscribe_footer"] is True
