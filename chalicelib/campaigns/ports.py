@@ -58,6 +58,16 @@ class EnrolmentStore(Protocol):
         self, tenant_id: str, campaign_id: str, limit: int, token: str | None
     ) -> Page[Enrolment]: ...
 
+    def find(self, tenant_id: str, pairs: Sequence[tuple[str, str]]) -> builtins.list[Enrolment]:
+        """The stored enrolments among (campaign id, enrolment id) pairs of the tenant, in
+        reads of 100 (a person's enrolments across the tenant's campaigns)."""
+        ...
+
+    def forget(self, enrolment: Enrolment, counts: Mapping[str, int]) -> bool:
+        """Delete the enrolment if its version is still ``enrolment.version``, moving the
+        progress counters by ``counts`` in the same transaction; False otherwise."""
+        ...
+
     def due(
         self, tenant_id: str, campaign_id: str, shard: int, until: str, limit: int
     ) -> builtins.list[Enrolment]:

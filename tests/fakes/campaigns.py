@@ -112,6 +112,19 @@ class FakeEnrolmentStore:
         )
         return Page(page, token_out)
 
+    def find(self, tenant_id: str, pairs: Sequence[tuple[str, str]]) -> list[Enrolment]:
+        found = (self.items.get((tenant_id, c, e)) for c, e in dict.fromkeys(pairs))
+        return [e for e in found if e is not None]
+
+    def forget(self, enrolment: Enrolment, counts: Mapping[str, int]) -> bool:
+        stored = self.items.get(self._key(enrolment))
+        if stored is None or stored.version != enrolment.version:
+            return False
+        del self.items[self._key(enrolment)]
+        self._count(enrolment, counts)
+        self.writes += 1
+        return True
+
     def due(
         self, tenant_id: str, campaign_id: str, shard: int, until: str, limit: int
     ) -> list[Enrolment]:

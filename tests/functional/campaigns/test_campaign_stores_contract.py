@@ -2,7 +2,7 @@
 DynamoDB adapters alike: conditional saves by version, the active listing, enrolments
 written once with their counters, the due listing, leases only one run gets, advances and
 flags conditional on what was read, enrolment pages, allocations, A/B winners recorded
-once."""
+once, a person's enrolments found across campaigns and deleted by version."""
 
 from __future__ import annotations
 
@@ -124,6 +124,32 @@ def test_a_flag_is_set_once_and_a_stop_leaves_the_due_listing(enrolments):
     assert (now.status, "1:replied" in now.flags) == ("stopped", True)
     assert enrolments.due(tenant, campaign, stored.shard, NOW, 50) == []
     assert enrolments.progress(tenant, campaign)["s1:replied"] == 1
+
+
+def test_a_persons_enrolments_are_found_across_campaigns_and_forgotten_by_version(enrolments):
+    tenant, campaign, fresh = _enrolled(enrolments, 3)
+    other = ids.new_sortable_id("cmp")
+    theirs = model.new_enrolment(tenant, other, fresh[0].contact_id, NOW)
+    assert enrolments.add_new([theirs]) == 1
+    pairs = [(campaign, fresh[0].enrolment_id), (other, theirs.enrolment_id)]
+    missing = (ids.new_sortable_id("cmp"), "enr_" + "x" * 26)
+
+    found = enrolments.find(tenant, [*pairs, missing])
+
+    assert sorted((e.campaign_id, e.enrolment_id) for e in found) == sorted(pairs)
+    assert enrolments.find(new_tenant().tenant_id, pairs) == []
+    stale = replace(fresh[0], version=fresh[0].version + 1)
+    assert not enrolments.forget(stale, {"finished": 1})
+    assert enrolments.forget(fresh[0], {"finished": 1, "stopped": 1, "s1:waiting": -1})
+    assert not enrolments.forget(fresh[0], {"finished": 1})  # gone
+    assert enrolments.forget(theirs, {})
+    assert enrolments.find(tenant, pairs) == []
+    assert enrolments.progress(tenant, campaign) == {
+        "enrolled": 3,
+        "s1:waiting": 2,
+        "finished": 1,
+        "stopped": 1,
+    }
 
 
 def test_allocations_add_up_per_tenant_and_day(enrolments):

@@ -261,3 +261,26 @@ def test_the_unsubscribe_footer_cannot_be_turned_off_by_a_change_either(aws, api
     assert (off.status_code, error["details"]["field"]) == (422, "settings.unsubscribe_footer")
     assert "CAN-SPAM" in error["message"] and error["details"]["reason"] == "mandatory"
     assert api.call("GET", path, world.key).data["settings"]["unsubscribe_footer"] is True
+
+
+def test_a_persons_export_lists_their_enrolments_and_the_erasure_deletes_them(aws, api):
+    # given a contact enrolled in a running campaign and sent step 1
+    world = sending_world(api)
+    person, other = _contacts(world, api, 2)
+    campaign = _campaign(world, api, [world.mailbox["id"]]).data
+    path = f"/v1/campaigns/{campaign['id']}"
+    api.call("POST", path + "/enrol", world.key, {"contact_ids": [person, other]})
+    api.call("POST", path + "/start", world.key)
+    _schedule()
+    # when
+    exported = api.call("GET", f"/v1/contacts/{person}/export", world.key).data
+    erased = api.call("DELETE", f"/v1/contacts/{person}?erase=true", world.key).data
+    # then
+    [enrolled] = exported["sources"]["campaigns"]
+    assert (enrolled["campaign_id"], enrolled["campaign_name"]) == (campaign["id"], "Outreach")
+    assert (enrolled["contact_id"], enrolled["step"], enrolled["status"]) == (person, 1, "active")
+    assert erased["sources"]["campaigns"] == 1
+    left = api.call("GET", path + "/contacts", world.key).data["items"]
+    assert [e["contact_id"] for e in left] == [other]
+    progress = api.call("GET", path, world.key).data["progress"]
+    assert (progress["enrolled"], progress["finished"], progress["steps"][0]["queued"]) == (2, 1, 2)
