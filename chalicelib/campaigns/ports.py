@@ -11,19 +11,23 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from chalicelib.campaigns.model import Campaign, Capacity, Enqueued, Enrolment, Outgoing
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
 
 
 class CampaignStore(Protocol):
-    def create(self, campaign: Campaign) -> None: ...
+    def create(self, campaign: Campaign, events: Sequence[Event] = ()) -> None:
+        """Store a new campaign with ``events`` (the outbox), in one transaction."""
+        ...
 
     def get(self, tenant_id: str, campaign_id: str) -> Campaign | None: ...
 
     def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Campaign]: ...
 
-    def save(self, campaign: Campaign, expect_version: int) -> bool:
+    def save(self, campaign: Campaign, expect_version: int, events: Sequence[Event] = ()) -> bool:
         """Write ``campaign`` (its version one more than ``expect_version``) if the stored one
-        still has ``expect_version``; False otherwise."""
+        still has ``expect_version``, with ``events`` (the outbox) in the same transaction;
+        False otherwise (and no event is stored)."""
         ...
 
     def delete(self, tenant_id: str, campaign_id: str) -> None: ...

@@ -12,26 +12,32 @@ from typing import Any
 from chalicelib.campaigns.model import ACTIVE, Campaign, Capacity, Enqueued, Enrolment, Outgoing
 from chalicelib.campaigns.service.bundle import CampaignPorts
 from chalicelib.core.errors import BadRequest
+from chalicelib.core.events import Event
 from chalicelib.core.pagination import Page, decode_token, encode_token
 from tests.fakes.core import FakeClock, sorted_page
 
 
 class FakeCampaignStore:
+    """Campaigns, and the events stored with their changes (``events``: the outbox)."""
+
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Campaign] = {}
+        self.events: list[Event] = []
 
-    def create(self, campaign: Campaign) -> None:
+    def create(self, campaign: Campaign, events: Sequence[Event] = ()) -> None:
         assert (campaign.tenant_id, campaign.campaign_id) not in self.items
         self.items[(campaign.tenant_id, campaign.campaign_id)] = campaign
+        self.events += events
 
     def get(self, tenant_id: str, campaign_id: str) -> Campaign | None:
         return self.items.get((tenant_id, campaign_id))
 
-    def save(self, campaign: Campaign, expect_version: int) -> bool:
+    def save(self, campaign: Campaign, expect_version: int, events: Sequence[Event] = ()) -> bool:
         key = (campaign.tenant_id, campaign.campaign_id)
         if key not in self.items or self.items[key].version != expect_version:
             return False
         self.items[key] = replace(campaign, version=expect_version + 1)
+        self.events += events
         return True
 
     def raise_reached(self, tenant_id: str, campaign_id: str, position: int) -> None:

@@ -15,7 +15,7 @@ per-mailbox per-day allocation counters, settled by the reactions); the campaign
 limit and ``per_mailbox_daily_limit`` count this scheduler's allocations.
 
 A scheduled campaign whose ``start_at`` has come starts sending; a sending campaign whose
-enrolments have all finished is completed."""
+enrolments have all finished is completed (each with its ``campaign.*`` event)."""
 
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ def _start_if_due(ports: CampaignPorts, campaign: Campaign, report: RunReport) -
     if parse_iso(start_at) > ports.clock.now():
         return campaign
     started = model.transition(campaign, "start", ports.clock.now_iso())
-    if not ports.campaigns.save(started, campaign.version):
+    events = model.lifecycle_events(campaign, started, "start", "scheduler")
+    if not ports.campaigns.save(started, campaign.version, events):
         return campaign
     report.started += 1
     return replace(started, version=campaign.version + 1)
@@ -105,7 +106,8 @@ def _complete(ports: CampaignPorts, campaign: Campaign) -> int:
     if fresh is None or fresh.status != model.SENDING:
         return 0
     done = model.transition(fresh, "complete", ports.clock.now_iso())
-    return int(ports.campaigns.save(done, fresh.version))
+    events = model.lifecycle_events(fresh, done, "complete", "scheduler")
+    return int(ports.campaigns.save(done, fresh.version, events))
 
 
 def run_campaign(ports: CampaignPorts, campaign: Campaign) -> RunReport:

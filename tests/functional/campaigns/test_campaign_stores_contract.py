@@ -56,6 +56,21 @@ def test_a_campaign_is_saved_only_over_the_version_read_and_listed_while_active(
     assert [c.campaign_id for c in campaigns.list(tenant, 10, None).items] == [made.campaign_id]
 
 
+def test_a_change_with_events_is_refused_like_any_other_over_an_older_version(campaigns):
+    tenant = new_tenant().tenant_id
+    made = _campaign(tenant)
+    campaigns.create(made, [model.created_event(made)])
+    started = model.transition(made, "start", NOW)
+    events = model.lifecycle_events(made, started, "start", "api")
+
+    assert campaigns.save(started, 0, events)
+    assert not campaigns.save(started, 0, events)  # a transaction refused: False, no error
+
+    cancelled = model.transition(started, "cancel", NOW)
+    assert campaigns.save(cancelled, 1, model.lifecycle_events(started, cancelled, "cancel", "api"))
+    assert campaigns.get(tenant, made.campaign_id).status == "cancelled"
+
+
 def test_an_ab_winner_is_recorded_once_and_never_replaced(campaigns):
     tenant = new_tenant().tenant_id
     made = _campaign(tenant)  # a draft: the scheduler of other tests must not run it

@@ -2,7 +2,8 @@
 enrolment to completion (step 1 spread over the mailboxes, a threaded follow-up from the same
 mailbox, a reply stopping its contact's sequence, progress from the counters); bad input is
 a 422 naming the field with nothing created; another tenant's campaign is a 404; any other
-transition is a 409. Every reply is held to its declared model (``Api.call``)."""
+transition is a 409; every lifecycle change is on the stream as its ``campaign.*`` event.
+Every reply is held to its declared model (``Api.call``)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,25 @@ def test_a_three_step_campaign_runs_to_completion(aws, api):
     assert (done["progress"]["steps"][1]["sent"], done["progress"]["stopped"]) == (2, 1)
     assert done["progress"]["steps"][0]["replied"] == 1
     assert done["progress"]["finished"] == 3 == len(world.sink.accepted) - 2
+    lifecycle = _campaign_events(aws, campaign["id"])
+    assert [(e["type"], e.get("actor")) for e in lifecycle] == [
+        ("campaign.created", None),
+        ("campaign.started", "api"),
+        ("campaign.completed", "scheduler"),
+    ]
+
+
+def _campaign_events(aws, campaign_id: str) -> list[dict]:
+    """The campaign's ``campaign.*`` events on the stream, each valid by its schema."""
+    from tests.integration.event_contract import event_problems
+
+    mine = [
+        e
+        for e in stream_events(aws)
+        if e.get("campaign_id") == campaign_id and e["type"].startswith("campaign.")
+    ]
+    assert [event_problems(e) for e in mine] == [[] for _ in mine]
+    return mine
 
 
 def _email_of(api, world, contact_id: str) -> str:
@@ -225,6 +245,15 @@ def test_only_the_lifecycles_transitions_are_allowed(aws, api):
     assert api.call("PATCH", path, world.key, {"name": "Again"}).status_code == 409
     assert api.call("DELETE", path, world.key).data["status"] == "cancelled"
     assert api.call("GET", path, world.key).status_code == 404
+    # every change but a refused one stored its event with it
+    changes = [(e["type"], e.get("previous_status")) for e in _campaign_events(aws, campaign["id"])]
+    assert changes == [
+        ("campaign.created", None),
+        ("campaign.started", "draft"),
+        ("campaign.paused", "sending"),
+        ("campaign.resumed", "paused"),
+        ("campaign.cancelled", "sending"),
+    ]
 
 
 def test_enrolments_are_listed_page_by_page(aws, api):
