@@ -7,7 +7,7 @@ error envelope, audit, logs and metrics live in ``chalicelib.http``.
 
 from chalice import Chalice
 
-from chalicelib import accounts, sending
+from chalicelib import accounts, campaigns, contacts, sending
 from chalicelib.accounts import api as accounts_api
 from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
@@ -27,6 +27,10 @@ app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs 
 app.register_middleware(http_middleware, "http")
 hooks.configure(authenticate=accounts.authenticate, audit=accounts.record_audit)
 health.register_check("breakers", sending.breaker_health)  # tenant SMTP servers' circuits
+# a person's export and erasure (contacts) reach the features that hold their data
+contacts.register_personal_data(
+    "campaigns", campaigns.export_personal_data, campaigns.erase_personal_data
+)
 for feature in (
     accounts_api,
     domains_api,

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.campaigns.model import Campaign, Enrolment, enrolment_id
-    from chalicelib.campaigns.wiring import ports, react_to_events, run_scheduler
+    from chalicelib.campaigns.wiring import (
+        erase_personal_data,
+        export_personal_data,
+        ports,
+        react_to_events,
+        run_scheduler,
+    )
 else:
     from chalicelib.core.lazy import exports
 
@@ -16,10 +22,21 @@ else:
             "Campaign": "chalicelib.campaigns.model",
             "Enrolment": "chalicelib.campaigns.model",
             "enrolment_id": "chalicelib.campaigns.model",
+            "erase_personal_data": "chalicelib.campaigns.wiring",
+            "export_personal_data": "chalicelib.campaigns.wiring",
             "ports": "chalicelib.campaigns.wiring",
             "react_to_events": "chalicelib.campaigns.wiring",
             "run_scheduler": "chalicelib.campaigns.wiring",
         },
     )
 
-__all__ = ["Campaign", "Enrolment", "enrolment_id", "ports", "react_to_events", "run_scheduler"]
+__all__ = [
+    "Campaign",
+    "Enrolment",
+    "enrolment_id",
+    "erase_personal_data",
+    "export_personal_data",
+    "ports",
+    "react_to_events",
+    "run_scheduler",
+]

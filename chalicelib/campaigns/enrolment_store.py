@@ -140,6 +140,13 @@ class DynamoEnrolmentStore:
             e.enrolment_id: e for e in map(from_item, batch_get(self._client, self._table, keys))
         }
 
+    def find(self, tenant_id: str, pairs: Sequence[tuple[str, str]]) -> builtins.list[Enrolment]:
+        keys = [
+            {"tenant_id": {"S": partition(tenant_id, c, shard_of(e))}, "sk": {"S": e}}
+            for c, e in dict.fromkeys(pairs)
+        ]
+        return [from_item(i) for i in batch_get(self._client, self._table, keys)]
+
     def add_new(self, enrolments: Sequence[Enrolment]) -> int:
         written = 0
         for start in range(0, len(enrolments), PER_TRANSACTION):
@@ -314,14 +321,27 @@ class DynamoEnrolmentStore:
         }
         return self._write(update, enrolment, counts)
 
-    def _write(self, update: dict[str, Any], e: Enrolment, counts: Mapping[str, int]) -> bool:
+    def forget(self, enrolment: Enrolment, counts: Mapping[str, int]) -> bool:
+        delete = {
+            "TableName": self._table,
+            "Key": _key(enrolment),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(enrolment.version)}},
+        }
+        return self._write(delete, enrolment, counts, "Delete")
+
+    def _write(
+        self, change: dict[str, Any], e: Enrolment, counts: Mapping[str, int], kind: str = "Update"
+    ) -> bool:
         moved = {k: v for k, v in counts.items() if v}
         try:
             if moved:
                 counter = self._counter_update(e.tenant_id, e.campaign_id, e.shard, moved)
-                self._client.transact_write_items(TransactItems=[{"Update": update}, counter])
+                self._client.transact_write_items(TransactItems=[{kind: change}, counter])
+            elif kind == "Delete":
+                self._client.delete_item(**change)
             else:
-                self._client.update_item(**update)
+                self._client.update_item(**change)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _REFUSED:
                 return False

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.core.errors import Conflict
+from chalicelib.core.events import Event, new_event
 
 DRAFT, SCHEDULED, SENDING, PAUSED = "draft", "scheduled", "sending", "paused"
 COMPLETED, CANCELLED = "completed", "cancelled"
@@ -27,6 +28,14 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "resume": (frozenset({PAUSED}), SENDING),
     "cancel": (frozenset({DRAFT, SCHEDULED, SENDING, PAUSED}), CANCELLED),
     "complete": (frozenset({SENDING}), COMPLETED),
+}
+# action -> the event stored with the change (``schedule`` has none)
+LIFECYCLE_EVENTS = {
+    "start": "campaign.started",
+    "pause": "campaign.paused",
+    "resume": "campaign.resumed",
+    "complete": "campaign.completed",
+    "cancel": "campaign.cancelled",
 }
 ENROLABLE = frozenset({DRAFT, SCHEDULED, SENDING, PAUSED})
 EDITABLE = frozenset({DRAFT, SCHEDULED, SENDING, PAUSED})
@@ -48,6 +57,8 @@ class Campaign:
     reached: int = -1  # the furthest step position any enrolment has been scheduled for
     started_at: str | None = None
     finished_at: str | None = None
+    # email step number -> the A/B variant the auto-winner chose; recorded once, never changed
+    winners: dict[str, str] = field(default_factory=dict)
 
     def email_positions(self) -> list[int]:
         """Positions (indexes into ``steps``) of the email steps, in order."""
@@ -75,6 +86,7 @@ class Campaign:
             "updated_at": self.updated_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "winners": dict(self.winners),
         }
 
 
@@ -98,6 +110,27 @@ def transition(campaign: Campaign, action: str, now: str) -> Campaign:
         finished_at=finished,
         reached=reached,
     )
+
+
+def created_event(campaign: Campaign) -> Event:
+    return new_event(
+        "campaign.created",
+        campaign.tenant_id,
+        campaign.created_at,
+        campaign_id=campaign.campaign_id,
+        status=campaign.status,
+    )
+
+
+def lifecycle_events(before: Campaign, after: Campaign, action: str, actor: str) -> list[Event]:
+    """The event of ``action`` (``before`` became ``after``), to store with the change;
+    ``actor`` is ``api`` or ``scheduler``. Ids and statuses only."""
+    kind = LIFECYCLE_EVENTS.get(action)
+    if kind is None:
+        return []
+    fields = {"campaign_id": after.campaign_id, "status": after.status}
+    fields |= {"previous_status": before.status, "actor": actor}
+    return [new_event(kind, after.tenant_id, after.updated_at, **fields)]
 
 
 def enrolment_id(campaign_id: str, contact_id: str) -> str:

@@ -11,19 +11,23 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from chalicelib.campaigns.model import Campaign, Capacity, Enqueued, Enrolment, Outgoing
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
 
 
 class CampaignStore(Protocol):
-    def create(self, campaign: Campaign) -> None: ...
+    def create(self, campaign: Campaign, events: Sequence[Event] = ()) -> None:
+        """Store a new campaign with ``events`` (the outbox), in one transaction."""
+        ...
 
     def get(self, tenant_id: str, campaign_id: str) -> Campaign | None: ...
 
     def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Campaign]: ...
 
-    def save(self, campaign: Campaign, expect_version: int) -> bool:
+    def save(self, campaign: Campaign, expect_version: int, events: Sequence[Event] = ()) -> bool:
         """Write ``campaign`` (its version one more than ``expect_version``) if the stored one
-        still has ``expect_version``; False otherwise."""
+        still has ``expect_version``, with ``events`` (the outbox) in the same transaction;
+        False otherwise (and no event is stored)."""
         ...
 
     def delete(self, tenant_id: str, campaign_id: str) -> None: ...
@@ -31,6 +35,12 @@ class CampaignStore(Protocol):
     def raise_reached(self, tenant_id: str, campaign_id: str, position: int) -> None:
         """Record that some enrolment has passed step ``position`` (only ever raised; a
         change of the campaign counts as one, so a concurrent edit is refused)."""
+        ...
+
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        """Record ``variant`` as the A/B winner of email step ``step`` unless the step has one
+        already (a winner is never replaced); a change of the campaign (its version moves).
+        False when the step had a winner or the campaign is gone."""
         ...
 
     def active(self, limit: int) -> builtins.list[tuple[str, str]]:
@@ -51,6 +61,16 @@ class EnrolmentStore(Protocol):
     def list(
         self, tenant_id: str, campaign_id: str, limit: int, token: str | None
     ) -> Page[Enrolment]: ...
+
+    def find(self, tenant_id: str, pairs: Sequence[tuple[str, str]]) -> builtins.list[Enrolment]:
+        """The stored enrolments among (campaign id, enrolment id) pairs of the tenant, in
+        reads of 100 (a person's enrolments across the tenant's campaigns)."""
+        ...
+
+    def forget(self, enrolment: Enrolment, counts: Mapping[str, int]) -> bool:
+        """Delete the enrolment if its version is still ``enrolment.version``, moving the
+        progress counters by ``counts`` in the same transaction; False otherwise."""
+        ...
 
     def due(
         self, tenant_id: str, campaign_id: str, shard: int, until: str, limit: int

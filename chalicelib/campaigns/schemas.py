@@ -73,7 +73,11 @@ class Window(Strict):
 
 
 class AutoWinner(Strict):
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False,
+        description="Once every variant of a step was sent to min_sample contacts and one "
+        "leads on reply rate, send only it to the contacts not yet sent that step.",
+    )
     min_sample: int = Field(default=100, ge=1, le=100_000)
 
 
@@ -85,7 +89,11 @@ class Settings(Strict):
     stop_on_reply: bool = True
     track_opens: bool = True
     track_clicks: bool = True
-    unsubscribe_footer: bool = True
+    unsubscribe_footer: bool = Field(
+        default=True,
+        description="Always on: every campaign email carries List-Unsubscribe and a footer "
+        "with the tenant's postal address (CAN-SPAM); false is a 422.",
+    )
     start_at: Instant | None = None
     ab_auto_winner: AutoWinner = Field(default_factory=lambda: AutoWinner())
 
@@ -117,6 +125,10 @@ class CampaignReply(BaseModel):
     updated_at: str
     started_at: str | None
     finished_at: str | None
+    winners: dict[str, str] = Field(
+        description="Email step number -> the A/B variant the auto-winner chose (recorded "
+        "once, never changed); contacts not yet sent that step get only it."
+    )
 
 
 class VariantProgress(BaseModel):

@@ -5,7 +5,12 @@ name, steps and settings as one JSON ``data`` attribute, beside ``status``, ``ve
 A scheduled or sending campaign is also in the sparse ``by_active`` index
 (``active_shard`` ``active#<0-3>``, ``active_key`` ``<tenant>#<campaign>``): the scheduler
 finds the campaigns it has to run there, never by reading the table. Each write sets or
-removes those attributes with the status, in the same request."""
+removes those attributes with the status, in the same request. A change that has events
+(creation, the lifecycle: ``campaign.*``) is one TransactWriteItems with its events as
+outbox-table items (``chalicelib.aws.outbox``): the table has no stream of its own.
+
+The A/B winner of an email step is an attribute ``w:<step>`` of its own, written once by a
+conditional update (``attribute_not_exists``), so a winner once recorded never flips."""
 
 from __future__ import annotations
 
@@ -15,17 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import Table, TableRef, query_tenant_page
 from chalicelib.campaigns.model import SCHEDULED, SENDING, Campaign
 from chalicelib.core.pagination import Page
 
 if TYPE_CHECKING:
     import builtins
+    from collections.abc import Sequence
+
+    from chalicelib.core.events import Event
 
 CAMPAIGNS = TableRef("CampaignsTable", __name__)
 ACTIVE_INDEX = "by_active"
 ACTIVE_SHARDS = 4
 PREFIX = "campaign#"
+WINNER = "w:"
 _DATA = ("name", "steps", "settings", "created_at", "updated_at", "started_at", "finished_at")
 
 
@@ -42,6 +52,7 @@ def to_item(campaign: Campaign, version: int) -> dict[str, Any]:
         "reached": {"N": str(campaign.reached)},
         "data": {"S": json.dumps(data, separators=(",", ":"))},
     }
+    item |= {WINNER + step: {"S": variant} for step, variant in campaign.winners.items()}
     if campaign.status in (SCHEDULED, SENDING):
         shard = zlib.crc32(campaign.campaign_id.encode()) % ACTIVE_SHARDS
         item["active_shard"] = {"S": f"active#{shard}"}
@@ -58,25 +69,43 @@ def from_item(item: dict[str, Any]) -> Campaign:
         status=item["status"]["S"],
         version=int(item["version"]["N"]),
         reached=int(item.get("reached", {}).get("N", "-1")),
+        winners={k.removeprefix(WINNER): v["S"] for k, v in item.items() if k.startswith(WINNER)},
         **data,
     )
 
 
 def _refused(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    """A conditional write refused (alone, or as the first item of a transaction)."""
+    code = exc.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = exc.response.get("CancellationReasons") or [{}]
+    return code == "TransactionCanceledException" and (
+        reasons[0].get("Code") == "ConditionalCheckFailed"
+    )
 
 
 class DynamoCampaignStore:
     def __init__(self, table: Table) -> None:
-        self._client = table.client
+        self._client: Any = table.client
         self._table = table.name
 
-    def create(self, campaign: Campaign) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(campaign, campaign.version),
-            ConditionExpression="attribute_not_exists(sk)",
+    def create(self, campaign: Campaign, events: Sequence[Event] = ()) -> None:
+        self._put(
+            {
+                "TableName": self._table,
+                "Item": to_item(campaign, campaign.version),
+                "ConditionExpression": "attribute_not_exists(sk)",
+            },
+            events,
         )
+
+    def _put(self, put: dict[str, Any], events: Sequence[Event]) -> None:
+        if not events:
+            self._client.put_item(**put)
+            return
+        writes = [{"Put": put}, *(outbox.transact_put(e) for e in events)]
+        self._client.transact_write_items(TransactItems=writes)
 
     def get(self, tenant_id: str, campaign_id: str) -> Campaign | None:
         reply = self._client.get_item(
@@ -97,14 +126,15 @@ class DynamoCampaignStore:
         items, next_token = query_tenant_page(self._client, request, tenant_id, token)
         return Page([from_item(i) for i in items], next_token)
 
-    def save(self, campaign: Campaign, expect_version: int) -> bool:
+    def save(self, campaign: Campaign, expect_version: int, events: Sequence[Event] = ()) -> bool:
+        put = {
+            "TableName": self._table,
+            "Item": to_item(campaign, expect_version + 1),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(expect_version)}},
+        }
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(campaign, expect_version + 1),
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": {"N": str(expect_version)}},
-            )
+            self._put(put, events)
         except ClientError as exc:
             if _refused(exc):
                 return False
@@ -123,6 +153,22 @@ class DynamoCampaignStore:
         except ClientError as exc:
             if not _refused(exc):
                 raise
+
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(tenant_id, campaign_id),
+                UpdateExpression="SET #w = :w ADD version :one",
+                ConditionExpression="attribute_exists(sk) AND attribute_not_exists(#w)",
+                ExpressionAttributeNames={"#w": f"{WINNER}{step}"},
+                ExpressionAttributeValues={":w": {"S": variant}, ":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if _refused(exc):
+                return False
+            raise
+        return True
 
     def delete(self, tenant_id: str, campaign_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key=_key(tenant_id, campaign_id))

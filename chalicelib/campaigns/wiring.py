@@ -4,7 +4,7 @@ when first called, so this feature imports before they are merged."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.clock import system_clock
 from chalicelib.core.wiring import provider
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         Templates,
     )
     from chalicelib.campaigns.service.bundle import CampaignPorts
+    from chalicelib.contacts import Contact
 
 
 @provider("campaigns.store")
@@ -106,3 +107,17 @@ def react_to_events(events: list[dict[str, object]]) -> int:
     from chalicelib.campaigns.service.reactions import react_many
 
     return react_many(ports(), events)
+
+
+def export_personal_data(tenant_id: str, contact: Contact) -> list[dict[str, Any]]:
+    """The contact's enrolments with their campaigns (a ``contacts`` personal data source)."""
+    from chalicelib.campaigns.service import privacy
+
+    return privacy.export(ports(), tenant_id, contact.contact_id)
+
+
+def erase_personal_data(tenant_id: str, contact: Contact) -> int:
+    """Delete the contact's enrolments; how many went (a ``contacts`` personal data source)."""
+    from chalicelib.campaigns.service import privacy
+
+    return privacy.erase(ports(), tenant_id, contact.contact_id)

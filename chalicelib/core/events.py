@@ -41,6 +41,12 @@ EVENT_TYPES = (
     "contact.updated",
     "contact.deleted",
     "contact.erased",
+    "campaign.created",
+    "campaign.started",
+    "campaign.paused",
+    "campaign.resumed",
+    "campaign.completed",
+    "campaign.cancelled",
 )
 
 

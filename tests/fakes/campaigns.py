@@ -12,26 +12,32 @@ from typing import Any
 from chalicelib.campaigns.model import ACTIVE, Campaign, Capacity, Enqueued, Enrolment, Outgoing
 from chalicelib.campaigns.service.bundle import CampaignPorts
 from chalicelib.core.errors import BadRequest
+from chalicelib.core.events import Event
 from chalicelib.core.pagination import Page, decode_token, encode_token
 from tests.fakes.core import FakeClock, sorted_page
 
 
 class FakeCampaignStore:
+    """Campaigns, and the events stored with their changes (``events``: the outbox)."""
+
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Campaign] = {}
+        self.events: list[Event] = []
 
-    def create(self, campaign: Campaign) -> None:
+    def create(self, campaign: Campaign, events: Sequence[Event] = ()) -> None:
         assert (campaign.tenant_id, campaign.campaign_id) not in self.items
         self.items[(campaign.tenant_id, campaign.campaign_id)] = campaign
+        self.events += events
 
     def get(self, tenant_id: str, campaign_id: str) -> Campaign | None:
         return self.items.get((tenant_id, campaign_id))
 
-    def save(self, campaign: Campaign, expect_version: int) -> bool:
+    def save(self, campaign: Campaign, expect_version: int, events: Sequence[Event] = ()) -> bool:
         key = (campaign.tenant_id, campaign.campaign_id)
         if key not in self.items or self.items[key].version != expect_version:
             return False
         self.items[key] = replace(campaign, version=expect_version + 1)
+        self.events += events
         return True
 
     def raise_reached(self, tenant_id: str, campaign_id: str, position: int) -> None:
@@ -40,6 +46,16 @@ class FakeCampaignStore:
             self.items[(tenant_id, campaign_id)] = replace(
                 found, reached=position, version=found.version + 1
             )
+
+    def set_winner(self, tenant_id: str, campaign_id: str, step: int, variant: str) -> bool:
+        found = self.items.get((tenant_id, campaign_id))
+        if found is None or str(step) in found.winners:
+            return False
+        winners = {**found.winners, str(step): variant}
+        self.items[(tenant_id, campaign_id)] = replace(
+            found, winners=winners, version=found.version + 1
+        )
+        return True
 
     def delete(self, tenant_id: str, campaign_id: str) -> None:
         self.items.pop((tenant_id, campaign_id), None)
@@ -101,6 +117,19 @@ class FakeEnrolmentStore:
             else None
         )
         return Page(page, token_out)
+
+    def find(self, tenant_id: str, pairs: Sequence[tuple[str, str]]) -> list[Enrolment]:
+        found = (self.items.get((tenant_id, c, e)) for c, e in dict.fromkeys(pairs))
+        return [e for e in found if e is not None]
+
+    def forget(self, enrolment: Enrolment, counts: Mapping[str, int]) -> bool:
+        stored = self.items.get(self._key(enrolment))
+        if stored is None or stored.version != enrolment.version:
+            return False
+        del self.items[self._key(enrolment)]
+        self._count(enrolment, counts)
+        self.writes += 1
+        return True
 
     def due(
         self, tenant_id: str, campaign_id: str, shard: int, until: str, limit: int

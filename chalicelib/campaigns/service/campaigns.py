@@ -1,5 +1,6 @@
 """Campaigns: create, read, change and delete, and the lifecycle actions (schedule, start,
-pause, resume, cancel; PRODUCT.md "Statuses", any other transition a 409).
+pause, resume, cancel; PRODUCT.md "Statuses", any other transition a 409). Creation and
+every lifecycle change but ``schedule`` store their ``campaign.*`` event with the change.
 
 A change while the campaign runs (sending or paused) may touch only the steps no contact has
 reached yet: the steps up to the furthest position the scheduler has moved any enrolment to
@@ -19,6 +20,7 @@ from chalicelib.core.errors import Conflict, NotFound, UnprocessableEntity
 if TYPE_CHECKING:
     from chalicelib.campaigns.model import Campaign
     from chalicelib.campaigns.service.bundle import CampaignPorts
+    from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.core.tenancy import TenantContext
 
@@ -63,7 +65,7 @@ def create(
         created_at=now,
         updated_at=now,
     )
-    ports.campaigns.create(campaign)
+    ports.campaigns.create(campaign, [model.created_event(campaign)])
     return campaign
 
 
@@ -105,12 +107,16 @@ def act(ports: CampaignPorts, ctx: TenantContext, campaign_id: str, action: str)
         raise UnprocessableEntity(
             "scheduling needs settings.start_at", {"field": "settings.start_at"}
         )
-    _save(ports, changed, campaign.version)
+    _save(
+        ports, changed, campaign.version, model.lifecycle_events(campaign, changed, action, "api")
+    )
     return replace(changed, version=campaign.version + 1)
 
 
-def _save(ports: CampaignPorts, campaign: Campaign, expect_version: int) -> None:
-    if not ports.campaigns.save(campaign, expect_version):
+def _save(
+    ports: CampaignPorts, campaign: Campaign, expect_version: int, events: list[Event] | None = None
+) -> None:
+    if not ports.campaigns.save(campaign, expect_version, events or []):
         raise Conflict(
             "the campaign changed meanwhile; read it again", {"id": campaign.campaign_id}
         )

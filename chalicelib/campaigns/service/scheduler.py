@@ -1,5 +1,6 @@
 """The campaign scheduler (a run every minute): for every running campaign, its due
-enrolments from the due index, in bounded rounds; each one stopped, finished, deferred or
+enrolments from the due index, in bounded rounds (after the A/B auto-winner has looked
+at the campaign's counters once, ``winners``); each one stopped, finished, deferred or
 sent (``decide``); the sends enqueued in batches; every enrolment advanced.
 
 Idempotent per (enrolment, step): an enrolment is leased (a conditional write on its
@@ -14,7 +15,7 @@ per-mailbox per-day allocation counters, settled by the reactions); the campaign
 limit and ``per_mailbox_daily_limit`` count this scheduler's allocations.
 
 A scheduled campaign whose ``start_at`` has come starts sending; a sending campaign whose
-enrolments have all finished is completed."""
+enrolments have all finished is completed (each with its ``campaign.*`` event)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.campaigns import model
 from chalicelib.campaigns.rules.window import parse_window
 from chalicelib.campaigns.service import decide as decisions
+from chalicelib.campaigns.service import winners
 from chalicelib.campaigns.service.progress import all_done
 from chalicelib.campaigns.service.sends import Contents, outgoing
 from chalicelib.core.clock import iso, parse_iso
@@ -92,7 +94,8 @@ def _start_if_due(ports: CampaignPorts, campaign: Campaign, report: RunReport) -
     if parse_iso(start_at) > ports.clock.now():
         return campaign
     started = model.transition(campaign, "start", ports.clock.now_iso())
-    if not ports.campaigns.save(started, campaign.version):
+    events = model.lifecycle_events(campaign, started, "start", "scheduler")
+    if not ports.campaigns.save(started, campaign.version, events):
         return campaign
     report.started += 1
     return replace(started, version=campaign.version + 1)
@@ -103,7 +106,8 @@ def _complete(ports: CampaignPorts, campaign: Campaign) -> int:
     if fresh is None or fresh.status != model.SENDING:
         return 0
     done = model.transition(fresh, "complete", ports.clock.now_iso())
-    return int(ports.campaigns.save(done, fresh.version))
+    events = model.lifecycle_events(fresh, done, "complete", "scheduler")
+    return int(ports.campaigns.save(done, fresh.version, events))
 
 
 def run_campaign(ports: CampaignPorts, campaign: Campaign) -> RunReport:
@@ -136,6 +140,7 @@ def _prepare(ports: CampaignPorts, campaign: Campaign) -> CampaignRun | None:
     mailbox_ids = list(settings["mailbox_ids"])
     addresses = ports.mailboxes.addresses(campaign.tenant_id, mailbox_ids)
     budget = _budget(ports, campaign, set(addresses), now)
+    campaign = winners.settle(ports, campaign)
     contents = Contents(ports, campaign)
     return CampaignRun(campaign, window, plan, addresses, budget, now, contents)
 

@@ -1,5 +1,6 @@
 """One campaign email as the sender takes it: the step's content (or its A/B variant's,
-picked deterministically per enrolment and step), inline or from a template, the contact's
+picked deterministically per enrolment and step, or the step's auto-winner once one is
+recorded), inline or from a template, the contact's
 variables, and the thread: a follow-up answers the previous email of the sequence
 (``In-Reply-To``, the ``References`` so far, ``Re:`` subject, the same mailbox)."""
 
@@ -29,10 +30,12 @@ class Contents:
         variants = self._campaign.steps[position].get("variants") or []
         if not variants:
             return None
+        number = self._campaign.email_number(position)
+        chosen = self._campaign.winners.get(str(number))
+        if chosen in {v["name"] for v in variants}:
+            return chosen
         weights = {v["name"]: int(v.get("weight", 1)) for v in variants}
-        return pick_variant(
-            weights, variant_seed(enrolment_id, self._campaign.email_number(position))
-        )
+        return pick_variant(weights, variant_seed(enrolment_id, number))
 
     def sources(self, position: int, variant: str | None) -> dict[str, Any]:
         step = self._campaign.steps[position]

@@ -1,6 +1,7 @@
 """What makes a campaign's steps and settings acceptable beyond their shape (the request
 models check that): every mailbox is the tenant's, the window is a real window in a real
-time zone, waits are longer than zero, the first step is an email, templates exist, and
+time zone, the unsubscribe footer is on (it cannot be switched off), waits are longer
+than zero, the first step is an email, templates exist, and
 every template variable is one a contact has. Each problem is a 422 naming its field, found
 before anything is written."""
 
@@ -24,6 +25,7 @@ def _refuse(field: str, message: str, **details: Any) -> UnprocessableEntity:
 
 
 def check_settings(ports: CampaignPorts, tenant_id: str, settings: dict[str, Any]) -> None:
+    _check_footer(settings)
     mailbox_ids = list(settings.get("mailbox_ids") or [])
     if not mailbox_ids:
         raise _refuse("settings.mailbox_ids", "a campaign needs at least one mailbox")
@@ -38,6 +40,19 @@ def check_settings(ports: CampaignPorts, tenant_id: str, settings: dict[str, Any
         window.get("end", ""),
         window.get("time_zone", ""),
     )
+
+
+def _check_footer(settings: dict[str, Any]) -> None:
+    """Every campaign email is bulk mail: sending adds List-Unsubscribe and the footer with
+    the tenant's postal address to each (PRODUCT.md "Sending rules"), so a campaign cannot
+    turn the footer off; saying so beats ignoring the setting."""
+    if settings.get("unsubscribe_footer", True) is not True:
+        raise _refuse(
+            "settings.unsubscribe_footer",
+            "the unsubscribe footer with the postal address is mandatory on campaign email "
+            "(CAN-SPAM; Gmail and Yahoo bulk sender rules) and cannot be turned off",
+            reason="mandatory",
+        )
 
 
 def check_steps(ports: CampaignPorts, tenant_id: str, steps: list[dict[str, Any]]) -> None:

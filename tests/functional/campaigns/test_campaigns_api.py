@@ -2,7 +2,8 @@
 enrolment to completion (step 1 spread over the mailboxes, a threaded follow-up from the same
 mailbox, a reply stopping its contact's sequence, progress from the counters); bad input is
 a 422 naming the field with nothing created; another tenant's campaign is a 404; any other
-transition is a 409. Every reply is held to its declared model (``Api.call``)."""
+transition is a 409; every lifecycle change is on the stream as its ``campaign.*`` event.
+Every reply is held to its declared model (``Api.call``)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,25 @@ def test_a_three_step_campaign_runs_to_completion(aws, api):
     assert (done["progress"]["steps"][1]["sent"], done["progress"]["stopped"]) == (2, 1)
     assert done["progress"]["steps"][0]["replied"] == 1
     assert done["progress"]["finished"] == 3 == len(world.sink.accepted) - 2
+    lifecycle = _campaign_events(aws, campaign["id"])
+    assert [(e["type"], e.get("actor")) for e in lifecycle] == [
+        ("campaign.created", None),
+        ("campaign.started", "api"),
+        ("campaign.completed", "scheduler"),
+    ]
+
+
+def _campaign_events(aws, campaign_id: str) -> list[dict]:
+    """The campaign's ``campaign.*`` events on the stream, each valid by its schema."""
+    from tests.integration.event_contract import event_problems
+
+    mine = [
+        e
+        for e in stream_events(aws)
+        if e.get("campaign_id") == campaign_id and e["type"].startswith("campaign.")
+    ]
+    assert [event_problems(e) for e in mine] == [[] for _ in mine]
+    return mine
 
 
 def _email_of(api, world, contact_id: str) -> str:
@@ -175,6 +195,7 @@ def _reply_event(aws, world, enrolment: dict) -> None:
         (lambda b: b["steps"][1].update(hours=0), "steps[1].hours"),
         (lambda b: b["steps"][2].update(template_id="tpl_" + "x" * 20), "steps[2].template_id"),
         (lambda b: b.update(steps=[]), "steps"),
+        (lambda b: b["settings"].update(unsubscribe_footer=False), "settings.unsubscribe_footer"),
     ],
 )
 def test_a_bad_campaign_is_a_422_naming_the_field_and_nothing_is_created(aws, api, change, field):
@@ -224,6 +245,15 @@ def test_only_the_lifecycles_transitions_are_allowed(aws, api):
     assert api.call("PATCH", path, world.key, {"name": "Again"}).status_code == 409
     assert api.call("DELETE", path, world.key).data["status"] == "cancelled"
     assert api.call("GET", path, world.key).status_code == 404
+    # every change but a refused one stored its event with it
+    changes = [(e["type"], e.get("previous_status")) for e in _campaign_events(aws, campaign["id"])]
+    assert changes == [
+        ("campaign.created", None),
+        ("campaign.started", "draft"),
+        ("campaign.paused", "sending"),
+        ("campaign.resumed", "paused"),
+        ("campaign.cancelled", "sending"),
+    ]
 
 
 def test_enrolments_are_listed_page_by_page(aws, api):
@@ -246,3 +276,40 @@ def test_enrolments_are_listed_page_by_page(aws, api):
     assert api.call("GET", path + "/contacts?next_token=bogus", world.key).status_code == 400
     empty = api.call("POST", path + "/enrol", world.key, {})
     assert (empty.status_code, empty.data["error"]["details"]["field"]) == (422, "contact_ids")
+
+
+def test_the_unsubscribe_footer_cannot_be_turned_off_by_a_change_either(aws, api):
+    world = sending_world(api)
+    campaign = _campaign(world, api, [world.mailbox["id"]]).data
+    settings = {"mailbox_ids": [world.mailbox["id"]], "window": ALWAYS}
+    path = f"/v1/campaigns/{campaign['id']}"
+
+    off = api.call("PATCH", path, world.key, {"settings": settings | {"unsubscribe_footer": False}})
+
+    error = off.data["error"]
+    assert (off.status_code, error["details"]["field"]) == (422, "settings.unsubscribe_footer")
+    assert "CAN-SPAM" in error["message"] and error["details"]["reason"] == "mandatory"
+    assert api.call("GET", path, world.key).data["settings"]["unsubscribe_footer"] is True
+
+
+def test_a_persons_export_lists_their_enrolments_and_the_erasure_deletes_them(aws, api):
+    # given a contact enrolled in a running campaign and sent step 1
+    world = sending_world(api)
+    person, other = _contacts(world, api, 2)
+    campaign = _campaign(world, api, [world.mailbox["id"]]).data
+    path = f"/v1/campaigns/{campaign['id']}"
+    api.call("POST", path + "/enrol", world.key, {"contact_ids": [person, other]})
+    api.call("POST", path + "/start", world.key)
+    _schedule()
+    # when
+    exported = api.call("GET", f"/v1/contacts/{person}/export", world.key).data
+    erased = api.call("DELETE", f"/v1/contacts/{person}?erase=true", world.key).data
+    # then
+    [enrolled] = exported["sources"]["campaigns"]
+    assert (enrolled["campaign_id"], enrolled["campaign_name"]) == (campaign["id"], "Outreach")
+    assert (enrolled["contact_id"], enrolled["step"], enrolled["status"]) == (person, 1, "active")
+    assert erased["sources"]["campaigns"] == 1
+    left = api.call("GET", path + "/contacts", world.key).data["items"]
+    assert [e["contact_id"] for e in left] == [other]
+    progress = api.call("GET", path, world.key).data["progress"]
+    assert (progress["enrolled"], progress["finished"], progress["steps"][0]["queued"]) == (2, 1, 2)

@@ -258,6 +258,37 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         },
         "contact.deleted": {"contact_id": "ctc_abcdefghijklmnop"},
         "contact.erased": {"contact_id": "ctc_abcdefghijklmnop"},
+        "campaign.created": {"campaign_id": "cmp_abcdefghijklmnop", "status": "draft"},
+        "campaign.started": {
+            "campaign_id": "cmp_abcdefghijklmnop",
+            "status": "sending",
+            "previous_status": "scheduled",
+            "actor": "scheduler",
+        },
+        "campaign.paused": {
+            "campaign_id": "cmp_abcdefghijklmnop",
+            "status": "paused",
+            "previous_status": "sending",
+            "actor": "api",
+        },
+        "campaign.resumed": {
+            "campaign_id": "cmp_abcdefghijklmnop",
+            "status": "sending",
+            "previous_status": "paused",
+            "actor": "api",
+        },
+        "campaign.completed": {
+            "campaign_id": "cmp_abcdefghijklmnop",
+            "status": "completed",
+            "previous_status": "sending",
+            "actor": "scheduler",
+        },
+        "campaign.cancelled": {
+            "campaign_id": "cmp_abcdefghijklmnop",
+            "status": "cancelled",
+            "previous_status": "paused",
+            "actor": "api",
+        },
     }
     event = new_event(
         spec["title"],

@@ -41,6 +41,7 @@ def _world():
         (lambda st, se: st[0].update(subject="Hi {{ nickname }}"), "steps[0].subject"),
         (lambda st, se: st[2].update(template_id="tpl_" + "q" * 20), "steps[2].template_id"),
         (lambda st, se: st.clear(), "steps"),
+        (lambda st, se: se.update(unsubscribe_footer=False), "settings.unsubscribe_footer"),
     ],
 )
 def test_a_bad_campaign_is_refused_naming_the_field(change, field):
