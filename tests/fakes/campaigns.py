@@ -256,6 +256,7 @@ class FakeSender:
         self.remaining: dict[str, int] = {}
         self.unhealthy: set[str] = set()
         self.suppressed: set[str] = set()
+        self.suppression_checks: list[list[str]] = []  # the addresses of each look-up
 
     def enqueue(self, tenant_id: str, plan: str, sends: Sequence[Outgoing]) -> list[Enqueued]:
         self.calls.append(list(sends))
@@ -279,8 +280,9 @@ class FakeSender:
             for m in mailbox_ids
         }
 
-    def is_suppressed(self, tenant_id: str, address: str) -> bool:
-        return address in self.suppressed
+    def suppressed_among(self, tenant_id: str, addresses: Sequence[str]) -> set[str]:
+        self.suppression_checks.append(list(addresses))
+        return {a for a in addresses if a in self.suppressed}
 
     def message_campaign(self, tenant_id: str, message_id: str) -> dict[str, Any] | None:
         send = self.sent.get(message_id)

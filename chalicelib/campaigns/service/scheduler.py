@@ -173,11 +173,12 @@ def _round(ports: CampaignPorts, state: CampaignRun, due: list[Enrolment]) -> bo
     """Work one round of due enrolments; False when nothing could move (stop the run)."""
     campaign = state.campaign
     contacts = ports.contacts.get_many(campaign.tenant_id, [e.contact_id for e in due])
+    barred = _suppressed(ports, campaign, list(contacts.values()))
     sends: list[Decision] = []
     moved = 0
     for enrolment in due:
         contact = contacts.get(enrolment.contact_id)
-        suppressed = bool(contact) and _suppressed(ports, campaign, contact)
+        suppressed = bool(contact) and contact.email in barred
         decision = decisions.decide(
             campaign, state.window, enrolment, contact, suppressed, state.budget, state.now
         )
@@ -189,10 +190,10 @@ def _round(ports: CampaignPorts, state: CampaignRun, due: list[Enrolment]) -> bo
     return moved > 0
 
 
-def _suppressed(ports: CampaignPorts, campaign: Campaign, contact: Any) -> bool:
-    return contact.status == "active" and ports.sender.is_suppressed(
-        campaign.tenant_id, contact.email
-    )
+def _suppressed(ports: CampaignPorts, campaign: Campaign, contacts: list[Any]) -> set[str]:
+    """The suppressed addresses of the round's active contacts: one look-up for all."""
+    active = [c.email for c in contacts if c.status == "active"]
+    return ports.sender.suppressed_among(campaign.tenant_id, active) if active else set()
 
 
 def _settle(ports: CampaignPorts, state: CampaignRun, decision: Decision) -> int:
