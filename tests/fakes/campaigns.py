@@ -257,6 +257,7 @@ class FakeSender:
         self.unhealthy: set[str] = set()
         self.suppressed: set[str] = set()
         self.suppression_checks: list[list[str]] = []  # the addresses of each look-up
+        self.capacity_reads = 0
 
     def enqueue(self, tenant_id: str, plan: str, sends: Sequence[Outgoing]) -> list[Enqueued]:
         self.calls.append(list(sends))
@@ -275,6 +276,7 @@ class FakeSender:
         return f"<{message_id}@{from_address.partition('@')[2]}>"
 
     def capacity(self, tenant_id: str, mailbox_ids: Sequence[str], day: str) -> dict[str, Capacity]:
+        self.capacity_reads += 1
         return {
             m: Capacity(m, self.remaining.get(m, 100), m not in self.unhealthy, None)
             for m in mailbox_ids

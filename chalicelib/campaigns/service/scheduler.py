@@ -107,22 +107,30 @@ def _complete(ports: CampaignPorts, campaign: Campaign) -> int:
 
 
 def run_campaign(ports: CampaignPorts, campaign: Campaign) -> RunReport:
-    state = _prepare(ports, campaign)
+    """Rounds of due enrolments; nothing due, nothing else read (no capacity, no mailbox)."""
+    now = ports.clock.now()
+    due = _due(ports, campaign, now)
+    state = _prepare(ports, campaign, now) if due else None
     if state is None:
         return RunReport()
-    for _ in range(ROUNDS):
-        due: list[Enrolment] = []
-        for shard in range(model.SHARDS):
-            due += ports.enrolments.due(
-                campaign.tenant_id, campaign.campaign_id, shard, iso(state.now), LIMIT
-            )
+    for number in range(ROUNDS):
+        due = due if number == 0 else _due(ports, campaign, now)
         if not due or not _round(ports, state, due):
             break
     return state.report
 
 
-def _prepare(ports: CampaignPorts, campaign: Campaign) -> CampaignRun | None:
-    settings, now = campaign.settings, ports.clock.now()
+def _due(ports: CampaignPorts, campaign: Campaign, now: datetime) -> list[Enrolment]:
+    due: list[Enrolment] = []
+    for shard in range(model.SHARDS):
+        due += ports.enrolments.due(
+            campaign.tenant_id, campaign.campaign_id, shard, iso(now), LIMIT
+        )
+    return due
+
+
+def _prepare(ports: CampaignPorts, campaign: Campaign, now: datetime) -> CampaignRun | None:
+    settings = campaign.settings
     window_settings = settings["window"]
     window = parse_window(
         window_settings["weekdays"],
