@@ -186,7 +186,7 @@ def _round(ports: CampaignPorts, state: CampaignRun, due: list[Enrolment]) -> bo
     moved = 0
     for enrolment in due:
         contact = contacts.get(enrolment.contact_id)
-        suppressed = bool(contact) and contact.email in barred
+        suppressed = contact is not None and contact.email in barred
         decision = decisions.decide(
             campaign, state.window, enrolment, contact, suppressed, state.budget, state.now
         )
