@@ -49,8 +49,8 @@ class SendingCampaignSender:
             for k, v in found.items()
         }
 
-    def is_suppressed(self, tenant_id: str, address: str) -> bool:
-        return bool(self._sending.is_suppressed(tenant_id, address))
+    def suppressed_among(self, tenant_id: str, addresses: Sequence[str]) -> set[str]:
+        return set(self._sending.suppressed_among(tenant_id, addresses))
 
     def message_campaign(self, tenant_id: str, message_id: str) -> dict[str, Any] | None:
         message = self._sending.messages().get(tenant_id, message_id)

@@ -189,7 +189,10 @@ class Enrolment:
         }
 
 
-def new_enrolment(tenant_id: str, campaign_id: str, contact_id: str, now: str) -> Enrolment:
+def new_enrolment(
+    tenant_id: str, campaign_id: str, contact_id: str, now: str, due_at: str | None = None
+) -> Enrolment:
+    """An enrolment at the start of the sequence, first due at ``due_at`` (default now)."""
     return Enrolment(
         tenant_id=tenant_id,
         campaign_id=campaign_id,
@@ -197,7 +200,7 @@ def new_enrolment(tenant_id: str, campaign_id: str, contact_id: str, now: str) -
         contact_id=contact_id,
         status=ACTIVE,
         position=0,
-        due_at=now,
+        due_at=due_at or now,
         enrolled_at=now,
         updated_at=now,
     )

@@ -144,7 +144,10 @@ class CampaignSender(Protocol):
         self, tenant_id: str, mailbox_ids: Sequence[str], day: str
     ) -> dict[str, Capacity]: ...
 
-    def is_suppressed(self, tenant_id: str, address: str) -> bool: ...
+    def suppressed_among(self, tenant_id: str, addresses: Sequence[str]) -> set[str]:
+        """Those of ``addresses`` (as given) the tenant may not mail: on its suppression list
+        or the global one, in clear or hashed; one batch look-up for all of them."""
+        ...
 
     def message_campaign(self, tenant_id: str, message_id: str) -> dict[str, Any] | None:
         """The ``campaign`` link of a stored message (for opens and clicks), or None."""

@@ -1,5 +1,5 @@
 """Adapters to other features, each reached through its public surface on first use: the
-contacts feature's directory as the ``ContactWriter`` (and ``sending.is_suppressed``), and
+contacts feature's directory as the ``ContactWriter`` (and ``sending.suppressed_among``), and
 the records of a tenant export that other features hold (templates, suppressions), plus
 the import jobs themselves.
 
@@ -22,7 +22,7 @@ PAGE = 100
 
 
 class DirectoryWriter:
-    """``ContactWriter`` over ``contacts.directory()`` and ``sending.is_suppressed``."""
+    """``ContactWriter`` over ``contacts.directory()`` and ``sending.suppressed_among``."""
 
     def upsert_many(self, tenant_id: str, drafts: Sequence[Draft]) -> Sequence[Upserted]:
         from chalicelib import contacts
@@ -54,10 +54,9 @@ class DirectoryWriter:
         return contacts.directory().list_exists(tenant_id, list_id)
 
     def suppressed(self, tenant_id: str, addresses: Sequence[str]) -> set[str]:
-        # One look-up per address: sending offers no batch form of is_suppressed yet.
         from chalicelib import sending
 
-        return {a for a in dict.fromkeys(addresses) if sending.is_suppressed(tenant_id, a)}
+        return set(sending.suppressed_among(tenant_id, addresses))
 
 
 def pages(read: Callable[[str | None], Page[Any]]) -> Iterator[Any]:

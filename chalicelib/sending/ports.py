@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from chalicelib.accounts import Tenant
@@ -100,6 +100,13 @@ class CooldownStore(Protocol):
         ...
 
     def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None: ...
+
+    def get_many(
+        self, tenant_id: str, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        """For (mailbox id, provider) pairs, the epoch second each cool-down ends; pairs
+        without one are left out. One batch read for all of them."""
+        ...
 
 
 class BreakerStore(Protocol):

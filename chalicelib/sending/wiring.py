@@ -275,6 +275,14 @@ def is_suppressed(tenant_id: str, address: str) -> bool:
     return erasure.is_suppressed(suppressions(), tenant_id, address)
 
 
+def suppressed_among(tenant_id: str, addresses: Sequence[str]) -> set[str]:
+    """Those of ``addresses`` (as given) on the tenant's or the global list, in clear or
+    hashed; one batch check (BatchGetItems of up to 100 keys)."""
+    from chalicelib.sending.service import erasure
+
+    return erasure.suppressed_among(suppressions(), tenant_id, addresses)
+
+
 def suppress_erased(tenant_id: str, address: str, at: str) -> None:
     """Keep an erased person's address suppressed by its hash only."""
     from chalicelib.sending.service import erasure

@@ -285,6 +285,8 @@ class FakeSender:
         self.remaining: dict[str, int] = {}
         self.unhealthy: set[str] = set()
         self.suppressed: set[str] = set()
+        self.suppression_checks: list[list[str]] = []  # the addresses of each look-up
+        self.capacity_reads = 0
 
     def enqueue(self, tenant_id: str, plan: str, sends: Sequence[Outgoing]) -> list[Enqueued]:
         self.calls.append(list(sends))
@@ -303,13 +305,15 @@ class FakeSender:
         return f"<{message_id}@{from_address.partition('@')[2]}>"
 
     def capacity(self, tenant_id: str, mailbox_ids: Sequence[str], day: str) -> dict[str, Capacity]:
+        self.capacity_reads += 1
         return {
             m: Capacity(m, self.remaining.get(m, 100), m not in self.unhealthy, None)
             for m in mailbox_ids
         }
 
-    def is_suppressed(self, tenant_id: str, address: str) -> bool:
-        return address in self.suppressed
+    def suppressed_among(self, tenant_id: str, addresses: Sequence[str]) -> set[str]:
+        self.suppression_checks.append(list(addresses))
+        return {a for a in addresses if a in self.suppressed}
 
     def message_campaign(self, tenant_id: str, message_id: str) -> dict[str, Any] | None:
         send = self.sent.get(message_id)

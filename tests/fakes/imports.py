@@ -1,5 +1,5 @@
 """In-memory twins of the imports ports: the contacts it writes (``FakeContacts``: a stand-in
-for ``contacts.directory()`` and ``sending.is_suppressed``), the jobs' table, the bucket and
+for ``contacts.directory()`` and ``sending.suppressed_among``), the jobs' table, the bucket and
 the work queue; and ``import_world``, the ports bundle over them, whose queue a test drains
 through the worker's dispatcher (optionally delivering every job twice)."""
 

@@ -7,7 +7,7 @@ mailbox: for unit tests of the send service and the benchmark."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -167,9 +167,17 @@ class FakeSuppressions:
 class FakeCooldowns:
     def __init__(self) -> None:
         self.until: dict[tuple[str, str, str], int] = {}
+        self.batch_reads = 0
 
     def get(self, tenant_id: str, mailbox_id: str, provider: str) -> int:
         return self.until.get((tenant_id, mailbox_id, provider), 0)
+
+    def get_many(
+        self, tenant_id: str, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        self.batch_reads += 1
+        found = ((p, self.until.get((tenant_id, *p))) for p in pairs)
+        return {p: until for p, until in found if until is not None}
 
     def set(self, tenant_id: str, mailbox_id: str, provider: str, until: int) -> None:
         self.until[(tenant_id, mailbox_id, provider)] = until
@@ -184,9 +192,11 @@ class FakeBreakers:
         self.items: dict[tuple[str, str], Breaker] = {}
         self.outbox = outbox if outbox is not None else FakeEventBatches()
         self.writes = 0
+        self.reads = 0
         self._lock = threading.Lock()
 
     def get(self, tenant_id: str, server: str) -> Breaker | None:
+        self.reads += 1
         return self.items.get((tenant_id, server))
 
     def put(self, before: Breaker, after: Breaker, events: Iterable[Event] = ()) -> bool:

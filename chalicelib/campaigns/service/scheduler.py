@@ -111,22 +111,30 @@ def _complete(ports: CampaignPorts, campaign: Campaign) -> int:
 
 
 def run_campaign(ports: CampaignPorts, campaign: Campaign) -> RunReport:
-    state = _prepare(ports, campaign)
+    """Rounds of due enrolments; nothing due, nothing else read (no capacity, no mailbox)."""
+    now = ports.clock.now()
+    due = _due(ports, campaign, now)
+    state = _prepare(ports, campaign, now) if due else None
     if state is None:
         return RunReport()
-    for _ in range(ROUNDS):
-        due: list[Enrolment] = []
-        for shard in range(model.SHARDS):
-            due += ports.enrolments.due(
-                campaign.tenant_id, campaign.campaign_id, shard, iso(state.now), LIMIT
-            )
+    for number in range(ROUNDS):
+        due = due if number == 0 else _due(ports, campaign, now)
         if not due or not _round(ports, state, due):
             break
     return state.report
 
 
-def _prepare(ports: CampaignPorts, campaign: Campaign) -> CampaignRun | None:
-    settings, now = campaign.settings, ports.clock.now()
+def _due(ports: CampaignPorts, campaign: Campaign, now: datetime) -> list[Enrolment]:
+    due: list[Enrolment] = []
+    for shard in range(model.SHARDS):
+        due += ports.enrolments.due(
+            campaign.tenant_id, campaign.campaign_id, shard, iso(now), LIMIT
+        )
+    return due
+
+
+def _prepare(ports: CampaignPorts, campaign: Campaign, now: datetime) -> CampaignRun | None:
+    settings = campaign.settings
     window_settings = settings["window"]
     window = parse_window(
         window_settings["weekdays"],
@@ -178,11 +186,12 @@ def _round(ports: CampaignPorts, state: CampaignRun, due: list[Enrolment]) -> bo
     """Work one round of due enrolments; False when nothing could move (stop the run)."""
     campaign = state.campaign
     contacts = ports.contacts.get_many(campaign.tenant_id, [e.contact_id for e in due])
+    barred = _suppressed(ports, campaign, list(contacts.values()))
     sends: list[Decision] = []
     moved = 0
     for enrolment in due:
         contact = contacts.get(enrolment.contact_id)
-        suppressed = bool(contact) and _suppressed(ports, campaign, contact)
+        suppressed = contact is not None and contact.email in barred
         decision = decisions.decide(
             campaign, state.window, enrolment, contact, suppressed, state.budget, state.now
         )
@@ -194,10 +203,10 @@ def _round(ports: CampaignPorts, state: CampaignRun, due: list[Enrolment]) -> bo
     return moved > 0
 
 
-def _suppressed(ports: CampaignPorts, campaign: Campaign, contact: Any) -> bool:
-    return contact.status == "active" and ports.sender.is_suppressed(
-        campaign.tenant_id, contact.email
-    )
+def _suppressed(ports: CampaignPorts, campaign: Campaign, contacts: list[Any]) -> set[str]:
+    """The suppressed addresses of the round's active contacts: one look-up for all."""
+    active = [c.email for c in contacts if c.status == "active"]
+    return ports.sender.suppressed_among(campaign.tenant_id, active) if active else set()
 
 
 def _settle(ports: CampaignPorts, state: CampaignRun, decision: Decision) -> int:

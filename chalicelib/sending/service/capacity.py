@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.core.clock import Clock
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import BreakerStore, CooldownStore, MailboxReader, UsageCounters
+    from chalicelib.sending.rules.breaker import Breaker
 
 
 @dataclass
@@ -40,41 +41,55 @@ def mailbox_capacity(
 ) -> dict[str, MailboxCapacity]:
     """Each mailbox's remaining count for ``day`` (``YYYY-MM-DD``, UTC as the day counters
     are) and its health now; another tenant's or an unknown mailbox has none and is not
-    healthy."""
+    healthy. The cool-downs of all the mailboxes are read in one batch, each server's
+    circuit once."""
     ctx = system_context(tenant_id, actor="campaigns")
     on = date.fromisoformat(day)
+    mailboxes = {m: ports.mailboxes.get(ctx, m) for m in dict.fromkeys(mailbox_ids)}
+    known = [m for m in mailboxes.values() if m is not None]
+    pairs = [(m.mailbox_id, p) for m in known for p in throttling_providers()]
+    cooldowns = ports.cooldowns.get_many(tenant_id, pairs) if pairs else {}
+    breakers: dict[str, Breaker | None] = {}
     found: dict[str, MailboxCapacity] = {}
-    for mailbox_id in dict.fromkeys(mailbox_ids):
-        mailbox = ports.mailboxes.get(ctx, mailbox_id)
+    for mailbox_id, mailbox in mailboxes.items():
         if mailbox is None:
             found[mailbox_id] = MailboxCapacity(mailbox_id, 0, False, "no such mailbox")
             continue
-        found[mailbox_id] = _capacity(ports, mailbox, on)
+        reason = _unhealthy(ports, mailbox, cooldowns, breakers)
+        found[mailbox_id] = _capacity(ports, mailbox, on, reason)
     return found
 
 
-def _capacity(ports: CapacityPorts, mailbox: Mailbox, on: date) -> MailboxCapacity:
+def _capacity(
+    ports: CapacityPorts, mailbox: Mailbox, on: date, reason: str | None
+) -> MailboxCapacity:
     cap = daily_cap(
         mailbox.status, mailbox.daily_limit, mailbox.warmup_plan, mailbox.warmup_day(on)
     )
     period = mailbox_day_period(mailbox.mailbox_id, on.isoformat())
     sent = ports.counters.read(mailbox.tenant_id, period).get("message_sent", 0)
-    reason = _unhealthy(ports, mailbox)
     return MailboxCapacity(mailbox.mailbox_id, max(0, cap - sent), reason is None, reason)
 
 
-def _unhealthy(ports: CapacityPorts, mailbox: Mailbox) -> str | None:
-    """Why the mailbox cannot send now, or None."""
+def _unhealthy(
+    ports: CapacityPorts,
+    mailbox: Mailbox,
+    cooldowns: dict[tuple[str, str], int],
+    breakers: dict[str, Breaker | None],
+) -> str | None:
+    """Why the mailbox cannot send now, or None (``breakers``: each server's, read once)."""
     if not mailbox_sends(mailbox.status):
         return f"the mailbox is {mailbox.status}"
     now = ports.clock.now().timestamp()
     server = breaker_rules.server_of(mailbox.smtp.host, mailbox.smtp.port)
-    found = ports.breakers.get(mailbox.tenant_id, server)
+    if server not in breakers:
+        breakers[server] = ports.breakers.get(mailbox.tenant_id, server)
+    found = breakers[server]
     if found is not None:
         gate = breaker_rules.gate(found, now, ports.retry_scale)
         if gate.kind == "defer":
             return gate.reason
     for provider in throttling_providers():
-        if ports.cooldowns.get(mailbox.tenant_id, mailbox.mailbox_id, provider) > now:
+        if cooldowns.get((mailbox.mailbox_id, provider), 0) > now:
             return f"mailbox cooling down for {provider} after throttling"
     return None

@@ -175,6 +175,48 @@ def test_a_hashed_entry_suppresses_its_address_for_the_check(store, tenant_id):
     assert store.check([(ids.new_id("ten"), erased)]) == {}
 
 
+def test_suppressed_among_finds_many_addresses_on_either_list(store, tenant_id):
+    from chalicelib.sending.service.erasure import suppressed_among
+
+    # given 60 addresses: one suppressed in clear, one hashed, one on the global list
+    given = [_address() for _ in range(60)]
+    store.add(tenant_id, _entry(given[3]))
+    store.add(tenant_id, _entry(hashed(given[30])))
+    store.add(tenant_id, _entry(given[59], scope="global"))
+
+    # when, then: those three, as given (any case), and no other
+    asked = [a.upper() if i == 3 else a for i, a in enumerate(given)]
+    assert suppressed_among(store, tenant_id, asked) == {given[3].upper(), given[30], given[59]}
+    assert suppressed_among(store, ids.new_id("ten"), given) == {given[59]}
+
+
+def test_the_real_store_checks_many_addresses_in_batch_gets_of_100_keys(aws, tenant_id):
+    from chalicelib.aws import clients
+    from chalicelib.sending.service.erasure import suppressed_among
+    from chalicelib.sending.wiring import suppressions
+
+    # given every DynamoDB request the shared client makes, with the keys of each batch get
+    client, calls = clients.dynamodb(), []
+
+    def seen(model, params, **_):
+        keys = sum(len(v["Keys"]) for v in params.get("RequestItems", {}).values())
+        calls.append((model.name, keys))
+
+    store = suppressions()
+    store.add(tenant_id, _entry(hashed(erased := _address())))
+    given = [_address() for _ in range(59)] + [erased]
+    client.meta.events.register("before-parameter-build.dynamodb", seen)
+    try:
+        # when 60 addresses are checked (4 keys each: both lists, in clear and hashed)
+        found = suppressed_among(store, tenant_id, given)
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb", seen)
+
+    # then three BatchGetItems of at most 100 keys, not one request per address
+    assert found == {erased}
+    assert calls == [("BatchGetItem", 100), ("BatchGetItem", 100), ("BatchGetItem", 40)]
+
+
 def test_after_erasure_the_address_is_nowhere_in_clear(store, tenant_id):
     from chalicelib.sending.service.erasure import is_suppressed, suppress_erased
 

@@ -5,7 +5,7 @@ clear in the suppression list, and its event naming the hash."""
 from __future__ import annotations
 
 from chalicelib.sending.rules.suppressions import Suppression, hashed
-from chalicelib.sending.service.erasure import is_suppressed, suppress_erased
+from chalicelib.sending.service.erasure import is_suppressed, suppress_erased, suppressed_among
 from tests.fakes.sending import FakeSuppressions, memory_world, run_batch
 from tests.fakes.smtp import SmtpSink
 from tests.integration.event_contract import event_problems
@@ -63,6 +63,36 @@ def test_is_suppressed_sees_the_tenant_and_global_lists_in_clear_or_hashed():
     assert store.check([(TENANT, "HIDDEN-global@example.test")]) == {
         (TENANT, "hidden-global@example.test"): "global"
     }
+
+
+def test_suppressed_among_names_the_given_addresses_on_either_list_in_clear_or_hashed():
+    # given plain and hashed entries on the tenant's list and the global one
+    store = FakeSuppressions()
+    store.add(TENANT, _entry("plain@example.test"))
+    store.add(TENANT, _entry(hashed("erased@example.test")))
+    store.add(TENANT, _entry("global@example.test", "manual", scope="global"))
+    store.add(TENANT, _entry(hashed("hidden-global@example.test"), "manual", scope="global"))
+    given = [
+        "Plain@Example.test",
+        "erased@example.test",
+        "global@example.test",
+        "HIDDEN-global@example.test",
+        "free@example.test",
+        "Plain@Example.test",
+    ]
+
+    # when, then: each suppressed address comes back as it was given, the free one does not
+    assert suppressed_among(store, TENANT, given) == {
+        "Plain@Example.test",
+        "erased@example.test",
+        "global@example.test",
+        "HIDDEN-global@example.test",
+    }
+    assert suppressed_among(store, "ten_" + "b" * 20, given) == {
+        "global@example.test",
+        "HIDDEN-global@example.test",
+    }
+    assert suppressed_among(store, TENANT, []) == set()
 
 
 def test_a_send_to_an_erased_address_is_held_by_the_guard():

@@ -103,3 +103,22 @@ def test_an_unknown_or_another_tenants_mailbox_has_no_room(cw):
     )
     assert list(many) == [cw.world.mailbox.mailbox_id, "mbx_nope"]
     assert many["mbx_nope"].reason == "no such mailbox"
+
+
+def test_many_mailboxes_read_their_cool_downs_in_one_batch_and_each_server_once(cw):
+    # given three mailboxes on one SMTP server, the third cooling down for Microsoft
+    first = _mailbox(cw, sent=1)
+    others = [_mailbox(cw, mailbox_id=f"mbx_{n * 20}") for n in "bc"]
+    ids = [first.mailbox_id, *(m.mailbox_id for m in others)]
+    now = int(cw.world.ports.clock.now().timestamp())
+    cw.world.ports.cooldowns.set(cw.tenant_id, ids[2], "microsoft", now + 600)
+    breakers = cw.world.ports.breakers.reads
+
+    # when their capacity is read together
+    found = mailbox_capacity(cw.capacity, cw.tenant_id, ids, DAY)
+
+    # then one cool-down read and one circuit read for all three, and the third unhealthy
+    assert [found[m].healthy for m in ids] == [True, True, False]
+    assert "microsoft" in str(found[ids[2]].reason)
+    assert cw.world.ports.cooldowns.batch_reads == 1
+    assert cw.world.ports.breakers.reads - breakers == 1
