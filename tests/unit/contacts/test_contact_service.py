@@ -24,7 +24,7 @@ def ports():
 
 @pytest.fixture
 def sources():
-    """Two registered personal-data sources, unregistered after the test."""
+    """Two registered personal-data sources and no others, for this test only."""
     held = {"messages": [], "replies": []}
 
     def source(name):
@@ -37,11 +37,13 @@ def sources():
 
         return export, erase
 
+    others = dict(privacy._sources)  # what app.py registered, when a test imported it
+    privacy._sources.clear()
     for name in held:
         privacy.register_personal_data(name, *source(name))
     yield held
-    for name in held:
-        privacy._sources.pop(name, None)
+    privacy._sources.clear()
+    privacy._sources.update(others)
 
 
 def test_an_existing_address_is_a_409_naming_its_contact(ports):
