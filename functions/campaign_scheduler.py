@@ -1,4 +1,4 @@
-"""Campaign scheduler (schedule, every minute; every 5 s on the local platform): starts
+"""Campaign scheduler (schedule, every minute; every 2 s on the local platform): starts
 scheduled campaigns whose time has come, sends every running campaign's due steps within
 windows and limits, and completes campaigns whose enrolments have all finished (the
 campaigns feature's ``run_scheduler``)."""

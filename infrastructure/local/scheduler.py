@@ -2,7 +2,7 @@
 
 Locally a schedule's period is divided by the platform's time scale (default 60, so
 ``rate(5 minutes)`` fires every 5 seconds), unless the rule's ``Metadata`` gives its own
-local period (``LocalEverySeconds``: the campaign scheduler fires every 5 s). Each firing
+local period (``LocalEverySeconds``: the campaign scheduler fires every 2 s). Each firing
 sends the same event EventBridge would. Runs, last result and last error per schedule are
 kept for the health report.
 """

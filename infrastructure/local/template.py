@@ -115,7 +115,7 @@ def schedules(template: dict[str, Any]) -> list[ScheduleSpec]:
 
 def _local_every(resource: dict[str, Any]) -> float | None:
     """A schedule's own local period, when its ``Metadata`` sets one (a period that must not
-    follow the platform's time scale: the campaign scheduler's every 5 s)."""
+    follow the platform's time scale: the campaign scheduler's every 2 s)."""
     value = (resource.get("Metadata") or {}).get("LocalEverySeconds")
     return float(value) if value is not None else None
 
