@@ -54,10 +54,9 @@ class SendingCampaignSender:
 
     def message_campaign(self, tenant_id: str, message_id: str) -> dict[str, Any] | None:
         message = self._sending.messages().get(tenant_id, message_id)
-        link = getattr(message, "campaign", None) if message else None
-        if link is None:
+        if message is None or message.campaign is None:
             return None
-        return link if isinstance(link, dict) else asdict(link)
+        return asdict(message.campaign)
 
 
 class MailboxAddresses:

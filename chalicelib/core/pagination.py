@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from chalicelib.core.errors import BadRequest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -37,6 +37,17 @@ class Page(Generic[T]):
     def shaped(self, shape: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
         """The reply body: each item through ``shape``, and the token."""
         return {"items": [shape(i) for i in self.items], "next_token": self.next_token}
+
+
+def every_item(read: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    """Every item of a cursor listing, page after page (``read(token)`` gives one page)."""
+    token: str | None = None
+    while True:
+        page = read(token)
+        yield from page.items
+        token = page.next_token
+        if token is None:
+            return
 
 
 def public_page(page: Page[P]) -> dict[str, Any]:

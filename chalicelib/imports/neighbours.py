@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core.pagination import every_item
 from chalicelib.core.tenancy import system_context
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from chalicelib.core.pagination import Page
     from chalicelib.imports.ports import ImportJobs, Upserted
     from chalicelib.imports.rules.rows import Draft
 
@@ -59,23 +59,12 @@ class DirectoryWriter:
         return set(sending.suppressed_among(tenant_id, addresses))
 
 
-def pages(read: Callable[[str | None], Page[Any]]) -> Iterator[Any]:
-    """Every item of a cursor listing."""
-    token: str | None = None
-    while True:
-        page = read(token)
-        yield from page.items
-        token = page.next_token
-        if token is None:
-            return
-
-
 def templates(tenant_id: str) -> Iterator[dict[str, Any]]:
     from chalicelib.templates import template_store
 
     store = template_store()
     ctx = system_context(tenant_id, actor="export")
-    for listed in pages(lambda token: store.list(ctx, PAGE, token)):
+    for listed in every_item(lambda token: store.list(ctx, PAGE, token)):
         template = store.get(ctx, listed.template_id)
         if template is not None:
             yield template.to_public()
@@ -85,13 +74,13 @@ def suppressions(tenant_id: str) -> Iterator[dict[str, Any]]:
     from chalicelib import sending
 
     store = sending.suppressions()
-    for entry in pages(lambda token: store.list(tenant_id, PAGE, token)):
+    for entry in every_item(lambda token: store.list(tenant_id, PAGE, token)):
         yield entry.to_public()
 
 
 def import_jobs(jobs: ImportJobs) -> Callable[[str], Iterator[dict[str, Any]]]:
     def records(tenant_id: str) -> Iterator[dict[str, Any]]:
-        for job in pages(lambda token: jobs.list(tenant_id, PAGE, token)):
+        for job in every_item(lambda token: jobs.list(tenant_id, PAGE, token)):
             yield job.to_public()
 
     return records

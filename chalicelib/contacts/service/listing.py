@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.contacts.rules.filters import ContactFilter
+from chalicelib.core.pagination import every_item
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -16,20 +17,10 @@ PAGE = 100
 
 
 def all_contacts(ports: ContactPorts, tenant_id: str) -> Iterator[dict[str, Any]]:
-    token: str | None = None
-    while True:
-        page = ports.contacts.page(tenant_id, ContactFilter(), PAGE, token)
-        yield from (contact.to_public() for contact in page.items)
-        token = page.next_token
-        if not token:
-            return
+    every = every_item(lambda token: ports.contacts.page(tenant_id, ContactFilter(), PAGE, token))
+    return (contact.to_public() for contact in every)
 
 
 def all_lists(ports: ContactPorts, tenant_id: str) -> Iterator[dict[str, Any]]:
-    token: str | None = None
-    while True:
-        page = ports.lists.lists_page(tenant_id, PAGE, token)
-        yield from (found.to_public() for found in page.items)
-        token = page.next_token
-        if not token:
-            return
+    every = every_item(lambda token: ports.lists.lists_page(tenant_id, PAGE, token))
+    return (found.to_public() for found in every)
