@@ -128,9 +128,12 @@ def test_a_three_step_campaign_over_three_mailboxes(running):
 
     # when the days pass: the platform settles, then its clock moves on a day
     by_day: list[Counter[str]] = []
+    refused_first_day = None
     seen = 0
     for _ in range(MAX_DAYS):
-        status, _progress, count = _settle(running, key, campaign_id)
+        status, progress, count = _settle(running, key, campaign_id)
+        if refused_first_day is None:  # bounce@ spends its mailbox's room but reaches no one
+            refused_first_day = progress["steps"][0]["bounced"]
         mail = _campaign_mail(running)
         if any(m["To"].addresses[0].addr_spec == f"reply+cmp@{SIM}" for m in mail):
             eventually(lambda: _replied(running, key, campaign_id), attempts=300)
@@ -143,9 +146,10 @@ def test_a_three_step_campaign_over_three_mailboxes(running):
     mail = _campaign_mail(running)
 
     # then it completed, never over 5 a mailbox a day, the first day full on every mailbox
+    # (15 sent, the refused address among them when it fell on that day)
     assert detail["status"] == "completed", detail
     assert all(n <= 5 for day in by_day for n in day.values()), by_day
-    assert sorted(by_day[0].values()) == [5, 5, 5], by_day
+    assert len(by_day[0]) == 3 and sum(by_day[0].values()) + refused_first_day == 15, by_day
     first = {m["To"].addresses[0].addr_spec: m for m in mail if "In-Reply-To" not in m}
     follow = {m["To"].addresses[0].addr_spec: m for m in mail if "In-Reply-To" in m}
     # step 1 reached everyone but the address refused at RCPT, over all three mailboxes
