@@ -76,7 +76,9 @@ def _campaign(running: RunningPlatform, key: str, mailboxes: list[str]) -> str:
 
 
 def _campaign_mail(running: RunningPlatform) -> list[email.message.EmailMessage]:
-    items = running.get("/local/smtp/messages?limit=100000").json()["items"]
+    """The campaign's mail as the server received it, oldest first (the local route lists
+    newest first)."""
+    items = running.get("/local/smtp/messages?limit=100000").json()["items"][::-1]
     mine = [m for m in items if any("+cmp" in r for r in m["rcpt_tos"])]
     return [email.message_from_string(m["raw"], policy=email.policy.default) for m in mine]
 
@@ -131,14 +133,14 @@ def test_a_three_step_campaign_over_three_mailboxes(running):
     refused_first_day = None
     seen = 0
     for _ in range(MAX_DAYS):
-        status, progress, count = _settle(running, key, campaign_id)
+        status, progress, _count = _settle(running, key, campaign_id)
         if refused_first_day is None:  # bounce@ spends its mailbox's room but reaches no one
             refused_first_day = progress["steps"][0]["bounced"]
         mail = _campaign_mail(running)
         if any(m["To"].addresses[0].addr_spec == f"reply+cmp@{SIM}" for m in mail):
             eventually(lambda: _replied(running, key, campaign_id), attempts=300)
         by_day.append(Counter(str(m["From"].addresses[0].addr_spec) for m in mail[seen:]))
-        seen = count
+        seen = len(mail)
         if status == "completed":
             break
         _ok(running.request("POST", "/local/clock", json={"advance_seconds": DAY}))
