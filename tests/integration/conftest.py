@@ -96,11 +96,13 @@ def start_platform(tmp: Path, *extra: str) -> RunningPlatform:
     raise RuntimeError("the local platform did not start:\n" + log_path.read_text()[-4000:])
 
 
-def stop_platform(platform: RunningPlatform) -> int:
+def stop_platform(platform: RunningPlatform, grace: float = 10) -> int:
+    """Ctrl-C, then a kill after ``grace`` seconds: a fixture's teardown needs the ports and
+    threads gone, not a clean exit (test_platform's Ctrl-C test asks for that one)."""
     if platform.process.poll() is None:
         platform.process.send_signal(signal.SIGINT)
     try:
-        return platform.process.wait(timeout=60)
+        return platform.process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         platform.process.kill()
         return -9

@@ -1,5 +1,6 @@
 """A campaign run end to end on a platform of its own (its clock is moved a day at a time,
-which would move every other test's days on the shared one): 30 contacts imported from a
+which would move every other test's days on the shared one; ``/local/clock`` itself is
+checked here too, on that platform): 30 contacts imported from a
 CSV into a list, the demo tenant's three mailboxes, a 3-step campaign (email, wait, threaded
 follow-up) with a cap of 5 a mailbox a day. Checked against what the SMTP server received:
 step 1 reaches everyone over the three mailboxes, never more than 5 a mailbox a day, the rest
@@ -13,16 +14,19 @@ import email
 import email.policy
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from chalicelib.core.clock import parse_iso
 from tests.integration.conftest import RunningPlatform, eventually, start_platform, stop_platform
 
 pytestmark = pytest.mark.xdist_group("integration-campaigns")
 
 SIM = "sim.penguinmails.test"
 DAY = 86_400
+THREE_DAYS = 3 * DAY
 MAX_DAYS = 12  # bounded: the run needs about five
 ALWAYS = {"weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00",
           "end": "24:00", "time_zone": "UTC"}  # fmt: skip
@@ -173,3 +177,25 @@ def test_a_three_step_campaign_over_three_mailboxes(running):
     assert detail["progress"]["finished"] == 30
     states = Counter(e["status"] for e in _enrolments(running, key, campaign_id))
     assert states == {"finished": 28, "stopped": 2}, states
+
+
+def test_after_an_advance_the_app_reads_the_moved_clock(running):
+    # given a platform whose clock is three days further ahead than it was
+    before = running.get("/local/clock").json()["offset_seconds"]
+    moved = running.request("POST", "/local/clock", json={"advance_seconds": THREE_DAYS})
+    assert moved.status_code == 200 and moved.json()["offset_seconds"] == before + THREE_DAYS
+    described = running.get("/local/platform").json()["clock"]["offset_seconds"]
+    assert described == before + THREE_DAYS
+    refused = running.request("POST", "/local/clock", json={"advance_seconds": 0})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["field"] == "advance_seconds"
+    # when the app records something
+    reply = running.request(
+        "POST", "/v1/tenants", running.admin_key, json={"name": "Later", "plan": "starter"}
+    )
+    assert reply.status_code == 201, reply.text
+    # then its time is the moved one, not the system's
+    created = parse_iso(reply.json()["tenant"]["created_at"])
+    ahead = created - datetime.now(UTC)
+    offset = timedelta(seconds=before + THREE_DAYS)
+    assert offset - timedelta(hours=1) < ahead <= offset

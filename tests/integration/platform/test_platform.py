@@ -245,7 +245,7 @@ def test_ctrl_c_stops_every_server_and_thread(tmp_path):
         # checks' 3 s budget, so it is asked again (bounded) before the platform is stopped
         eventually(lambda: running.get("/v1/health").status_code == 200, attempts=20, pause=0.5)
     finally:
-        code = stop_platform(running)  # never leave a platform running behind a failure
+        code = stop_platform(running, grace=60)  # never leave one running behind a failure
     assert code == 0
     assert "stopped" in running.output()
     for name, port in ports.items():
