@@ -5,14 +5,24 @@ listed here; the event consumer counts through ``count_batch`` and ``count_one``
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.analytics import olap
     from chalicelib.analytics.ports import CounterStore, EngagementWrites
     from chalicelib.analytics.rules import mailbox_day_period, month_period
     from chalicelib.analytics.service import count_batch, count_one
     from chalicelib.analytics.wiring import counters, counting_store
 else:
+    import importlib
+
     from chalicelib.core.lazy import exports
 
-    __getattr__ = exports(
+    _MODULES = {"olap": "chalicelib.analytics.olap"}  # offered as modules: ``analytics.olap.row``
+
+    def __getattr__(name: str) -> object:
+        if name in _MODULES:
+            return importlib.import_module(_MODULES[name])
+        return _names(name)
+
+    _names = exports(
         __name__,
         {
             "CounterStore": "chalicelib.analytics.ports",
@@ -35,4 +45,5 @@ __all__ = [
     "counting_store",
     "mailbox_day_period",
     "month_period",
+    "olap",
 ]
