@@ -6,10 +6,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.analytics import olap
-    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics.ports import (
+        AnalyticsQueries,
+        CounterStore,
+        EngagementWrites,
+        QueryResult,
+    )
     from chalicelib.analytics.rules import mailbox_day_period, month_period
     from chalicelib.analytics.service import count_batch, count_one
-    from chalicelib.analytics.wiring import counters, counting_store
+    from chalicelib.analytics.wiring import counters, counting_store, queries
 else:
     import importlib
 
@@ -25,6 +30,8 @@ else:
     _names = exports(
         __name__,
         {
+            "AnalyticsQueries": "chalicelib.analytics.ports",
+            "QueryResult": "chalicelib.analytics.ports",
             "CounterStore": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
@@ -33,10 +40,12 @@ else:
             "count_one": "chalicelib.analytics.service",
             "counters": "chalicelib.analytics.wiring",
             "counting_store": "chalicelib.analytics.wiring",
+            "queries": "chalicelib.analytics.wiring",
         },
     )
 
 __all__ = [
+    "AnalyticsQueries",
     "CounterStore",
     "EngagementWrites",
     "count_batch",
@@ -46,4 +55,6 @@ __all__ = [
     "mailbox_day_period",
     "month_period",
     "olap",
+    "queries",
+    "QueryResult",
 ]
