@@ -5,16 +5,33 @@ listed here; the event consumer counts through ``count_batch`` and ``count_one``
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics import olap
+    from chalicelib.analytics.ports import (
+        AnalyticsQueries,
+        CounterStore,
+        EngagementWrites,
+        QueryResult,
+    )
     from chalicelib.analytics.rules import mailbox_day_period, month_period
     from chalicelib.analytics.service import count_batch, count_one
-    from chalicelib.analytics.wiring import counters, counting_store
+    from chalicelib.analytics.wiring import counters, counting_store, queries
 else:
+    import importlib
+
     from chalicelib.core.lazy import exports
 
-    __getattr__ = exports(
+    _MODULES = {"olap": "chalicelib.analytics.olap"}  # offered as modules: ``analytics.olap.row``
+
+    def __getattr__(name: str) -> object:
+        if name in _MODULES:
+            return importlib.import_module(_MODULES[name])
+        return _names(name)
+
+    _names = exports(
         __name__,
         {
+            "AnalyticsQueries": "chalicelib.analytics.ports",
+            "QueryResult": "chalicelib.analytics.ports",
             "CounterStore": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
@@ -23,10 +40,12 @@ else:
             "count_one": "chalicelib.analytics.service",
             "counters": "chalicelib.analytics.wiring",
             "counting_store": "chalicelib.analytics.wiring",
+            "queries": "chalicelib.analytics.wiring",
         },
     )
 
 __all__ = [
+    "AnalyticsQueries",
     "CounterStore",
     "EngagementWrites",
     "count_batch",
@@ -35,4 +54,7 @@ __all__ = [
     "counting_store",
     "mailbox_day_period",
     "month_period",
+    "olap",
+    "queries",
+    "QueryResult",
 ]

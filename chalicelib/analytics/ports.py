@@ -1,8 +1,9 @@
-"""What the analytics feature needs: the counter store, and what other features write in the
-same transaction as an event's counters."""
+"""What the analytics feature needs: the counter store, what other features write in the
+same transaction as an event's counters, and the OLAP tier's query engine."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -30,3 +31,21 @@ class CounterStore(Protocol):
         ...
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The typed answer of an OLAP query: column names, rows of JSON-friendly values (ints,
+    floats, strings, booleans, None; dates and timestamps as ISO text) and the bytes the
+    engine read (Athena bills by them)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    bytes_scanned: int
+
+
+class AnalyticsQueries(Protocol):
+    """Runs one Athena SQL text over the OLAP tier (Athena on AWS, DuckDB locally). The SQL
+    must hold ``tenant_id = '<tenant>'`` on the events table: a query without it is refused."""
+
+    def run(self, sql: str) -> QueryResult: ...

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
-    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics.ports import AnalyticsQueries, CounterStore, EngagementWrites
 
 
 @provider("analytics.counters")
@@ -22,3 +23,27 @@ def counting_store(engagement: EngagementWrites | None) -> CounterStore:
     from chalicelib.analytics.store import COUNTERS, MARKERS, DynamoCounterStore
 
     return DynamoCounterStore(COUNTERS.bind(), MARKERS.bind(), engagement)
+
+
+@provider("analytics.queries")
+def queries() -> AnalyticsQueries:
+    """The OLAP tier's engine: DuckDB over the emulator bucket's Parquet files on the local
+    stage (moto's Athena returns nothing), Athena in the stack's work group elsewhere."""
+    from chalicelib.analytics.olap import PREFIX
+    from chalicelib.analytics.queries import AthenaQueries, DuckDbQueries
+    from chalicelib.aws import clients
+
+    s = settings()
+    if s.is_local:
+        return DuckDbQueries(clients.s3(), s.bucket, PREFIX)
+    return AthenaQueries(athena(), s.analytics_workgroup, s.analytics_database)
+
+
+def athena() -> Any:
+    """An Athena client from the process's session (no typed stubs are installed for it)."""
+    from botocore.config import Config
+
+    from chalicelib.aws import clients
+
+    config = Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": 3})
+    return clients.session().client("athena", endpoint_url=settings().endpoint_url, config=config)

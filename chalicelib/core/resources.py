@@ -34,6 +34,9 @@ RESOURCE_KINDS = {
     "stream": "AWS::Kinesis::Stream",
     "bucket": "AWS::S3::Bucket",
     "secret": "AWS::SecretsManager::Secret",
+    "glue_database": "AWS::Glue::Database",
+    "workgroup": "AWS::Athena::WorkGroup",
+    "delivery_stream": "AWS::KinesisFirehose::DeliveryStream",
 }
 
 
@@ -44,7 +47,7 @@ class Source:
 
     env: str
     output: str | None = None
-    kind: str = "value"  # table | queue | stream | bucket | secret | parameter | value
+    kind: str = "value"  # a RESOURCE_KINDS key | parameter | value
     default: str | None = ""
     parse: str = "str"  # str | int | float | bool | optional
 
@@ -103,6 +106,27 @@ SOURCES: dict[str, Source] = {
         "TrackingKeysSecret",
         "secret",
         "penguinmails/{stage}/tracking-keys",
+    ),
+    # the OLAP tier: the Glue database Athena queries, the work group it runs in (result
+    # location, bytes-scanned cutoff), the Firehose stream that fills it (deployed stages;
+    # the local platform's Firehose pump and DuckDB adapter stand in, with these defaults)
+    "analytics_database": Source(
+        "PM_ANALYTICS_DATABASE",
+        "AnalyticsDatabase",
+        "glue_database",
+        "penguinmails_{stage}_analytics",
+    ),
+    "analytics_workgroup": Source(
+        "PM_ANALYTICS_WORKGROUP",
+        "AnalyticsWorkGroup",
+        "workgroup",
+        "penguinmails-{stage}-analytics",
+    ),
+    "analytics_delivery_stream": Source(
+        "PM_ANALYTICS_DELIVERY_STREAM",
+        "AnalyticsDeliveryStream",
+        "delivery_stream",
+        "penguinmails-{stage}-analytics-events",
     ),
     # --- stack parameters the API also needs ------------------------------------------------
     "notify_smtp_host": Source("PM_NOTIFY_SMTP_HOST", "NotifySmtpHost", "parameter", "127.0.0.1"),

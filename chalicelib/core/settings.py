@@ -46,6 +46,9 @@ class Settings:
     admin_key_secret: str
     notify_smtp_secret: str
     tracking_keys_secret: str
+    analytics_database: str
+    analytics_workgroup: str
+    analytics_delivery_stream: str
     notify_smtp_host: str
     notify_smtp_port: int
     notify_smtp_username: str

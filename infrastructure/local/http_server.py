@@ -15,6 +15,9 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
                            until the platform stops (1: the plans' numbers, the default;
                            0.1: a tenth of them, for tests that must exceed a limit whatever
                            the machine's speed).
+``/local/analytics/flush`` POST: the local Firehose reads the events stream and writes
+                           every buffer as Parquet now (``{files, records}``), so the OLAP
+                           tier answers at once instead of after its buffering interval.
 ``/local/clock``           GET: the time the app and its workers read (``core.clock``) and
                            how far it is ahead of the system clock (``now``,
                            ``offset_seconds``); POST ``{advance_seconds}`` (> 0, at most 400
@@ -96,11 +99,13 @@ class LocalRoutes:
         describe: Callable[[], dict[str, Any]],
         faults: Any = None,
         clock: Any = None,
+        flush_analytics: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.smtp = smtp
         self.describe = describe
         self.faults = faults
         self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
+        self.flush_analytics = flush_analytics
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
@@ -118,6 +123,7 @@ class LocalRoutes:
             ("POST", "/local/limits"): lambda: self._scale_limits(body),
             ("GET", "/local/clock"): self._clock,
             ("POST", "/local/clock"): lambda: self._advance_clock(body),
+            ("POST", "/local/analytics/flush"): self._flush_analytics,
         }.get((method, parts.path.rstrip("/")))
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
@@ -189,6 +195,11 @@ class LocalRoutes:
             return 400, _error("validation_error", message, "advance_seconds")
         self.clock.advance(seconds)
         return 200, clock_state(self.clock)
+
+    def _flush_analytics(self) -> tuple[int, dict[str, Any]]:
+        if self.flush_analytics is None:
+            return 404, _error("not_found", "this platform has no local Firehose")
+        return 200, self.flush_analytics()
 
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()

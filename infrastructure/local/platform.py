@@ -2,8 +2,9 @@
 
 Start order: the emulator (moto server + the template's stack), the SMTP server with the
 relay user, the DNS server and the platform zone, the app's environment, the HTTP front
-door, the event pumps, the scheduler, then the demo tenant (created through the API with
-the admin key). ``stop`` undoes it in reverse; nothing is left listening.
+door, the event pumps and the local Firehose (``firehose_pump``), the scheduler, then the
+demo tenant (created through the API with the admin key). ``stop`` undoes it in reverse;
+nothing is left listening.
 
 Before anything starts, every port asked for (not 0) is checked free: a port another program
 holds is a ``PortUnavailable`` naming the port and which one it is, at once, not after the
@@ -93,6 +94,7 @@ class LocalPlatform:
     dns: Any = None
     http: Any = None
     pumps: list[Any] = field(default_factory=list)
+    deliveries: list[Any] = field(default_factory=list)  # the local Firehose pumps
     scheduler: Any = None
     demo_tenant: dict[str, Any] = field(default_factory=dict)
     admin_key: str = ""
@@ -163,7 +165,9 @@ class LocalPlatform:
         with _claiming("api", self.host, self.ports.api):
             self.http = LocalHttpServer(
                 app,
-                LocalRoutes(self.smtp, self.describe, self.faults, self.clock),
+                LocalRoutes(
+                    self.smtp, self.describe, self.faults, self.clock, self.flush_analytics
+                ),
                 self.host,
                 self.ports.api,
             )
@@ -178,6 +182,7 @@ class LocalPlatform:
         reset_settings()
 
     def _start_workers(self) -> None:
+        from infrastructure.local.firehose_pump import build_firehose_pumps
         from infrastructure.local.pumps import build_pumps
         from infrastructure.local.scheduler import Scheduler
 
@@ -185,7 +190,8 @@ class LocalPlatform:
         self.pumps = build_pumps(
             tpl.mappings(template), self.emulator, self.time_scale, self.faults
         )
-        for pump in self.pumps:
+        self.deliveries = build_firehose_pumps(template, self.emulator, self.time_scale)
+        for pump in [*self.pumps, *self.deliveries]:
             pump.start()
         self.scheduler = Scheduler(tpl.schedules(template), self.time_scale)
         self.scheduler.start()
@@ -265,8 +271,20 @@ class LocalPlatform:
         )
         return self._api("POST", f"/v1/mailboxes/{box['id']}/test", key)
 
+    def flush_analytics(self) -> dict[str, int]:
+        """Read what the events stream holds and write every Firehose buffer now (tests and
+        demos need not wait for the buffering interval)."""
+        written = {"files": 0, "records": 0}
+        for delivery in self.deliveries:
+            while delivery.poll_once():
+                pass
+            for name, count in delivery.flush().items():
+                written[name] += count
+        return written
+
     def _pumps_check(self) -> str:
         dead = [p.mapping.logical_id for p in self.pumps if not p.is_alive()]
+        dead += [d.spec.logical_id for d in self.deliveries if not d.is_alive()]
         if dead or not self.pumps:
             raise RuntimeError(f"pumps not running: {dead}")
         return f"{len(self.pumps)} running"
@@ -290,6 +308,7 @@ class LocalPlatform:
             "clock": clock_state(self.clock),
             "emulator": self.emulator.describe() if self.emulator else None,
             "pumps": {p.mapping.logical_id: p.status() for p in self.pumps},
+            "deliveries": {d.spec.logical_id: d.status() for d in self.deliveries},
             "scheduler": self.scheduler.status() if self.scheduler else None,
             "smtp": self.smtp.status() if self.smtp else None,
             "dns": self.dns.status() if self.dns else None,
@@ -298,9 +317,9 @@ class LocalPlatform:
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
-        for pump in self.pumps:
+        for pump in [*self.pumps, *self.deliveries]:
             pump.stop()
-        for worker in [self.scheduler, *self.pumps]:
+        for worker in [self.scheduler, *self.pumps, *self.deliveries]:
             if worker is not None and worker.is_alive():
                 worker.join(timeout=10)
         for component in (self.http, self.dns, self.smtp, self.emulator):

@@ -117,6 +117,10 @@ def test_outputs_give_the_api_its_tables_queues_stream_bucket_and_role(aws, firs
     outputs.setdefault("AdminKeySecret", "arn:aws:secretsmanager:us-east-1:1:secret:admin")
     outputs.setdefault("NotifySmtpSecret", "arn:aws:secretsmanager:us-east-1:1:secret:smtp")
     outputs.setdefault("TrackingKeysSecret", "arn:aws:secretsmanager:us-east-1:1:secret:track")
+    # ... and the OLAP tier's Glue database, Athena work group and Firehose stream too
+    outputs.setdefault("AnalyticsDatabase", "penguinmails_dev_analytics")
+    outputs.setdefault("AnalyticsWorkGroup", "penguinmails-dev-analytics")
+    outputs.setdefault("AnalyticsDeliveryStream", "penguinmails-dev-analytics-events")
     env = d.environment_from_outputs(outputs)
     assert env["PM_TENANTS_TABLE"] == "penguinmails-dev-tenants"
     assert env["PM_NOTIFICATIONS_DLQ_URL"].endswith("/penguinmails-dev-notifications-dlq")
