@@ -1,12 +1,19 @@
-"""What the analytics feature needs: the counter store, and what other features write in the
-same transaction as an event's counters."""
+"""What the analytics feature needs: the counter store, what other features write in the
+same transaction as an event's counters, the OLAP tier's queries, and the report jobs'
+store, queue and files."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from chalicelib.analytics.reports.jobs import ReportJob, ReportResult
     from chalicelib.core.events import Event
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
 
 class EngagementWrites(Protocol):
@@ -30,3 +37,59 @@ class CounterStore(Protocol):
         ...
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One query's answer: its column names, its typed rows, and the bytes it scanned."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    bytes_scanned: int
+
+
+class AnalyticsQueries(Protocol):
+    """Runs one Athena SQL statement over the OLAP tier (Athena on AWS, DuckDB locally)."""
+
+    def run(self, sql: str) -> QueryResult: ...
+
+
+class ReportJobs(Protocol):
+    """Report jobs, tenant-led (``tenant_id`` + ``rpt_…``)."""
+
+    def create(self, job: ReportJob) -> None: ...
+
+    def get(self, tenant_id: str, report_id: str) -> ReportJob | None: ...
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page[ReportJob]: ...
+
+    def start(self, tenant_id: str, report_id: str, at: str) -> bool:
+        """queued (or running: a redelivery) → running; False when it already ended."""
+        ...
+
+    def finish(
+        self,
+        tenant_id: str,
+        report_id: str,
+        at: str,
+        result: ReportResult | None,
+        error: Mapping[str, str] | None = None,
+    ) -> bool:
+        """queued or running → completed (with ``result``) or failed (with ``error``)."""
+        ...
+
+
+class ReportQueue(Protocol):
+    def enqueue(self, tenant_id: str, report_id: str) -> None: ...
+
+
+class ReportFiles(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+
+class RecordOwners(Protocol):
+    """Whether a tenant owns the record a report filter names (``campaign_id``, …)."""
+
+    def owns(self, tenant: TenantContext, field: str, record_id: str) -> bool: ...
