@@ -1,7 +1,7 @@
 """A report's rows as a CSV document (RFC 4180 quoting, CRLF), every cell neutralised the
-way the imports feature's rejected-rows report is (a cell starting with ``=`` ``+`` ``-``
-``@``, a tab or a carriage return gets a leading quote, so a spreadsheet shows text and
-runs no formula). NULL is an empty cell."""
+way the imports feature's rejected-rows report is (``core.csvcells``: a cell starting with
+``=`` ``+`` ``-`` ``@``, a tab or a carriage return gets a leading quote, so a spreadsheet
+shows text and runs no formula). NULL is an empty cell."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import imports
+from chalicelib.core.csvcells import neutralise
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else imports.neutralise(str(value))
+    return "" if value is None else neutralise(str(value))
 
 
 def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
