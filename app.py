@@ -7,8 +7,9 @@ error envelope, audit, logs and metrics live in ``chalicelib.http``.
 
 from chalice import Chalice
 
-from chalicelib import accounts, campaigns, contacts, sending
+from chalicelib import accounts, analytics, campaigns, contacts, domains, mailboxes, sending
 from chalicelib.accounts import api as accounts_api
+from chalicelib.analytics import report_api as reports_api
 from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
 from chalicelib.domains import api as domains_api
@@ -31,6 +32,16 @@ health.register_check("breakers", sending.breaker_health)  # tenant SMTP servers
 contacts.register_personal_data(
     "campaigns", campaigns.export_personal_data, campaigns.erase_personal_data
 )
+# a report filter naming a campaign, mailbox or domain must name the caller's own
+analytics.register_record_owner(
+    "campaign_id", lambda t, i: campaigns.ports().campaigns.get(t.tenant_id, i) is not None
+)
+analytics.register_record_owner(
+    "mailbox_id", lambda t, i: mailboxes.mailbox_store().get(t, i) is not None
+)
+analytics.register_record_owner(
+    "domain_id", lambda t, i: domains.domain_store().get(t, i) is not None
+)
 for feature in (
     accounts_api,
     domains_api,
@@ -42,6 +53,7 @@ for feature in (
     imports_api,
     inbound_api,
     operations_api,
+    reports_api,
     platform_api,
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")

@@ -1,6 +1,8 @@
 """Analytics: the real-time counters every event moves (per tenant, month, day and mailbox),
-counted exactly once per event. Other features read counters by period through what is
-listed here; the event consumer counts through ``count_batch`` and ``count_one``."""
+counted exactly once per event, and reports over the OLAP tier (report jobs run by the
+``analytics-reports`` worker through ``run_report``). Other features read counters by period
+through what is listed here; the event consumer counts through ``count_batch`` and
+``count_one``; ``app.py`` registers who owns the records a report filter names."""
 
 from typing import TYPE_CHECKING
 
@@ -12,9 +14,11 @@ if TYPE_CHECKING:
         EngagementWrites,
         QueryResult,
     )
+    from chalicelib.analytics.report_owners import register_record_owner
+    from chalicelib.analytics.report_service import run as run_report
     from chalicelib.analytics.rules import mailbox_day_period, month_period
     from chalicelib.analytics.service import count_batch, count_one
-    from chalicelib.analytics.wiring import counters, counting_store, queries
+    from chalicelib.analytics.wiring import counters, counting_store, queries, report_ports
 else:
     import importlib
 
@@ -32,6 +36,9 @@ else:
         {
             "AnalyticsQueries": "chalicelib.analytics.ports",
             "QueryResult": "chalicelib.analytics.ports",
+            "register_record_owner": "chalicelib.analytics.report_owners",
+            "run_report": "chalicelib.analytics.report_service:run",
+            "report_ports": "chalicelib.analytics.wiring",
             "CounterStore": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
@@ -47,6 +54,7 @@ else:
 __all__ = [
     "AnalyticsQueries",
     "CounterStore",
+    "QueryResult",
     "EngagementWrites",
     "count_batch",
     "count_one",
@@ -57,4 +65,7 @@ __all__ = [
     "olap",
     "queries",
     "QueryResult",
+    "register_record_owner",
+    "report_ports",
+    "run_report",
 ]

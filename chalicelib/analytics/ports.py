@@ -1,5 +1,6 @@
 """What the analytics feature needs: the counter store, what other features write in the
-same transaction as an event's counters, and the OLAP tier's query engine."""
+same transaction as an event's counters, the OLAP tier's query engine, and the report jobs'
+store, queue and files."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from chalicelib.analytics.reports.jobs import ReportJob, ReportResult
     from chalicelib.core.events import Event
+    from chalicelib.core.pagination import Page
+    from chalicelib.core.tenancy import TenantContext
 
 
 class EngagementWrites(Protocol):
@@ -49,3 +55,44 @@ class AnalyticsQueries(Protocol):
     must hold ``tenant_id = '<tenant>'`` on the events table: a query without it is refused."""
 
     def run(self, sql: str) -> QueryResult: ...
+
+
+class ReportJobs(Protocol):
+    """Report jobs, tenant-led (``tenant_id`` + ``rpt_…``)."""
+
+    def create(self, job: ReportJob) -> None: ...
+
+    def get(self, tenant_id: str, report_id: str) -> ReportJob | None: ...
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page[ReportJob]: ...
+
+    def start(self, tenant_id: str, report_id: str, at: str) -> bool:
+        """queued (or running: a redelivery) → running; False when it already ended."""
+        ...
+
+    def finish(
+        self,
+        tenant_id: str,
+        report_id: str,
+        at: str,
+        result: ReportResult | None,
+        error: Mapping[str, str] | None = None,
+    ) -> bool:
+        """queued or running → completed (with ``result``) or failed (with ``error``)."""
+        ...
+
+
+class ReportQueue(Protocol):
+    def enqueue(self, tenant_id: str, report_id: str) -> None: ...
+
+
+class ReportFiles(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+
+class RecordOwners(Protocol):
+    """Whether a tenant owns the record a report filter names (``campaign_id``, …)."""
+
+    def owns(self, tenant: TenantContext, field: str, record_id: str) -> bool: ...

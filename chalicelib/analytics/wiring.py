@@ -8,7 +8,16 @@ from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
-    from chalicelib.analytics.ports import AnalyticsQueries, CounterStore, EngagementWrites
+    from chalicelib.analytics.ports import (
+        AnalyticsQueries,
+        CounterStore,
+        EngagementWrites,
+        RecordOwners,
+        ReportFiles,
+        ReportJobs,
+        ReportQueue,
+    )
+    from chalicelib.analytics.report_service import ReportPorts
 
 
 @provider("analytics.counters")
@@ -47,3 +56,50 @@ def athena() -> Any:
 
     config = Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": 3})
     return clients.session().client("athena", endpoint_url=settings().endpoint_url, config=config)
+
+
+@provider("analytics.report_jobs")
+def report_jobs() -> ReportJobs:
+    from chalicelib.analytics.report_store import JOBS, DynamoReportJobs
+
+    return DynamoReportJobs(JOBS.bind())
+
+
+@provider("analytics.report_queue")
+def report_queue() -> ReportQueue:
+    from chalicelib.analytics.report_store import ReportSqsQueue
+    from chalicelib.aws import clients
+    from chalicelib.core.settings import settings
+
+    return ReportSqsQueue(clients.sqs(), settings().analytics_reports_queue_url)
+
+
+@provider("analytics.report_files")
+def report_files() -> ReportFiles:
+    from chalicelib.analytics.report_store import S3ReportFiles
+    from chalicelib.aws import clients
+    from chalicelib.core.settings import settings
+
+    return S3ReportFiles(clients.s3(), settings().bucket)
+
+
+@provider("analytics.report_owners")
+def report_owners() -> RecordOwners:
+    from chalicelib.analytics.report_owners import RegisteredOwners
+
+    return RegisteredOwners()
+
+
+@provider("analytics.report_ports")
+def report_ports() -> ReportPorts:
+    from chalicelib.analytics.report_service import ReportPorts
+    from chalicelib.core.clock import system_clock
+
+    return ReportPorts(
+        jobs=report_jobs(),
+        queue=report_queue(),
+        files=report_files(),
+        owners=report_owners(),
+        clock=system_clock(),
+        queries=queries,
+    )

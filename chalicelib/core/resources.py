@@ -99,6 +99,10 @@ SOURCES: dict[str, Source] = {
     "inbound_dlq_url": _queue("PM_INBOUND_DLQ_URL", "InboundDLQUrl"),
     "contact_imports_queue_url": _queue("PM_CONTACT_IMPORTS_QUEUE_URL", "ContactImportsQueueUrl"),
     "contact_imports_dlq_url": _queue("PM_CONTACT_IMPORTS_DLQ_URL", "ContactImportsDLQUrl"),
+    "analytics_reports_queue_url": _queue(
+        "PM_ANALYTICS_REPORTS_QUEUE_URL", "AnalyticsReportsQueueUrl"
+    ),
+    "analytics_reports_dlq_url": _queue("PM_ANALYTICS_REPORTS_DLQ_URL", "AnalyticsReportsDLQUrl"),
     "admin_key_secret": Source("PM_ADMIN_KEY_SECRET", "AdminKeySecret", "secret", None),
     "notify_smtp_secret": Source("PM_NOTIFY_SMTP_SECRET", "NotifySmtpSecret", "secret"),
     "tracking_keys_secret": Source(

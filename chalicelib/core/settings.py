@@ -43,6 +43,8 @@ class Settings:
     inbound_dlq_url: str
     contact_imports_queue_url: str
     contact_imports_dlq_url: str
+    analytics_reports_queue_url: str
+    analytics_reports_dlq_url: str
     admin_key_secret: str
     notify_smtp_secret: str
     tracking_keys_secret: str

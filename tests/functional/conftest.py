@@ -103,6 +103,16 @@ def client(aws):
         yield test_client
 
 
+def _parsed(reply):
+    """A JSON body parsed; a text body (a CSV download) as text; nothing else."""
+    kind = reply.headers.get("Content-Type", "application/json")
+    if not reply.body:
+        return None
+    if kind.startswith("text/"):
+        return reply.body.decode("utf-8")
+    return json.loads(reply.body)
+
+
 class Api:
     """Small helper: JSON requests with a bearer key. Every reply is held to its route's
     declared reply model (or the error envelope), strictly: ``reply_contract``."""
@@ -118,7 +128,7 @@ class Api:
             sent["Authorization"] = f"Bearer {key}"
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         reply = self.client.http.request(method, path, headers=sent, body=payload)
-        reply.data = json.loads(reply.body) if reply.body else None
+        reply.data = _parsed(reply)
         check_reply(method, path, reply.status_code, reply.data)
         return reply
 

@@ -1,7 +1,5 @@
-"""Every CSV we write back (the rejected-rows report) is safe to open in a spreadsheet: a
-cell that starts with ``=`` ``+`` ``-`` ``@``, a tab or a carriage return would be read as
-a formula (``=HYPERLINK(...)``, ``@SUM(...)``; OWASP "CSV injection"), so it gets a single
-quote in front, which spreadsheets show as text. Nothing else is changed."""
+"""The rejected-rows report as CSV, every cell neutralised (``core.csvcells``: a cell that a
+spreadsheet would run as a formula gets a leading quote)."""
 
 from __future__ import annotations
 
@@ -9,15 +7,14 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from chalicelib.core.csvcells import FORMULA_STARTS, neutralise
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_STARTS", "neutralise", "report_header", "report_row", "write_csv"]
+
 REPORT_COLUMNS = ("line", "reason", "detail")
-
-
-def neutralise(cell: str) -> str:
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

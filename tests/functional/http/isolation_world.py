@@ -34,6 +34,7 @@ RESOURCE_FOR_PARAM = {
     "import_id": "a_import_id",
     "export_id": "a_export_id",
     "campaign_id": "a_campaign_id",
+    "report_id": "a_report_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -77,6 +78,7 @@ class World:
     a_import_id: str
     a_export_id: str
     a_campaign_id: str
+    a_report_id: str
     b_tenant_id: str
     b_key: str
     a_contact_status: str = "active"
@@ -150,6 +152,7 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_import_id=upload["id"],
         a_export_id=export.data["id"],
         a_campaign_id=_created(api, "/v1/campaigns", a_key, campaign_body(mailbox["id"]))["id"],
+        a_report_id=_completed_report(api, a_tenant["id"], a_key, mailbox["id"]),
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
@@ -171,6 +174,33 @@ def _created(api: Any, path: str, key: str, body: dict) -> dict:
     reply = api.call("POST", path, key, body)
     assert reply.status_code == 201, (path, reply.data)
     return reply.data
+
+
+REPORT_RANGE = {"from": "2026-01-01", "to": "2026-01-31"}
+
+
+def report_body(mailbox_id: str) -> dict:
+    return {"kind": "mailbox_deliverability", "filters": {**REPORT_RANGE, "mailbox_id": mailbox_id}}
+
+
+def _completed_report(api: Any, tenant_id: str, key: str, mailbox_id: str) -> str:
+    """A's report, run by the worker's service over a twin of the OLAP queries (its CSV
+    can only be read once it completed)."""
+    from chalicelib import analytics
+    from chalicelib.analytics.ports import QueryResult
+    from chalicelib.core import wiring
+    from tests.fakes.analytics_reports import FakeQueries
+
+    reply = api.call("POST", "/v1/analytics/reports", key, report_body(mailbox_id))
+    assert reply.status_code == 202, reply.data
+    rows = [[mailbox_id, 10, 1, 0, 0, 9, 0.9, 0.1, 0.0]]
+    columns = ["mailbox_id", "sent", "bounced", "deferred", "complaints", "delivered"]
+    answer = QueryResult([*columns, "delivery_rate", "bounce_rate", "spam_rate"], rows, 1)
+    wiring.override("analytics.queries", FakeQueries(lambda sql: answer))
+    assert (
+        analytics.run_report(analytics.report_ports(), tenant_id, reply.data["id"]) == "completed"
+    )
+    return str(reply.data["id"])
 
 
 def _stored_inbound(tenant_id: str, mailbox_id: str, message_id: str) -> str:

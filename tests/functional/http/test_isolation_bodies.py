@@ -20,6 +20,7 @@ from tests.functional.http.isolation_world import (
     a_state,
     campaign_body,
     item_ids,
+    report_body,
     two_tenants,
 )
 from tests.functional.worlds import Sending, sending_world
@@ -128,6 +129,14 @@ REFUSED = (
             lambda w, b: campaign_body(w.a_mailbox_id),
             lambda w, b: campaign_body(b.mailbox["id"]),
             "/v1/campaigns",
+        ),
+        Refused(
+            "/v1/analytics/reports",
+            "filters.mailbox_id",
+            "mailbox",
+            lambda w, b: report_body(w.a_mailbox_id),
+            lambda w, b: report_body(b.mailbox["id"]),
+            "/v1/analytics/reports",
         ),
     ]
 )
