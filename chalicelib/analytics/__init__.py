@@ -5,7 +5,7 @@ listed here; the event consumer counts through ``count_batch`` and ``count_one``
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics.ports import AnalyticsReads, CounterStore, EngagementWrites
     from chalicelib.analytics.rules import mailbox_day_period, month_period
     from chalicelib.analytics.service import count_batch, count_one
     from chalicelib.analytics.wiring import counters, counting_store
@@ -15,6 +15,7 @@ else:
     __getattr__ = exports(
         __name__,
         {
+            "AnalyticsReads": "chalicelib.analytics.ports",
             "CounterStore": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
@@ -27,6 +28,7 @@ else:
     )
 
 __all__ = [
+    "AnalyticsReads",
     "CounterStore",
     "EngagementWrites",
     "count_batch",

@@ -30,3 +30,11 @@ class CounterStore(Protocol):
         ...
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
+
+
+class AnalyticsReads(Protocol):
+    def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """{day: {metric: count}} for ``scope`` (``tenant``, ``campaign:<id>``,
+        ``mailbox:<id>``, ``domain:<id>``, ``provider:<name>``) from ``first`` to ``last``
+        (``YYYY-MM-DD``, both included), with the ``COUNT_METRICS`` names."""
+        ...
