@@ -19,10 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core import ids
+from chalicelib.core.events import new_event
 from chalicelib.health.rules.rates import delivered, rates
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from chalicelib.core.events import Event
 
 BOUNCE_WARN, BOUNCE_PAUSE, SPAM_PAUSE = 0.03, 0.05, 0.001
 MIN_SENT, MIN_DELIVERED = 20, 50
@@ -31,9 +35,12 @@ KINDS = (
     "bounce_rate_pause",
     "spam_rate_pause",
     "blacklisted",
-    "anomaly",
+    "anomaly_bounce_rate",
+    "anomaly_deferral_rate",
+    "anomaly_spam_rate",
     "spam_forecast",
 )
+STATUSES = ("open", "resolved")
 ACTIONS = ("none", "pause_mailbox", "pause_domain", "pause_campaign", "throttle_mailbox")
 
 
@@ -98,3 +105,70 @@ def blacklist_findings(scope: str, results: Mapping[str, str]) -> list[Finding]:
     why = {"listings": listed, "checked": dict(results), "decision": "pause_domain"}
     text = "listed on " + ", ".join(listed) + ": the domain's mailboxes are paused"
     return [Finding("blacklisted", scope, "critical", "pause_domain", text, why)]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A raised finding. One per (scope, kind, day): its id is derived from them, so the
+    same finding evaluated again the same day is the same alert, never a second one."""
+
+    tenant_id: str
+    alert_id: str
+    kind: str
+    scope: str
+    day: str
+    severity: str
+    action: str
+    message: str
+    explanation: dict[str, Any]
+    raised_at: str
+    status: str = "open"
+    outcome: str = "pending"  # what the action did: paused, throttled to 25, none, …
+
+    def to_public(self) -> dict[str, Any]:
+        return {
+            "id": self.alert_id,
+            "kind": self.kind,
+            "scope": self.scope,
+            "day": self.day,
+            "severity": self.severity,
+            "status": self.status,
+            "action": self.action,
+            "outcome": self.outcome,
+            "message": self.message,
+            "explanation": self.explanation,
+            "raised_at": self.raised_at,
+        }
+
+
+def new_alert(tenant_id: str, finding: Finding, day: str, now: str) -> Alert:
+    seed = f"{tenant_id}\n{finding.scope}\n{finding.kind}\n{day}"
+    outcome = "pending" if finding.action != "none" else "none"
+    return Alert(
+        tenant_id,
+        ids.derived_id("alr", seed),
+        finding.kind,
+        finding.scope,
+        day,
+        finding.severity,
+        finding.action,
+        finding.message,
+        finding.explanation,
+        now,
+        outcome=outcome,
+    )
+
+
+def raised_event(alert: Alert) -> Event:
+    """The ``alert.raised`` event, stored with the alert. Ids and verdicts only."""
+    return new_event(
+        "alert.raised",
+        alert.tenant_id,
+        alert.raised_at,
+        alert_id=alert.alert_id,
+        kind=alert.kind,
+        scope=alert.scope,
+        day=alert.day,
+        severity=alert.severity,
+        action=alert.action,
+    )

@@ -7,7 +7,7 @@ their inputs and points (PRODUCT.md "Metrics"):
 - engagement 25: open rate 10 (full from ``OPEN_FULL``), reply rate 10 (full from
   ``REPLY_FULL``), spam 5 (full at 0, none at ``SPAM_ZERO`` = 0.1 %, the pause line);
 - infrastructure 20: sending mailboxes 8 (share of the scope's mailboxes active or warming),
-  SMTP circuit breakers 6 (share closed; half-open counts half), blacklists 6 (none when any
+  SMTP circuit breakers 6 (share closed; half_open counts half), blacklists 6 (none when any
   listing; an unanswered check counts half: unknown is neither clean nor listed).
 
 Rates need a sample: below ``MIN_SENT`` sends in the window a rate part scores full points and
@@ -144,7 +144,7 @@ def _share(values: Sequence[str], good: Sequence[str], half: Sequence[str] = ())
 
 def infrastructure(facts: Infrastructure) -> Part:
     mailboxes = MAILBOX_POINTS * _share(facts.mailbox_statuses, SENDING)
-    breakers = BREAKER_POINTS * _share(facts.breaker_states, ("closed",), ("half-open",))
+    breakers = BREAKER_POINTS * _share(facts.breaker_states, ("closed",), ("half_open",))
     listed = sorted(t for t, result in facts.blacklists.items() if result == "listed")
     unknown = [t for t, result in facts.blacklists.items() if result == "unknown"]
     lists = 0.0 if listed else BLACKLIST_POINTS * (0.5 if unknown else 1.0)
