@@ -13,6 +13,7 @@ from chalicelib.analytics import report_api as reports_api
 from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
 from chalicelib.domains import api as domains_api
+from chalicelib.health import api as health_api
 from chalicelib.http import api as platform_api
 from chalicelib.http import health, hooks
 from chalicelib.http.pipeline import http_middleware
@@ -54,6 +55,7 @@ for feature in (
     inbound_api,
     operations_api,
     reports_api,
+    health_api,
     platform_api,
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from chalicelib.analytics import olap
     from chalicelib.analytics.ports import (
         AnalyticsQueries,
+        AnalyticsReads,
         CounterStore,
         EngagementWrites,
         QueryResult,
@@ -39,6 +40,7 @@ else:
             "register_record_owner": "chalicelib.analytics.report_owners",
             "run_report": "chalicelib.analytics.report_service:run",
             "report_ports": "chalicelib.analytics.wiring",
+            "AnalyticsReads": "chalicelib.analytics.ports",
             "CounterStore": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
@@ -53,6 +55,7 @@ else:
 
 __all__ = [
     "AnalyticsQueries",
+    "AnalyticsReads",
     "CounterStore",
     "QueryResult",
     "EngagementWrites",

@@ -96,3 +96,11 @@ class RecordOwners(Protocol):
     """Whether a tenant owns the record a report filter names (``campaign_id``, …)."""
 
     def owns(self, tenant: TenantContext, field: str, record_id: str) -> bool: ...
+
+
+class AnalyticsReads(Protocol):
+    def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """{day: {metric: count}} for ``scope`` (``tenant``, ``campaign:<id>``,
+        ``mailbox:<id>``, ``domain:<id>``, ``provider:<name>``) from ``first`` to ``last``
+        (``YYYY-MM-DD``, both included), with the ``COUNT_METRICS`` names."""
+        ...

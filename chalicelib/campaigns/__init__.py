@@ -9,9 +9,11 @@ if TYPE_CHECKING:
     from chalicelib.campaigns.wiring import (
         erase_personal_data,
         export_personal_data,
+        pause_campaign,
         ports,
         react_to_events,
         run_scheduler,
+        running_campaigns,
     )
 else:
     from chalicelib.core.lazy import exports
@@ -24,7 +26,9 @@ else:
             "enrolment_id": "chalicelib.campaigns.model",
             "erase_personal_data": "chalicelib.campaigns.wiring",
             "export_personal_data": "chalicelib.campaigns.wiring",
+            "pause_campaign": "chalicelib.campaigns.wiring",
             "ports": "chalicelib.campaigns.wiring",
+            "running_campaigns": "chalicelib.campaigns.wiring",
             "react_to_events": "chalicelib.campaigns.wiring",
             "run_scheduler": "chalicelib.campaigns.wiring",
         },
@@ -36,7 +40,9 @@ __all__ = [
     "enrolment_id",
     "erase_personal_data",
     "export_personal_data",
+    "pause_campaign",
     "ports",
     "react_to_events",
     "run_scheduler",
+    "running_campaigns",
 ]

@@ -121,3 +121,15 @@ def erase_personal_data(tenant_id: str, contact: Contact) -> int:
     from chalicelib.campaigns.service import privacy
 
     return privacy.erase(ports(), tenant_id, contact.contact_id)
+
+
+def pause_campaign(tenant_id: str, campaign_id: str, actor: str) -> str:
+    """Pause a sending campaign for the platform (the health monitor): ``paused`` or why not."""
+    from chalicelib.campaigns.service.campaigns import pause_by
+
+    return pause_by(ports(), tenant_id, campaign_id, actor)
+
+
+def running_campaigns(limit: int) -> list[tuple[str, str]]:
+    """(tenant id, campaign id) of running campaigns, from the sharded active index."""
+    return store().active(limit)

@@ -47,6 +47,7 @@ EVENT_TYPES = (
     "campaign.resumed",
     "campaign.completed",
     "campaign.cancelled",
+    "alert.raised",
 )
 
 

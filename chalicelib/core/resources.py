@@ -148,6 +148,7 @@ SOURCES: dict[str, Source] = {
     "dns_nameserver": Source("PM_DNS_NAMESERVER"),
     "dns_port": Source("PM_DNS_PORT", default="53", parse="int"),
     "dns_timeout": Source("PM_DNS_TIMEOUT", default="3", parse="float"),
+    "dnsbl_zones": Source("PM_DNSBL_ZONES", default=""),  # comma-separated; none: no checks
     "api_rate_scale": Source("PM_API_RATE_SCALE", default="1", parse="float"),
     "max_body_bytes": Source("PM_MAX_BODY_BYTES", default=str(256 * 1024), parse="int"),
     "secrets_max_age": Source("PM_SECRETS_MAX_AGE", default="300", parse="int"),

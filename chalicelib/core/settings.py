@@ -59,6 +59,7 @@ class Settings:
     dns_nameserver: str
     dns_port: int
     dns_timeout: float
+    dnsbl_zones: str  # the DNSBL zones the health monitor queries, comma-separated
     api_rate_scale: float  # multiplies the plans' API rate limits (tests, load runs)
     max_body_bytes: int
     secrets_max_age: int

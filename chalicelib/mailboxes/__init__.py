@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.mailboxes.rules import POLL_SHARDS, SENDING_STATUSES, Mailbox, ServerSettings
+    from chalicelib.mailboxes.wiring import lower_daily_limit, pause_mailbox
     from chalicelib.mailboxes.wiring import store as mailbox_store
 else:
     from chalicelib.core.lazy import exports
@@ -18,7 +19,17 @@ else:
             "Mailbox": "chalicelib.mailboxes.rules",
             "ServerSettings": "chalicelib.mailboxes.rules",
             "mailbox_store": "chalicelib.mailboxes.wiring:store",
+            "lower_daily_limit": "chalicelib.mailboxes.wiring",
+            "pause_mailbox": "chalicelib.mailboxes.wiring",
         },
     )
 
-__all__ = ["Mailbox", "POLL_SHARDS", "SENDING_STATUSES", "ServerSettings", "mailbox_store"]
+__all__ = [
+    "Mailbox",
+    "POLL_SHARDS",
+    "SENDING_STATUSES",
+    "ServerSettings",
+    "lower_daily_limit",
+    "mailbox_store",
+    "pause_mailbox",
+]

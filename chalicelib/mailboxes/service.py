@@ -3,7 +3,7 @@ read with today's sent count, pause and resume, test for real, delete."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.analytics import mailbox_day_period
@@ -107,3 +107,29 @@ def delete_mailbox(ports: MailboxPorts, ctx: TenantContext, mailbox_id: str) -> 
         ports.secrets.delete(server.secret_name)
     ports.mailboxes.delete(ctx, mailbox)
     return mailbox
+
+
+def pause_for(ports: MailboxPorts, ctx: TenantContext, mailbox_id: str, by: str, why: str) -> str:
+    """Pause a mailbox on behalf of the platform (``by``: who or what, recorded as
+    ``paused_by``): ``paused``, ``already_paused`` or ``not_found``."""
+    mailbox = ports.mailboxes.get(ctx, mailbox_id)
+    if mailbox is None:
+        return "not_found"
+    if mailbox.status == "paused":
+        return "already_paused"
+    changes = {"status": "paused", "reason": why}
+    ports.mailboxes.save(ctx, mailboxes.change(mailbox, changes, by, ports.clock.now_iso()))
+    return "paused"
+
+
+def lower_daily_limit(
+    ports: MailboxPorts, ctx: TenantContext, mailbox_id: str, daily_limit: int
+) -> int | None:
+    """Lower a mailbox's daily limit (never raise it): the limit now, None when not found."""
+    mailbox = ports.mailboxes.get(ctx, mailbox_id)
+    if mailbox is None:
+        return None
+    if daily_limit < mailbox.daily_limit:
+        mailbox = replace(mailbox, daily_limit=daily_limit, updated_at=ports.clock.now_iso())
+        ports.mailboxes.save(ctx, mailbox)
+    return mailbox.daily_limit

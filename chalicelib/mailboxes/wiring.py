@@ -44,3 +44,21 @@ def ports() -> MailboxPorts:
         clock=system_clock(),
         secrets_prefix=settings().secrets_prefix,
     )
+
+
+def pause_mailbox(tenant_id: str, mailbox_id: str, by: str, reason: str) -> str:
+    """Pause a mailbox for the platform (``paused_by`` = ``by``): ``paused``,
+    ``already_paused`` or ``not_found``."""
+    from chalicelib.core.tenancy import system_context
+    from chalicelib.mailboxes.service import pause_for
+
+    return pause_for(ports(), system_context(tenant_id, actor=by), mailbox_id, by, reason)
+
+
+def lower_daily_limit(tenant_id: str, mailbox_id: str, daily_limit: int) -> int | None:
+    """Lower a mailbox's daily limit (a throttle; never raises it): the limit now, or None
+    when the mailbox is gone."""
+    from chalicelib.core.tenancy import system_context
+    from chalicelib.mailboxes.service import lower_daily_limit as lower
+
+    return lower(ports(), system_context(tenant_id), mailbox_id, daily_limit)

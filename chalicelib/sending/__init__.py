@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.sending.service.unsubscribe import unsubscribe, unsubscribe_message
     from chalicelib.sending.wiring import (
         breaker_health,
+        breaker_state,
         campaign_ports,
         delivered_ports,
         engagement,
@@ -79,6 +80,7 @@ else:
             "deliver_due": "chalicelib.sending.service.delivered:sweep",
             "delivered_ports": "chalicelib.sending.wiring",
             "breaker_health": "chalicelib.sending.wiring",
+            "breaker_state": "chalicelib.sending.wiring",
             "server_breakers": "chalicelib.sending.wiring",
             "soft_bounces": "chalicelib.sending.wiring",
             "unsubscribe": "chalicelib.sending.service.unsubscribe",
@@ -105,6 +107,7 @@ __all__ = [
     "TokenKeys",
     "WAITING",
     "breaker_health",
+    "breaker_state",
     "campaign_message_id",
     "campaign_ports",
     "decode_token",

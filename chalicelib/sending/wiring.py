@@ -288,3 +288,12 @@ def suppress_erased(tenant_id: str, address: str, at: str) -> None:
     from chalicelib.sending.service import erasure
 
     erasure.suppress_erased(suppressions(), tenant_id, address, at)
+
+
+def breaker_state(tenant_id: str, host: str, port: int) -> str:
+    """The state of the circuit breaker of a tenant's SMTP server: ``closed`` (also when it
+    never tripped), ``open`` or ``half_open``."""
+    from chalicelib.sending.rules.breaker import server_of
+
+    found = breakers().get(tenant_id, server_of(host, port))
+    return found.state(system_clock().now().timestamp()) if found else "closed"

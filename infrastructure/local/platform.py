@@ -379,6 +379,7 @@ def app_environment(
         "PM_NOTIFY_FROM": f"PenguinMails <{RELAY_USER}>",
         "PM_DNS_NAMESERVER": host,
         "PM_DNS_PORT": str(ports.dns),
+        "PM_DNSBL_ZONES": "dnsbl.penguinmails.test",  # served from a Route 53 zone in moto
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
     }

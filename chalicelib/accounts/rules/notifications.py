@@ -20,6 +20,7 @@ KINDS = (
     "api_key.revoked",
     "domain.dmarc_upgrade",
     "server.circuit_opened",
+    "alert.raised",
 )
 
 _SUBJECTS = {
@@ -28,6 +29,7 @@ _SUBJECTS = {
     "api_key.revoked": "An API key was revoked on your account",
     "domain.dmarc_upgrade": "Please update the DMARC record of your sending domain",
     "server.circuit_opened": "Your SMTP server is not answering: sending to it is paused",
+    "alert.raised": "A deliverability alert was raised on your account",
 }
 
 
@@ -53,6 +55,8 @@ def _body(kind: str, facts: dict[str, str]) -> str:
         return _dmarc_upgrade(facts)
     if kind == "server.circuit_opened":
         return _circuit_opened(facts)
+    if kind == "alert.raised":
+        return _alert(facts)
     action = "created" if kind == "api_key.created" else "revoked"
     return (
         f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
@@ -79,6 +83,15 @@ def _circuit_opened(facts: dict[str, str]) -> str:
         "wait and keep all their attempts; after the pause one message tries the server, "
         "and sending resumes as soon as it answers.\nPlease check that the server is up and "
         "reachable; every mailbox on it is affected.\n"
+    )
+
+
+def _alert(facts: dict[str, str]) -> str:
+    return (
+        f"Alert {facts.get('alert_id', '')} ({facts.get('kind', '')}, "
+        f"{facts.get('severity', '')}) on {facts.get('scope', '')}:\n\n"
+        f"    {facts.get('message', '')}\n\nWhat we did: {facts.get('action', '')}. "
+        "GET /v1/alerts lists every alert with its inputs and thresholds.\n"
     )
 
 

@@ -150,3 +150,17 @@ def _threaded_subjects(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             step = {**step, "subject": "Re: " + first}
         shaped.append(step)
     return shaped
+
+
+def pause_by(ports: CampaignPorts, tenant_id: str, campaign_id: str, actor: str) -> str:
+    """Pause a sending campaign on behalf of the platform (``actor``: ``health``), with its
+    ``campaign.paused`` event: ``paused``, or why not (``not_found``, ``not_sending``,
+    ``changed``: it moved meanwhile)."""
+    campaign = ports.campaigns.get(tenant_id, campaign_id)
+    if campaign is None:
+        return "not_found"
+    if campaign.status != model.SENDING:
+        return "not_sending"
+    changed = model.transition(campaign, "pause", ports.clock.now_iso())
+    events = model.lifecycle_events(campaign, changed, "pause", actor)
+    return "paused" if ports.campaigns.save(changed, campaign.version, events) else "changed"

@@ -289,6 +289,14 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
             "previous_status": "paused",
             "actor": "api",
         },
+        "alert.raised": {
+            "alert_id": "alr_abcdefghijklmnop",
+            "kind": "bounce_rate_pause",
+            "scope": "mailbox:mbx_abcdefghijklmnop",
+            "day": "2026-11-28",
+            "severity": "critical",
+            "action": "pause_mailbox",
+        },
     }
     event = new_event(
         spec["title"],

@@ -1,0 +1,101 @@
+"""Builds the health feature's adapters lazily (cached, typed, overridable by name)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.accounts import notify_tenant
+from chalicelib.core.clock import system_clock
+from chalicelib.core.settings import settings
+from chalicelib.core.wiring import provider
+
+if TYPE_CHECKING:
+    from chalicelib.health.ports import (
+        Actions,
+        AlertStore,
+        AnalyticsReads,
+        Blacklists,
+        Facts,
+    )
+    from chalicelib.health.service import HealthPorts
+
+
+class _AnalyticsReadsByName:
+    """The analytics feature's ``analytics.reads`` provider, looked up by name when first
+    read: the port is declared in ``analytics.ports`` and its adapter comes with the
+    analytics counters work (merged separately); until then a read fails naming it."""
+
+    def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        from chalicelib.core import wiring
+
+        reads: AnalyticsReads = wiring.get("analytics.reads")()
+        return reads.days(tenant_id, scope, first, last)
+
+
+@provider("health.reads")
+def reads() -> AnalyticsReads:
+    """The day counts by scope (the analytics feature's ``analytics.reads``)."""
+    return _AnalyticsReadsByName()
+
+
+@provider("health.alerts")
+def alerts() -> AlertStore:
+    from chalicelib.health.store import ALERTS, DynamoAlertStore
+
+    return DynamoAlertStore(ALERTS.bind())
+
+
+@provider("health.facts")
+def facts() -> Facts:
+    from chalicelib.health.adapters import PlatformFacts
+
+    return PlatformFacts()
+
+
+@provider("health.actions")
+def actions() -> Actions:
+    from chalicelib.health.adapters import PlatformActions
+
+    return PlatformActions()
+
+
+@provider("health.blacklists")
+def blacklists() -> Blacklists:
+    from chalicelib.health.dnsbl import DnsblChecker
+
+    s = settings()
+    zones = s.dnsbl_zones.split(",") if s.dnsbl_zones else []
+    return DnsblChecker(zones, s.dns_nameserver or None, s.dns_port, s.dns_timeout)
+
+
+def _notify_best_effort(tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+    """An alert's notice must never undo or repeat the alert: it is stored and acted on."""
+    from chalicelib.aws import powertools
+
+    try:
+        notify_tenant(tenant_id, kind, facts)
+    except Exception:  # noqa: BLE001 - logged and counted; the alert and its event stand
+        powertools.logger().exception("AlertNoticeFailures", extra={"kind": kind})
+        powertools.count("AlertNoticeFailures", 1)
+
+
+@provider("health.ports")
+def ports() -> HealthPorts:
+    from chalicelib.health.service import HealthPorts
+
+    return HealthPorts(
+        reads=reads(),
+        alerts=alerts(),
+        facts=facts(),
+        actions=actions(),
+        blacklists=blacklists(),
+        notify=_notify_best_effort,
+        clock=system_clock(),
+    )
+
+
+def run_monitor() -> dict[str, int]:
+    """One health-monitor run over every tenant (``functions/health_monitor``)."""
+    from chalicelib.health.view import monitor
+
+    return monitor(ports())
