@@ -20,6 +20,10 @@ LIST_ROUTES = [
     r for r in TENANT_ROUTES if r[1] == "GET" and r not in ID_ROUTES and "limit" in ROUTES[r].query
 ]
 CREATE_ROUTES = [r for r in TENANT_ROUTES if r[1] == "POST" and r not in ID_ROUTES]
+# GET routes that name a record in their query, not their path -> the query naming A's
+QUERY_ID_ROUTES = {
+    ("/v1/analytics/health", "GET"): "mailbox_id={mailbox_id}",
+}
 
 # Every path parameter a tenant route may take -> the attribute of ``World`` naming A's record.
 RESOURCE_FOR_PARAM = {
@@ -232,7 +236,8 @@ def a_state(api: Any, world: World) -> dict[str, Any]:
     for path, method in TENANT_ROUTES:
         if method != "GET":
             continue
-        concrete = world.concrete(path)
+        query = QUERY_ID_ROUTES.get((path, method))
+        concrete = world.concrete(path + (f"?{query}" if query else ""))
         reply = api.call("GET", concrete, world.a_key)
         assert reply.status_code == 200, (path, reply.data)
         seen[concrete] = _stable(reply.data)

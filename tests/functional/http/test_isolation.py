@@ -19,6 +19,7 @@ from tests.functional.http.isolation_world import (
     ID_ROUTES,
     LIST_ROUTES,
     PAGING,
+    QUERY_ID_ROUTES,
     World,
     a_state,
     item_ids,
@@ -83,6 +84,17 @@ def test_another_tenants_id_is_404_and_their_record_is_unchanged(api, world, rou
     # and the same request as A reaches the record: the 404 was the tenant check
     own = api.call(method, world.concrete(path), world.a_key, body)
     assert own.status_code not in (400, 404), (route, own.status_code, own.data)
+
+
+@pytest.mark.parametrize("route", list(QUERY_ID_ROUTES), ids=_route_id)
+def test_another_tenants_id_in_a_query_is_404(api, world, route):
+    path, method = route
+    concrete = world.concrete(f"{path}?{QUERY_ID_ROUTES[route]}")
+    reply = api.call(method, concrete, world.b_key)
+    assert reply.status_code == 404, (route, reply.status_code, reply.data)
+    assert reply.data["error"]["code"] == "not_found"
+    own = api.call(method, concrete, world.a_key)
+    assert own.status_code == 200, (route, own.status_code, own.data)
 
 
 @pytest.mark.parametrize("route", LIST_ROUTES, ids=_route_id)

@@ -15,6 +15,7 @@ from tests.functional.http.isolation_world import (
     CREATE_ROUTES,
     ID_ROUTES,
     LIST_ROUTES,
+    QUERY_ID_ROUTES,
     TENANT_ROUTES,
     World,
     a_state,
@@ -169,7 +170,8 @@ def worlds(api) -> tuple[World, Sending]:
 def test_every_tenant_route_is_exercised_by_an_isolation_test():
     creates = {r.route for r in REFUSED} | set(SHARED_NAMES) | set(NO_BODY)
     assert {path for path, _ in CREATE_ROUTES} == creates
-    covered = set(ID_ROUTES) | set(LIST_ROUTES) | set(CREATE_ROUTES) | {("/v1/tenant", "GET")}
+    covered = set(ID_ROUTES) | set(LIST_ROUTES) | set(CREATE_ROUTES) | set(QUERY_ID_ROUTES)
+    covered |= {("/v1/tenant", "GET")}
     assert set(TENANT_ROUTES) == covered
 
 
