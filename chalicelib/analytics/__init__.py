@@ -1,38 +1,71 @@
-"""Analytics: the real-time counters every event moves (per tenant, month, day and mailbox),
-counted exactly once per event. Other features read counters by period through what is
-listed here; the event consumer counts through ``count_batch`` and ``count_one``."""
+"""Analytics: the real-time counters every event moves (per tenant, month, day and mailbox,
+and the analytics metrics per tenant, campaign, mailbox, domain and recipient provider),
+counted exactly once per event, and their reads. Other features read counters by period and
+the metrics through what is listed here; the event consumer counts through ``count_batch``
+and ``count_one`` with the message facts the sending feature gives (``Sources``)."""
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.analytics.ports import CounterStore, EngagementWrites
+    from chalicelib.analytics.ports import (
+        AnalyticsReads,
+        CounterStore,
+        EngagementChanged,
+        EngagementWrites,
+        MessageFactsSource,
+        ProviderResolver,
+    )
     from chalicelib.analytics.rules import mailbox_day_period, month_period
-    from chalicelib.analytics.service import count_batch, count_one
-    from chalicelib.analytics.wiring import counters, counting_store
+    from chalicelib.analytics.rules.counting import MessageFacts
+    from chalicelib.analytics.rules.metrics import COUNT_METRICS, RATE_METRICS, rates
+    from chalicelib.analytics.service import Sources, count_batch, count_one
+    from chalicelib.analytics.wiring import counters, counting_store, providers, reads
 else:
     from chalicelib.core.lazy import exports
 
     __getattr__ = exports(
         __name__,
         {
+            "AnalyticsReads": "chalicelib.analytics.ports",
             "CounterStore": "chalicelib.analytics.ports",
+            "EngagementChanged": "chalicelib.analytics.ports",
             "EngagementWrites": "chalicelib.analytics.ports",
+            "MessageFactsSource": "chalicelib.analytics.ports",
+            "ProviderResolver": "chalicelib.analytics.ports",
             "mailbox_day_period": "chalicelib.analytics.rules",
             "month_period": "chalicelib.analytics.rules",
+            "MessageFacts": "chalicelib.analytics.rules.counting",
+            "COUNT_METRICS": "chalicelib.analytics.rules.metrics",
+            "RATE_METRICS": "chalicelib.analytics.rules.metrics",
+            "rates": "chalicelib.analytics.rules.metrics",
+            "Sources": "chalicelib.analytics.service",
             "count_batch": "chalicelib.analytics.service",
             "count_one": "chalicelib.analytics.service",
             "counters": "chalicelib.analytics.wiring",
             "counting_store": "chalicelib.analytics.wiring",
+            "providers": "chalicelib.analytics.wiring",
+            "reads": "chalicelib.analytics.wiring",
         },
     )
 
 __all__ = [
+    "COUNT_METRICS",
+    "RATE_METRICS",
+    "AnalyticsReads",
     "CounterStore",
+    "EngagementChanged",
     "EngagementWrites",
+    "MessageFacts",
+    "MessageFactsSource",
+    "ProviderResolver",
+    "Sources",
     "count_batch",
     "count_one",
     "counters",
     "counting_store",
     "mailbox_day_period",
     "month_period",
+    "providers",
+    "rates",
+    "reads",
 ]
