@@ -7,10 +7,12 @@ error envelope, audit, logs and metrics live in ``chalicelib.http``.
 
 from chalice import Chalice
 
-from chalicelib import accounts, campaigns, contacts, sending
+from chalicelib import accounts, analytics, campaigns, contacts, domains, mailboxes, sending
 from chalicelib.accounts import api as accounts_api
+from chalicelib.analytics import api as analytics_api
 from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
+from chalicelib.core.tenancy import system_context
 from chalicelib.domains import api as domains_api
 from chalicelib.http import api as platform_api
 from chalicelib.http import health, hooks
@@ -31,6 +33,14 @@ health.register_check("breakers", sending.breaker_health)  # tenant SMTP servers
 contacts.register_personal_data(
     "campaigns", campaigns.export_personal_data, campaigns.erase_personal_data
 )
+# the analytics routes answer 404 for ids their tenant does not have (analytics sits below these)
+analytics.register_owner("campaign", lambda t, i: campaigns.ports().campaigns.get(t, i) is not None)
+analytics.register_owner(
+    "mailbox", lambda t, i: mailboxes.mailbox_store().get(system_context(t), i) is not None
+)
+analytics.register_owner(
+    "domain", lambda t, i: domains.domain_store().get(system_context(t), i) is not None
+)
 for feature in (
     accounts_api,
     domains_api,
@@ -42,6 +52,7 @@ for feature in (
     imports_api,
     inbound_api,
     operations_api,
+    analytics_api,
     platform_api,
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.analytics.rules.counting import MessageFacts
     from chalicelib.analytics.rules.metrics import COUNT_METRICS, RATE_METRICS, rates
     from chalicelib.analytics.service import Sources, count_batch, count_one
+    from chalicelib.analytics.service.owners import register_owner
     from chalicelib.analytics.wiring import counters, counting_store, providers, reads
 else:
     from chalicelib.core.lazy import exports
@@ -41,6 +42,7 @@ else:
             "Sources": "chalicelib.analytics.service",
             "count_batch": "chalicelib.analytics.service",
             "count_one": "chalicelib.analytics.service",
+            "register_owner": "chalicelib.analytics.service.owners",
             "counters": "chalicelib.analytics.wiring",
             "counting_store": "chalicelib.analytics.wiring",
             "providers": "chalicelib.analytics.wiring",
@@ -68,4 +70,5 @@ __all__ = [
     "providers",
     "rates",
     "reads",
+    "register_owner",
 ]

@@ -172,8 +172,9 @@ def test_bad_ranges_name_their_field(query, error, field):
 
 
 def test_metrics_groups_and_buckets():
-    assert parse_metric("open_rate") == "open_rate" and parse_group(None) == "day"
-    for bad, parse in (("opens", parse_metric), (None, parse_metric), ("year", parse_group)):
+    assert parse_metric("open_rate") == "open_rate" and parse_metric(None) == "sent"
+    assert parse_group(None) == "day"
+    for bad, parse in (("opens", parse_metric), ("year", parse_group)):
         with pytest.raises(BadRequest):
             parse(bad)
     assert bucket("2026-11-28", "week") == "2026-11-23"  # the Monday of its ISO week
