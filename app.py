@@ -34,7 +34,7 @@ contacts.register_personal_data(
     "campaigns", campaigns.export_personal_data, campaigns.erase_personal_data
 )
 # the analytics routes answer 404 for ids their tenant does not have (analytics sits below these)
-analytics.register_owner("campaign", lambda t, i: campaigns.ports().campaigns.get(t, i) is not None)
+analytics.register_owner("campaign", lambda t, i: campaigns.campaign_exists(t, i))
 analytics.register_owner(
     "mailbox", lambda t, i: mailboxes.mailbox_store().get(system_context(t), i) is not None
 )

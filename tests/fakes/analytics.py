@@ -23,15 +23,24 @@ TRANSACTION_ITEMS = 100
 
 
 class FakeCounters:
+    """``values``: the per-tenant event counters by (tenant, period) and counted name
+    (``message_sent``), as ``read`` gives them (tests may set them); ``items``: the analytics
+    attributes by (tenant, key), as the real table holds them."""
+
     def __init__(self) -> None:
         self.counted: set[tuple[str, str]] = set()
         self.values: dict[tuple[str, str], dict[str, int]] = {}
+        self.items: dict[tuple[str, str], dict[str, int]] = {}
 
     def _count(self, event: Event, enrichment: Enrichment | None) -> None:
         self.counted.add((event["tenant_id"], event["event_id"]))
         for key, adds in event_increments(event, enrichment).items():
-            bucket = self.values.setdefault((event["tenant_id"], key), {})
-            merge({key: bucket}, {key: adds})
+            counters = {counted_name(a): n for a, n in adds.items() if counted_name(a)}
+            metrics = {a: n for a, n in adds.items() if not counted_name(a)}
+            for store, found in ((self.values, counters), (self.items, metrics)):
+                if found:
+                    bucket = store.setdefault((event["tenant_id"], key), {})
+                    merge({key: bucket}, {key: found})
 
     def _seen(self, event: Event) -> bool:
         return (event["tenant_id"], event["event_id"]) in self.counted
@@ -57,9 +66,7 @@ class FakeCounters:
         return True
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]:
-        item = self.values.get((tenant_id, period), {})
-        found = {counted_name(k): v for k, v in item.items()}
-        return {k: v for k, v in found.items() if k is not None}
+        return dict(self.values.get((tenant_id, period), {}))
 
 
 def _chunks(events: list[Event], enrichments: Mapping[str, Enrichment]) -> list[list[Event]]:
@@ -94,7 +101,7 @@ class FakeAnalyticsReads:
         self.requests = 0
 
     def _items(self, tenant_id: str) -> dict[str, dict[str, int]]:
-        return {k: v for (t, k), v in self._counters.values.items() if t == tenant_id}
+        return {k: v for (t, k), v in self._counters.items.items() if t == tenant_id}
 
     def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
         self.requests += 1
