@@ -9,9 +9,11 @@ from chalice import Chalice
 
 from chalicelib import accounts, analytics, campaigns, contacts, domains, mailboxes, sending
 from chalicelib.accounts import api as accounts_api
+from chalicelib.analytics import api as analytics_api
 from chalicelib.analytics import report_api as reports_api
 from chalicelib.campaigns import api as campaigns_api
 from chalicelib.contacts import api as contacts_api
+from chalicelib.core.tenancy import system_context
 from chalicelib.domains import api as domains_api
 from chalicelib.health import api as health_api
 from chalicelib.http import api as platform_api
@@ -35,13 +37,21 @@ contacts.register_personal_data(
 )
 # a report filter naming a campaign, mailbox or domain must name the caller's own
 analytics.register_record_owner(
-    "campaign_id", lambda t, i: campaigns.ports().campaigns.get(t.tenant_id, i) is not None
+    "campaign_id", lambda t, i: campaigns.campaign_exists(t.tenant_id, i)
 )
 analytics.register_record_owner(
     "mailbox_id", lambda t, i: mailboxes.mailbox_store().get(t, i) is not None
 )
 analytics.register_record_owner(
     "domain_id", lambda t, i: domains.domain_store().get(t, i) is not None
+)
+# the analytics routes answer 404 for ids their tenant does not have (analytics sits below these)
+analytics.register_owner("campaign", lambda t, i: campaigns.campaign_exists(t, i))
+analytics.register_owner(
+    "mailbox", lambda t, i: mailboxes.mailbox_store().get(system_context(t), i) is not None
+)
+analytics.register_owner(
+    "domain", lambda t, i: domains.domain_store().get(system_context(t), i) is not None
 )
 for feature in (
     accounts_api,
@@ -56,6 +66,7 @@ for feature in (
     operations_api,
     reports_api,
     health_api,
+    analytics_api,
     platform_api,
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")

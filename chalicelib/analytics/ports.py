@@ -1,6 +1,7 @@
-"""What the analytics feature needs: the counter store, what other features write in the
-same transaction as an event's counters, the OLAP tier's query engine, and the report jobs'
-store, queue and files."""
+"""What the analytics feature needs: the counter store, what other features write in the same
+transaction as an event's counters, the facts of the messages events name, the recipient
+provider of a domain, the reads of the counters by scope and day, the OLAP tier's query
+engine, and the report jobs' store, queue and files."""
 
 from __future__ import annotations
 
@@ -8,32 +9,47 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from chalicelib.analytics.reports.jobs import ReportJob, ReportResult
+    from chalicelib.analytics.rules.counting import Enrichment, MessageFacts
     from chalicelib.core.events import Event
     from chalicelib.core.pagination import Page
     from chalicelib.core.tenancy import TenantContext
+
+Engagement = tuple[int, int]  # human opens, human clicks on a message
+
+
+class EngagementChanged(Exception):
+    """A message's opens or clicks changed since they were read: read again and recount."""
 
 
 class EngagementWrites(Protocol):
     """Items another store writes in the counting transaction (the sending feature puts opens
     and clicks on their message). ``targets`` names the distinct items an event touches, so
-    a batch is cut into transactions of at most 100 items."""
+    a batch is cut into transactions of at most 100 items. With ``before`` (human opens and
+    clicks per (tenant, message) as read), only those messages are written, each on the
+    condition that it still holds what was read."""
 
     def targets(self, event: Event) -> set[tuple[str, str]]: ...
 
-    def transact_items(self, events: list[Event]) -> list[dict[str, Any]]: ...
+    def transact_items(
+        self, events: list[Event], before: Mapping[tuple[str, str], Engagement] | None = None
+    ) -> list[dict[str, Any]]: ...
 
 
 class CounterStore(Protocol):
-    def apply_once(self, event: Event) -> bool:
-        """Count an event unless its event_id was counted before; True when counted now."""
+    def apply_once(self, event: Event, enrichment: Enrichment | None = None) -> bool:
+        """Count an event unless its event_id was counted before; True when counted now.
+        ``EngagementChanged`` when its message changed since ``enrichment`` was read."""
         ...
 
-    def apply_many(self, events: list[Event]) -> bool:
-        """Count a whole batch at once; False when some event was counted before (nothing of
-        that transaction is written: count event by event instead)."""
+    def apply_many(
+        self, events: list[Event], enrichments: Mapping[str, Enrichment] | None = None
+    ) -> bool:
+        """Count a whole batch at once (``enrichments`` by event id); False when some event
+        was counted before or a message changed since read (nothing of that transaction is
+        written: count event by event instead)."""
         ...
 
     def read(self, tenant_id: str, period: str) -> dict[str, int]: ...
@@ -98,9 +114,39 @@ class RecordOwners(Protocol):
     def owns(self, tenant: TenantContext, field: str, record_id: str) -> bool: ...
 
 
+class MessageFactsSource(Protocol):
+    """The facts of a tenant's messages by id (the sending feature implements it); a message
+    it does not know is left out."""
+
+    def __call__(self, tenant_id: str, message_ids: Sequence[str]) -> dict[str, MessageFacts]: ...
+
+
+class ProviderResolver(Protocol):
+    def provider(self, domain: str) -> str:
+        """``gmail | microsoft | yahoo | apple | other`` for a recipient's domain; never raises."""
+        ...
+
+
 class AnalyticsReads(Protocol):
     def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
-        """{day: {metric: count}} for ``scope`` (``tenant``, ``campaign:<id>``,
-        ``mailbox:<id>``, ``domain:<id>``, ``provider:<name>``) from ``first`` to ``last``
-        (``YYYY-MM-DD``, both included), with the ``COUNT_METRICS`` names."""
+        """{day: {metric: count}} of a scope (``tenant``, ``campaign:<id>``, ``mailbox:<id>``,
+        ``domain:<id>``, ``provider:<name>``) from ``first`` to ``last`` (days, inclusive);
+        days with nothing counted are left out."""
+        ...
+
+    def steps(
+        self, tenant_id: str, campaign_id: str
+    ) -> dict[tuple[int, str | None], dict[str, int]]:
+        """A campaign's counts per (step, variant), all time."""
+        ...
+
+    def heat(self, tenant_id: str, months: Sequence[str]) -> dict[str, dict[tuple[int, int], int]]:
+        """Human ``opens`` and ``clicks`` per (weekday, hour) summed over ``months``."""
+        ...
+
+    def breakdown(
+        self, tenant_id: str, first: str, last: str
+    ) -> dict[str, dict[str, dict[str, int]]]:
+        """{kind: {id: {metric: count}}} for kinds ``mailbox``, ``domain``, ``provider``,
+        summed over the days."""
         ...

@@ -10,14 +10,18 @@ from chalicelib.core.wiring import provider
 if TYPE_CHECKING:
     from chalicelib.analytics.ports import (
         AnalyticsQueries,
+        AnalyticsReads,
         CounterStore,
         EngagementWrites,
+        ProviderResolver,
         RecordOwners,
         ReportFiles,
         ReportJobs,
         ReportQueue,
     )
     from chalicelib.analytics.report_service import ReportPorts
+
+MX_TIMEOUT_SECONDS = 1.0  # counting never waits long on a recipient's DNS
 
 
 @provider("analytics.counters")
@@ -103,3 +107,22 @@ def report_ports() -> ReportPorts:
         clock=system_clock(),
         queries=queries,
     )
+
+
+@provider("analytics.reads")
+def reads() -> AnalyticsReads:
+    """The analytics counters by scope and day, steps, heatmap and breakdown."""
+    from chalicelib.analytics.reads_store import DynamoAnalyticsReads
+    from chalicelib.analytics.store import COUNTERS
+
+    return DynamoAnalyticsReads(COUNTERS.bind())
+
+
+@provider("analytics.providers")
+def providers() -> ProviderResolver:
+    """Recipient providers by MX, over the platform's configured resolver."""
+    from chalicelib.analytics.mx import MxProviderResolver
+
+    s = settings()
+    timeout = min(s.dns_timeout, MX_TIMEOUT_SECONDS)
+    return MxProviderResolver(s.dns_nameserver or None, s.dns_port, timeout)

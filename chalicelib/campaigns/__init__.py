@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chalicelib.campaigns.model import Campaign, Enrolment, enrolment_id
     from chalicelib.campaigns.wiring import (
+        campaign_exists,
         erase_personal_data,
         export_personal_data,
         pause_campaign,
@@ -24,6 +25,7 @@ else:
             "Campaign": "chalicelib.campaigns.model",
             "Enrolment": "chalicelib.campaigns.model",
             "enrolment_id": "chalicelib.campaigns.model",
+            "campaign_exists": "chalicelib.campaigns.wiring",
             "erase_personal_data": "chalicelib.campaigns.wiring",
             "export_personal_data": "chalicelib.campaigns.wiring",
             "pause_campaign": "chalicelib.campaigns.wiring",
@@ -37,6 +39,7 @@ else:
 __all__ = [
     "Campaign",
     "Enrolment",
+    "campaign_exists",
     "enrolment_id",
     "erase_personal_data",
     "export_personal_data",

@@ -30,6 +30,11 @@ def store() -> CampaignStore:
     return DynamoCampaignStore(CAMPAIGNS.bind())
 
 
+def campaign_exists(tenant_id: str, campaign_id: str) -> bool:
+    """Whether the tenant has the campaign (another feature's 404 for foreign ids)."""
+    return store().get(tenant_id, campaign_id) is not None
+
+
 @provider("campaigns.enrolments")
 def enrolments() -> EnrolmentStore:
     from chalicelib.campaigns.enrolment_store import ENROLMENTS, DynamoEnrolmentStore

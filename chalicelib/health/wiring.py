@@ -20,22 +20,12 @@ if TYPE_CHECKING:
     from chalicelib.health.service import HealthPorts
 
 
-class _AnalyticsReadsByName:
-    """The analytics feature's ``analytics.reads`` provider, looked up by name when first
-    read: the port is declared in ``analytics.ports`` and its adapter comes with the
-    analytics counters work (merged separately); until then a read fails naming it."""
-
-    def days(self, tenant_id: str, scope: str, first: str, last: str) -> dict[str, dict[str, int]]:
-        from chalicelib.core import wiring
-
-        reads: AnalyticsReads = wiring.get("analytics.reads")()
-        return reads.days(tenant_id, scope, first, last)
-
-
 @provider("health.reads")
 def reads() -> AnalyticsReads:
     """The day counts by scope (the analytics feature's ``analytics.reads``)."""
-    return _AnalyticsReadsByName()
+    from chalicelib import analytics
+
+    return analytics.reads()
 
 
 @provider("health.alerts")

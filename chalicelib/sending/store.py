@@ -17,7 +17,8 @@ transition sets or removes those two attributes with the status, in the same req
 
 Engagement (opens and clicks, people and machines apart, and the time of the last one) is
 counted on the message item by the event consumer, in the same transaction as the event's
-counters: ``MessageEngagement`` writes those items for it, so the item's format stays here.
+counters: ``engagement_store`` writes those attributes (``eng_…``) for it and reads the
+message facts the counters need.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 MESSAGES = TableRef("MessagesTable", __name__)
 NEW_PER_TRANSACTION = 25  # message items are small; 25 stays far below the 4 MB limit
 CREATE_TRIES = 8
-ENGAGEMENT = {"message.opened": "opens", "message.clicked": "clicks"}
 
 _COLUMNS = (
     "tenant_id",
@@ -332,51 +332,3 @@ def _add_filters(request: dict[str, Any], filters: dict[str, str]) -> None:
         request["FilterExpression"] = " AND ".join(clauses)
     if names:
         request["ExpressionAttributeNames"] = names
-
-
-class MessageEngagement:
-    """The sending side of the analytics ``EngagementWrites`` port: one update per message of
-    a batch of events, adding opens and clicks (people and machines apart) and setting the
-    time of the last one."""
-
-    def __init__(self, table: Table) -> None:
-        self._table = table.name
-
-    def targets(self, event: Event) -> set[tuple[str, str]]:
-        if ENGAGEMENT.get(event.get("type", "")) is None or not event.get("message_id"):
-            return set()
-        return {("message", f"{event['tenant_id']}#{event['message_id']}")}
-
-    def transact_items(self, events: list[Event]) -> list[dict[str, Any]]:
-        per_message: dict[tuple[str, str], dict[str, Any]] = {}
-        for event in events:
-            kind = ENGAGEMENT.get(event["type"])
-            if kind is None or not event.get("message_id"):
-                continue
-            totals = per_message.setdefault((event["tenant_id"], event["message_id"]), {})
-            name = f"eng_{kind}_{'human' if event.get('actor') == 'human' else 'machine'}"
-            totals[name] = totals.get(name, 0) + 1
-            last = f"eng_last_{kind}_at"
-            totals[last] = max(str(totals.get(last, "")), str(event["occurred_at"]))
-        return [self._update(t, m, totals) for (t, m), totals in per_message.items()]
-
-    def _update(self, tenant_id: str, message_id: str, totals: dict[str, Any]) -> dict[str, Any]:
-        adds = {k: v for k, v in totals.items() if isinstance(v, int)}
-        sets = {k: v for k, v in totals.items() if isinstance(v, str)}
-        names = {f"#a{i}": k for i, k in enumerate(adds)} | {
-            f"#s{i}": k for i, k in enumerate(sets)
-        }
-        values = {f":a{i}": {"N": str(v)} for i, v in enumerate(adds.values())}
-        values |= {f":s{i}": {"S": v} for i, v in enumerate(sets.values())}
-        expression = "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds)))
-        if sets:
-            expression += " SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": {"tenant_id": {"S": tenant_id}, "sk": {"S": message_id}},
-                "UpdateExpression": expression,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts import notify_tenant, tenants
-from chalicelib.analytics import EngagementWrites, counters
+from chalicelib.analytics import EngagementWrites, MessageFactsSource, counters
 from chalicelib.aws import clients, secrets
 from chalicelib.core.clock import system_clock
 from chalicelib.core.settings import settings
@@ -49,9 +49,19 @@ def messages() -> MessageStore:
 @provider("sending.engagement")
 def engagement() -> EngagementWrites:
     """Opens and clicks on their message, written in the event consumer's transaction."""
-    from chalicelib.sending.store import MESSAGES, MessageEngagement
+    from chalicelib.sending.engagement_store import MessageEngagement
+    from chalicelib.sending.store import MESSAGES
 
     return MessageEngagement(MESSAGES.bind())
+
+
+@provider("sending.message_facts")
+def message_facts() -> MessageFactsSource:
+    """The facts of messages the analytics counters need (a batch's in one read per 100)."""
+    from chalicelib.sending.engagement_store import DynamoMessageFacts
+    from chalicelib.sending.store import MESSAGES
+
+    return DynamoMessageFacts(MESSAGES.bind())
 
 
 @provider("sending.bodies")

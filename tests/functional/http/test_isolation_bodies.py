@@ -167,11 +167,22 @@ def worlds(api) -> tuple[World, Sending]:
     return two_tenants(api, b.tenant_id, b.key), b
 
 
+# Routes that answer about the caller's own tenant as a whole (no id, no list): their
+# isolation is tested where they are (the analytics ones in tests/functional/analytics).
+OWN_TENANT_VIEWS = {
+    ("/v1/tenant", "GET"),
+    ("/v1/analytics/overview", "GET"),
+    ("/v1/analytics/timeseries", "GET"),
+    ("/v1/analytics/deliverability", "GET"),
+    ("/v1/analytics/heatmap", "GET"),
+}
+
+
 def test_every_tenant_route_is_exercised_by_an_isolation_test():
     creates = {r.route for r in REFUSED} | set(SHARED_NAMES) | set(NO_BODY)
     assert {path for path, _ in CREATE_ROUTES} == creates
     covered = set(ID_ROUTES) | set(LIST_ROUTES) | set(CREATE_ROUTES) | set(QUERY_ID_ROUTES)
-    covered |= {("/v1/tenant", "GET")}
+    covered |= OWN_TENANT_VIEWS
     assert set(TENANT_ROUTES) == covered
 
 
