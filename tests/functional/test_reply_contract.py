@@ -144,6 +144,8 @@ NO_REPLY_MODEL = {
     ("/t/c/{token}", "GET"),
     ("/u/{token}", "GET"),
     ("/u/{token}", "POST"),
+    # A completed report's rows as text/csv.
+    ("/v1/analytics/reports/{report_id}/csv", "GET"),
 }
 # ``GET /v1/health`` is not an exception: it declares ``HealthReply``, which is also the body
 # of its 503 (``reply_contract.OWN_MODEL_ON_ERROR``).

@@ -52,9 +52,13 @@ FILTER_VALUES = {
     "list_id": "a_list_id",
     "created_after": "a_long_ago",
     "created_before": "a_far_future",
+    "kind": "a_alert_kind",
 }
 # A filter whose value differs by route (a contact's status is not a message's).
-ROUTE_FILTER_VALUES = {("/v1/contacts", "status"): "a_contact_status"}
+ROUTE_FILTER_VALUES = {
+    ("/v1/contacts", "status"): "a_contact_status",
+    ("/v1/alerts", "status"): "a_alert_status",
+}
 # Filters naming a record: another tenant's may be refused (404/422 naming the filter).
 ID_FILTERS = ("list_id",)
 
@@ -83,6 +87,8 @@ class World:
     a_export_id: str
     a_campaign_id: str
     a_report_id: str
+    a_alert_kind: str
+    a_alert_status: str
     b_tenant_id: str
     b_key: str
     a_contact_status: str = "active"
@@ -157,6 +163,8 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_export_id=export.data["id"],
         a_campaign_id=_created(api, "/v1/campaigns", a_key, campaign_body(mailbox["id"]))["id"],
         a_report_id=_completed_report(api, a_tenant["id"], a_key, mailbox["id"]),
+        a_alert_kind=_raised_alert(a_tenant["id"], mailbox["id"]),
+        a_alert_status="open",
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
@@ -205,6 +213,18 @@ def _completed_report(api: Any, tenant_id: str, key: str, mailbox_id: str) -> st
         analytics.run_report(analytics.report_ports(), tenant_id, reply.data["id"]) == "completed"
     )
     return str(reply.data["id"])
+
+
+def _raised_alert(tenant_id: str, mailbox_id: str) -> str:
+    """A warning on A's mailbox, stored as the health monitor stores one (with its event);
+    its kind."""
+    from chalicelib.core import wiring
+    from chalicelib.health.rules.alerts import Finding, new_alert, raised_event
+
+    finding = Finding("bounce_rate_warning", f"mailbox:{mailbox_id}", "warning", "none", "bounces")
+    alert = new_alert(tenant_id, finding, "2026-01-02", "2026-01-02T00:00:00.000Z")
+    assert wiring.get("health.alerts")().raise_once(alert, raised_event(alert))
+    return finding.kind
 
 
 def _stored_inbound(tenant_id: str, mailbox_id: str, message_id: str) -> str:
