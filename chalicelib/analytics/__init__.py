@@ -4,7 +4,8 @@ counted exactly once per event, and their reads; the OLAP tier's queries and the
 over it (report jobs run by the ``analytics-reports`` worker through ``run_report``). Other
 features read counters by period and the metrics through what is listed here; the event
 consumer counts through ``count_batch`` and ``count_one`` with the message facts the sending
-feature gives (``Sources``); ``app.py`` registers who owns the records a route or a report
+feature gives (``Sources``); the OLAP tier's writers turn events into rows enriched the same
+way through ``olap_rows``; ``app.py`` registers who owns the records a route or a report
 filter names."""
 
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.analytics.rules.counting import MessageFacts
     from chalicelib.analytics.rules.metrics import COUNT_METRICS, RATE_METRICS, rates
     from chalicelib.analytics.service import Sources, count_batch, count_one
+    from chalicelib.analytics.service.olap_rows import olap_rows
     from chalicelib.analytics.service.owners import register_owner
     from chalicelib.analytics.wiring import (
         counters,
@@ -72,6 +74,7 @@ else:
             "count_batch": "chalicelib.analytics.service",
             "count_one": "chalicelib.analytics.service",
             "register_owner": "chalicelib.analytics.service.owners",
+            "olap_rows": "chalicelib.analytics.service.olap_rows",
             "counters": "chalicelib.analytics.wiring",
             "counting_store": "chalicelib.analytics.wiring",
             "queries": "chalicelib.analytics.wiring",
@@ -100,6 +103,7 @@ __all__ = [
     "mailbox_day_period",
     "month_period",
     "olap",
+    "olap_rows",
     "queries",
     "register_record_owner",
     "report_ports",

@@ -7,6 +7,11 @@ content: a row keeps the ids present in the event and the recipient's domain, ne
 address. Warm-up mail lands here too, tagged ``warmup`` (whether the event says so by its
 tags or by ``purpose``), so a report excludes it with one predicate on ``tags``. Pure: no
 SDK, no clock.
+
+Opens, clicks, replies, complaints and unsubscribes name only their message; ``rows`` fills
+what they lack (mailbox, domain, campaign, step, variant, recipient domain, the warm-up tag)
+from the message's facts (``MessageFacts``, read by the caller per tenant: see
+``analytics.olap_rows``). A field the event carries is kept as it is.
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
+
+    from chalicelib.analytics.rules.counting import MessageFacts
+
+    Facts = Mapping[str, Mapping[str, MessageFacts]]  # tenant id → message id → facts
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "string"),
@@ -41,6 +50,7 @@ WARMUP_TAG = "warmup"
 
 _IDS = ("message_id", "mailbox_id", "domain_id", "campaign_id", "variant", "contact_id")
 _INTS = ("step", "smtp_code")
+_FROM_FACTS = ("mailbox_id", "domain_id", "campaign_id", "step", "variant")
 
 
 def data_columns() -> tuple[tuple[str, str], ...]:
@@ -67,10 +77,46 @@ def row(event: Mapping[str, Any]) -> dict[str, Any]:
     }
     found |= {name: _text(event.get(name)) for name in _IDS}
     found |= {name: _integer(event.get(name)) for name in _INTS}
-    found["recipient_domain"] = recipient_domain(event.get("to"))
+    found["recipient_domain"] = recipient_domain(event.get("to")) or _text(
+        event.get("recipient_domain")
+    )
     found["actor"] = _text(event.get("actor"))
     found["tags"] = tags(event)
     return {name: found[name] for name, _ in COLUMNS}
+
+
+def wanted(events: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The message ids (per tenant, once each, in order) whose facts ``rows`` uses: every
+    event naming a message (even a complete one may be warm-up mail only its facts tell)."""
+    found: dict[str, dict[str, None]] = {}
+    for event in events:
+        if event.get("message_id"):
+            found.setdefault(str(event["tenant_id"]), {})[str(event["message_id"])] = None
+    return {tenant: list(ids) for tenant, ids in found.items()}
+
+
+def enrich(event: Mapping[str, Any], facts: MessageFacts | None) -> dict[str, Any]:
+    """``event`` with what its message's facts add: the fields it lacks, the recipient's
+    domain when it has no address, the warm-up tag when its message is warm-up mail."""
+    found = dict(event)
+    if facts is None:
+        return found
+    for name in _FROM_FACTS:
+        if found.get(name) is None:
+            found[name] = getattr(facts, name)
+    if found.get("recipient_domain") is None:
+        found["recipient_domain"] = facts.recipient_domain
+    if facts.warmup and not is_warmup(found):
+        found["tags"] = [*tags(found), WARMUP_TAG]
+    return found
+
+
+def rows(events: Iterable[Mapping[str, Any]], facts: Facts) -> list[dict[str, Any]]:
+    """The OLAP rows of ``events``, each enriched from its message's facts when known."""
+    return [
+        row(enrich(e, facts.get(str(e["tenant_id"]), {}).get(str(e.get("message_id") or ""))))
+        for e in events
+    ]
 
 
 def timestamp_text(occurred_at: str) -> str:

@@ -2,10 +2,14 @@
 AWS (moto's Firehose does not read Kinesis), with the same input and output.
 
 It reads the events stream with its own shard iterators from ``TRIM_HORIZON`` (apart from
-the event consumer's pump: both see every record), turns each event into its OLAP row
-(``olap.row``), buffers rows per shard until the buffer holds its size or its interval has
-passed (the template's ``BufferingHints``, scaled down locally), then writes one Parquet
-file per partition to the emulator's bucket at
+the event consumer's pump: both see every record), buffers records per shard until the
+buffer holds its size or its interval has passed (the template's ``BufferingHints``, scaled
+down locally), turns the buffer into OLAP rows through the template's transformation Lambda
+(``functions.olap_transform.handler``, called in-process as the other pumps call their
+handlers, with Firehose's records in and out: rows enriched from the messages' facts, one
+facts read per tenant of the flush; without a Lambda processor, ``olap.row``), then writes
+one Parquet file per partition (the partition keys the transformation returns) to the
+emulator's bucket at
 ``analytics/events/tenant_id=<t>/day=<d>/<stream>-<shard>-<first sequence>.parquet``.
 
 The checkpoint (the last sequence written, per shard) moves only after every file of a
@@ -13,23 +17,27 @@ flush is written; a flush that fails drops its buffer and reads again from the c
 A file is named after the first record of its partition in its flush: after a failure, that
 record is again the first of its partition in whichever flush holds it, so the rewrite
 replaces the file instead of adding a second copy, however the buffers are cut the second
-time. A record that is not an event (not JSON, no tenant) is counted and skipped, as
-Firehose sends it to its error prefix.
+time. A record that is not an event (not JSON, no tenant: ``ProcessingFailed``) is counted
+and skipped, as Firehose sends it to its error prefix; a transformation that raises fails
+the flush, which is read again from the checkpoint.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.analytics import olap
-from infrastructure.local import olap_files
+from infrastructure.local import lambda_runtime, olap_files
+from infrastructure.local import template as tpl
 
 log = logging.getLogger("penguinmails.local.firehose")
 
@@ -46,6 +54,25 @@ class DeliverySpec:
     source_logical_id: str
     size_bytes: int
     interval_seconds: float
+    transform: tpl.FunctionSpec | None = None  # the Lambda processor, when there is one
+
+
+def _deployed(value: Any) -> Any:
+    """The Deployed branch of ``{Fn::If: [Deployed, a, b]}`` (what runs in-process locally)."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        return value["Fn::If"][1]
+    return value
+
+
+def _transform(template: dict[str, Any], config: dict[str, Any]) -> tpl.FunctionSpec | None:
+    processing = config.get("ProcessingConfiguration") or {}
+    for processor in _deployed(processing.get("Processors")) or []:
+        if processor.get("Type") != "Lambda":
+            continue
+        for parameter in processor.get("Parameters", []):
+            if parameter["ParameterName"] == "LambdaArn":
+                return tpl.functions(template)[tpl.target(parameter["ParameterValue"])]
+    return None
 
 
 def delivery_specs(template: dict[str, Any], time_scale: float) -> list[DeliverySpec]:
@@ -55,7 +82,8 @@ def delivery_specs(template: dict[str, Any], time_scale: float) -> list[Delivery
         if resource["Type"] != "AWS::KinesisFirehose::DeliveryStream":
             continue
         p = resource["Properties"]
-        hints = p["ExtendedS3DestinationConfiguration"].get("BufferingHints", {})
+        destination = p["ExtendedS3DestinationConfiguration"]
+        hints = destination.get("BufferingHints", {})
         name = p["DeliveryStreamName"]
         name = name["Fn::Sub"] if isinstance(name, dict) else name
         found.append(
@@ -67,6 +95,7 @@ def delivery_specs(template: dict[str, Any], time_scale: float) -> list[Delivery
                 ][0],
                 size_bytes=max(1, int(hints.get("SizeInMBs", 5)) * MB // LOCAL_SIZE_DIVISOR),
                 interval_seconds=max(1.0, int(hints.get("IntervalInSeconds", 300)) / time_scale),
+                transform=_transform(template, destination),
             )
         )
     return found
@@ -74,7 +103,7 @@ def delivery_specs(template: dict[str, Any], time_scale: float) -> list[Delivery
 
 @dataclass
 class _Buffer:
-    rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (sequence, row)
+    records: list[tuple[str, bytes]] = field(default_factory=list)  # (sequence, data)
     size: int = 0
     opened: float = 0.0
 
@@ -124,7 +153,7 @@ class FirehosePump(threading.Thread):
         return {
             "alive": self.is_alive(),
             "source": self.spec.source_logical_id,
-            "buffered": sum(len(b.rows) for b in self.buffers.values()),
+            "buffered": sum(len(b.records) for b in self.buffers.values()),
             **self.stats,
             **self.stats_text,
         }
@@ -162,14 +191,10 @@ class FirehosePump(threading.Thread):
         records = reply.get("Records", [])
         buffer = self.buffers.setdefault(shard_id, _Buffer())
         for record in records:
-            row = _row(record["Data"])
             self.stats["records"] += 1
-            if not buffer.rows:
+            if not buffer.records:
                 buffer.opened = self.clock()
-            if row is None:
-                self.stats["failed_records"] += 1
-                row = {}  # holds its place: the checkpoint still moves past it
-            buffer.rows.append((record["SequenceNumber"], row))
+            buffer.records.append((record["SequenceNumber"], record["Data"]))
             buffer.size += len(record["Data"])
         return bool(records)
 
@@ -181,7 +206,7 @@ class FirehosePump(threading.Thread):
         written = {"files": 0, "records": 0}
         with self._lock:
             for shard_id, buffer in list(self.buffers.items()):
-                if buffer.rows and (not due_only or self._due(buffer)):
+                if buffer.records and (not due_only or self._due(buffer)):
                     files, records = self._flush_shard(shard_id, buffer)
                     written["files"] += files
                     written["records"] += records
@@ -192,9 +217,10 @@ class FirehosePump(threading.Thread):
         return full or self.clock() - buffer.opened >= self.spec.interval_seconds
 
     def _flush_shard(self, shard_id: str, buffer: _Buffer) -> tuple[int, int]:
-        last = buffer.rows[-1][0]
+        last = buffer.records[-1][0]
         try:
-            files = self._write(shard_id, buffer.rows)
+            rows = self._rows(buffer.records)
+            files = self._write(shard_id, rows)
         except Exception:
             self.buffers[shard_id] = _Buffer()
             self._open(shard_id)  # read again from the checkpoint
@@ -203,7 +229,36 @@ class FirehosePump(threading.Thread):
         self.buffers[shard_id] = _Buffer()
         self.stats["flushes"] += 1
         self.stats["files"] += files
-        return files, sum(1 for _, row in buffer.rows if row)
+        return files, sum(1 for _, row in rows if row)
+
+    def _rows(self, records: list[tuple[str, bytes]]) -> list[tuple[str, dict[str, Any]]]:
+        """(sequence, row) per record, ``{}`` for one that failed (it holds its place: the
+        checkpoint still moves past it)."""
+        if self.spec.transform is None:
+            found = [(sequence, _row(data) or {}) for sequence, data in records]
+        else:
+            found = self._transformed(records)
+        self.stats["failed_records"] += sum(1 for _, row in found if not row)
+        return found
+
+    def _transformed(self, records: list[tuple[str, bytes]]) -> list[tuple[str, dict[str, Any]]]:
+        """The records through the transformation Lambda, with Firehose's input and output."""
+        assert self.spec.transform is not None
+        reply = lambda_runtime.invoke(
+            self.spec.transform,
+            {
+                "invocationId": str(uuid.uuid4()),
+                "deliveryStreamArn": f"arn:aws:firehose:us-east-1:123456789012:"
+                f"deliverystream/{self.spec.name}",
+                "region": "us-east-1",
+                "records": [
+                    {"recordId": sequence, "data": base64.b64encode(data).decode()}
+                    for sequence, data in records
+                ],
+            },
+        )
+        out = {r["recordId"]: r for r in reply["records"]}
+        return [(sequence, _transformed_row(out[sequence])) for sequence, _ in records]
 
     def _write(self, shard_id: str, rows: list[tuple[str, dict[str, Any]]]) -> int:
         partitions: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
@@ -218,6 +273,15 @@ class FirehosePump(threading.Thread):
             body = olap_files.parquet_bytes([row for _, row in group])
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
         return len(partitions)
+
+
+def _transformed_row(record: dict[str, Any]) -> dict[str, Any]:
+    """The row of an ``Ok`` record, in the partition its metadata names; ``{}`` otherwise."""
+    if record["result"] != "Ok":
+        return {}
+    row: dict[str, Any] = json.loads(base64.b64decode(record["data"]))
+    keys = record["metadata"]["partitionKeys"]
+    return row | {"tenant_id": keys["tenant_id"], "day": keys["day"]}
 
 
 def _row(data: bytes) -> dict[str, Any] | None:

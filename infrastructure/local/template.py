@@ -58,7 +58,7 @@ def load(path: Path = TEMPLATE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
-def _target(value: Any) -> str:
+def target(value: Any) -> str:
     """The logical id behind ``{Ref: X}`` or ``{Fn::GetAtt: [X, Arn]}``."""
     if isinstance(value, dict) and "Ref" in value:
         return value["Ref"]
@@ -82,13 +82,13 @@ def mappings(template: dict[str, Any]) -> list[MappingSpec]:
         if r["Type"] != "AWS::Lambda::EventSourceMapping":
             continue
         p = r["Properties"]
-        source = _target(p["EventSourceArn"])
+        source = target(p["EventSourceArn"])
         found.append(
             MappingSpec(
                 logical_id=lid,
                 source_logical_id=source,
                 source_type=resources[source]["Type"],
-                function=fns[_target(p["FunctionName"])],
+                function=fns[target(p["FunctionName"])],
                 batch_size=int(p.get("BatchSize", 10)),
                 report_failures="ReportBatchItemFailures" in p.get("FunctionResponseTypes", []),
                 starting_position=p.get("StartingPosition", "LATEST"),
@@ -104,7 +104,7 @@ def schedules(template: dict[str, Any]) -> list[ScheduleSpec]:
         ScheduleSpec(
             lid,
             r["Properties"]["ScheduleExpression"],
-            fns[_target(t["Arn"])],
+            fns[target(t["Arn"])],
             _local_every(r),
         )
         for lid, r in template["Resources"].items()
@@ -139,7 +139,7 @@ def dead_letter_sources(template: dict[str, Any]) -> dict[str, str | None]:
     for lid, r in template["Resources"].items():
         policy = r.get("Properties", {}).get("RedrivePolicy") if lid in names else None
         if policy:
-            sources[names[_target(policy["deadLetterTargetArn"])]] = names[lid]
+            sources[names[target(policy["deadLetterTargetArn"])]] = names[lid]
     return sources
 
 

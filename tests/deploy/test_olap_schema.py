@@ -36,14 +36,23 @@ def test_partitions_are_projected_never_crawled():
 
 
 def test_firehose_writes_parquet_where_the_adapters_read():
-    assert S3["Prefix"] == (
-        f"{olap.PREFIX}tenant_id=!{{partitionKeyFromQuery:tenant_id}}"
-        "/day=!{partitionKeyFromQuery:day}/"
-    )
+    # deployed: the transformation Lambda's rows, partitioned by the keys it returns
+    condition, deployed, stackless = S3["Prefix"]["Fn::If"]
+    assert condition == "Deployed"
+    for prefix, source in ((deployed, "Lambda"), (stackless, "Query")):
+        assert prefix == (
+            f"{olap.PREFIX}tenant_id=!{{partitionKeyFrom{source}:tenant_id}}"
+            f"/day=!{{partitionKeyFrom{source}:day}}/"
+        )
     assert olap.partition_prefix("T", "D") == "analytics/events/tenant_id=T/day=D/"
     assert S3["ErrorOutputPrefix"].startswith("analytics/errors/")
     assert S3["DynamicPartitioningConfiguration"]["Enabled"] is True
-    (extract,) = S3["ProcessingConfiguration"]["Processors"]
+    condition, (transform,), (extract,) = S3["ProcessingConfiguration"]["Processors"]["Fn::If"]
+    assert condition == "Deployed" and transform["Type"] == "Lambda"
+    lambda_arn = {p["ParameterName"]: p["ParameterValue"] for p in transform["Parameters"]}
+    assert lambda_arn["LambdaArn"] == {"Fn::GetAtt": ["OlapTransformFunction", "Arn"]}
+    function = RESOURCES["OlapTransformFunction"]["Properties"]
+    assert function["Handler"] == "functions.olap_transform.handler"
     query = {p["ParameterName"]: p["ParameterValue"] for p in extract["Parameters"]}
     assert query["MetadataExtractionQuery"] == "{tenant_id:.tenant_id,day:.occurred_at[0:10]}"
     conversion = S3["DataFormatConversionConfiguration"]
@@ -78,3 +87,16 @@ def test_the_firehose_role_reaches_only_what_delivery_needs():
                 "${DataBucket.Arn}/analytics/events/*",
                 "${DataBucket.Arn}/analytics/errors/*",
             }
+
+
+def test_the_transformation_reads_only_messages_and_only_firehose_calls_it():
+    (policy,) = RESOURCES["OlapTransformRole"]["Properties"]["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "dynamodb:BatchGetItem"
+    assert statement["Resource"] == {"Fn::GetAtt": ["MessagesTable", "Arn"]}
+    invoke = RESOURCES["AnalyticsDeliveryTransformPolicy"]
+    assert invoke["Condition"] == "Deployed"
+    assert invoke["Properties"]["Roles"] == [{"Ref": "AnalyticsDeliveryRole"}]
+    (statement,) = invoke["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["OlapTransformFunction", "Arn"]}
+    assert set(statement["Action"]) == {"lambda:InvokeFunction", "lambda:GetFunctionConfiguration"}

@@ -170,3 +170,37 @@ def test_a_record_that_is_no_event_is_counted_and_skipped(stream):
     _drain(pump)
     assert pump.stats["failed_records"] == 1 and pump.stats["records"] == 2
     assert _count(stream) == [[DAYS[0], 1, 1]]
+
+
+def test_an_open_lands_with_its_messages_campaign_through_the_transformation(stream):
+    from chalicelib.sending.rules.messages import CampaignLink
+    from tests.functional.worlds import stored_message
+
+    # given a campaign's message and its open on the stream (the open names only its message)
+    link = CampaignLink("cmp_aaaaaaaaaaaaaaaaaaaa", "enr_aaaaaaaaaaaaaaaaaaaa", "con_a", 3, "A")
+    mailbox = {"id": "mbx_a", "domain_id": "dom_a", "email": "a@x.test"}
+    message = stored_message(stream["tenant"], mailbox, to="p@acme.test", campaign=link)
+    opened = new_event(
+        "message.opened",
+        stream["tenant"],
+        f"{DAYS[0]}T10:00:00.000Z",
+        message_id=message.message_id,
+        actor="human",
+        reason="r",
+        user_agent="ua",
+        ip="192.0.2.1",
+        method="GET",
+    )
+    stream["put"]([opened])
+    # when the local Firehose delivers it through the template's transformation Lambda
+    pump = stream["pump"]()
+    assert pump.spec.transform is not None
+    assert pump.spec.transform.handler == "functions.olap_transform.handler"
+    _drain(pump)
+    # then the row counts for its campaign's step and variant, mailbox, domain and recipient
+    sql = (
+        "SELECT campaign_id, step, variant, mailbox_id, domain_id, recipient_domain FROM events "
+        f"WHERE tenant_id = '{stream['tenant']}' AND type = 'message.opened'"
+    )
+    rows = DuckDbQueries(stream["s3"], stream["bucket"]).run(sql).rows
+    assert rows == [[link.campaign_id, 3, "A", "mbx_a", "dom_a", "acme.test"]]

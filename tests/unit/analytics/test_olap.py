@@ -78,3 +78,60 @@ def test_partitions_and_data_columns_split_the_schema():
     assert olap.partition_prefix("ten_1", "2026-11-28") == (
         "analytics/events/tenant_id=ten_1/day=2026-11-28/"
     )
+
+
+def _facts(**extra):
+    from chalicelib.analytics.rules.counting import MessageFacts
+
+    return MessageFacts(
+        message_id="msg_1",
+        mailbox_id="mbx_f",
+        domain_id="dom_f",
+        campaign_id="cmp_f",
+        step=2,
+        variant="B",
+        recipient_domain="acme.test",
+        **extra,
+    )
+
+
+def _opened(**extra):
+    return {
+        "event_id": "evt_1",
+        "type": "message.opened",
+        "occurred_at": "2026-11-28T10:00:00.000Z",
+        "tenant_id": "ten_a",
+        "message_id": "msg_1",
+        "actor": "human",
+        **extra,
+    }
+
+
+def test_rows_fill_what_an_event_lacks_from_its_messages_facts_and_keep_what_it_has():
+    facts = {"ten_a": {"msg_1": _facts()}}
+    (bare, own) = olap.rows([_opened(), _opened(mailbox_id="mbx_own", to="x@own.test")], facts)
+    assert (bare["campaign_id"], bare["step"], bare["variant"]) == ("cmp_f", 2, "B")
+    assert (bare["mailbox_id"], bare["domain_id"], bare["recipient_domain"]) == (
+        "mbx_f",
+        "dom_f",
+        "acme.test",
+    )
+    assert (own["mailbox_id"], own["recipient_domain"], own["campaign_id"]) == (
+        "mbx_own",
+        "own.test",
+        "cmp_f",
+    )
+
+
+def test_rows_tag_warmup_mail_once_and_use_only_the_events_tenants_facts():
+    facts = {"ten_a": {"msg_1": _facts(warmup=True)}}
+    (warm, tagged) = olap.rows([_opened(), _opened(tags=["warmup"])], facts)
+    assert warm["tags"] == ["warmup"] and tagged["tags"] == ["warmup"]
+    (other,) = olap.rows([_opened(tenant_id="ten_b")], facts)
+    assert (other["campaign_id"], other["tags"]) == (None, [])
+
+
+def test_wanted_lists_each_tenants_messages_once_in_order():
+    events = [_opened(), _opened(message_id="msg_2"), _opened(), _opened(tenant_id="ten_b")]
+    events.append({**_opened(), "message_id": None})
+    assert olap.wanted(events) == {"ten_a": ["msg_1", "msg_2"], "ten_b": ["msg_1"]}
