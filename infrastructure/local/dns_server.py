@@ -3,8 +3,12 @@
 Owns answering DNS queries on 127.0.0.1 (UDP and TCP on one port, default 5353) from the
 Route 53 hosted zones held by the moto emulator, so that domain checks (SPF, DKIM, DMARC, MX,
 tracking CNAMEs) resolve locally the way they would against Route 53. Zones are read through a
-boto3 route53 client and cached for ``cache_seconds``; a query the cached zones cannot answer
-(no zone, no such name or type) reloads them first, so a zone or record created a moment ago is
+boto3 route53 client and cached for ``cache_seconds``: the list of zones (names and ids) in one
+cache, each zone's records in its own, loaded the first time a question falls in that zone. A
+question only ever reads the zone it falls in (the longest matching zone name), so answering
+costs the same with three zones or three thousand (the emulator of a long test run or a laptop
+with many tenants). A question the cached data cannot answer (no zone, no such name or type)
+reloads the zone list and that one zone first, so a zone or record created a moment ago is
 served at once. This module never writes records.
 """
 
@@ -108,15 +112,9 @@ def _to_rrset(record: dict[str, Any]) -> dns.rrset.RRset | None:
         return None
 
 
-def _find_zone(zones: list[_Zone], name: dns.name.Name) -> _Zone | None:
-    matching = [zone for zone in zones if name.is_subdomain(zone.origin)]
-    return max(matching, key=lambda zone: len(zone.origin), default=None)
-
-
-def _misses(zones: list[_Zone], name: dns.name.Name, rdtype: int) -> bool:
-    """The zones hold nothing for this question: no zone, no such name, or neither the type
+def _misses(zone: _Zone | None, name: dns.name.Name, rdtype: int) -> bool:
+    """The zone holds nothing for this question: no zone, no such name, or neither the type
     nor a CNAME at it."""
-    zone = _find_zone(zones, name)
     node = zone.node(name) if zone is not None else None
     if node is None:
         return True
@@ -190,8 +188,10 @@ class LocalDnsServer:
         self.port = port
         self._cache_seconds = cache_seconds
         self._client: Any = None
-        self._zones_cache: list[_Zone] | None = None
-        self._loaded_at = 0.0
+        self._index: dict[dns.name.Name, str] | None = None  # zone origin -> hosted zone id
+        self._loaded_at = 0.0  # when the zone list was last read
+        self._records: dict[str, tuple[float, _Zone]] = {}  # zone id -> (read at, records)
+        self.loads = 0  # Route 53 reads (zone lists and zones), for tests and status
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._queries = 0
@@ -239,9 +239,9 @@ class LocalDnsServer:
 
     def status(self) -> dict[str, Any]:
         try:
-            zones = len(self._zones())
+            zones = len(self._zone_index()[0])
         except Exception:  # noqa: BLE001 - status must answer even when the emulator is down
-            zones = len(self._zones_cache or [])
+            zones = len(self._index or {})
         return {
             "status": "ok" if self._servers else "stopped",
             "host": self.host,
@@ -250,39 +250,62 @@ class LocalDnsServer:
             "queries": self._queries,
         }
 
-    def _zones(self, reload: bool = False) -> list[_Zone]:
-        return self._cached_zones(reload)[0]
+    def _route53(self) -> Any:
+        if self._client is None:
+            self._client = self._factory()
+        return self._client
 
-    def _cached_zones(self, reload: bool = False) -> tuple[list[_Zone], bool]:
-        """The zones, and whether they came from the cache (not loaded for this call)."""
+    def _fresh(self, loaded_at: float) -> bool:
+        return time.monotonic() - loaded_at < self._cache_seconds
+
+    def _zone_index(self, reload: bool = False) -> tuple[dict[dns.name.Name, str], bool]:
+        """Zone origin -> hosted zone id, and whether it came from the cache."""
         with self._lock:
-            fresh = time.monotonic() - self._loaded_at < self._cache_seconds
-            if self._zones_cache is not None and fresh and not reload:
-                return self._zones_cache, True
+            if self._index is not None and self._fresh(self._loaded_at) and not reload:
+                return self._index, True
+            index: dict[dns.name.Name, str] = {}
             try:
-                self._zones_cache = self._load_zones()
+                for page in self._route53().get_paginator("list_hosted_zones").paginate():
+                    for hosted in page["HostedZones"]:  # the first of two same-named zones wins
+                        index.setdefault(dns.name.from_text(hosted["Name"]), hosted["Id"])
             except Exception:
                 self._client = None  # rebuild the client on the next attempt
                 raise
-            self._loaded_at = time.monotonic()
-            return self._zones_cache, False
+            self.loads += 1
+            self._index, self._loaded_at = index, time.monotonic()
+            return index, False
 
-    def _load_zones(self) -> list[_Zone]:
-        if self._client is None:
-            self._client = self._factory()
-        client = self._client
-        zones = []
-        for page in client.get_paginator("list_hosted_zones").paginate():
-            for hosted in page["HostedZones"]:
-                zone = _Zone(dns.name.from_text(hosted["Name"]))
-                pages = client.get_paginator("list_resource_record_sets").paginate(
-                    HostedZoneId=hosted["Id"]
-                )
-                for record in (r for p in pages for r in p["ResourceRecordSets"]):
-                    if (rrset := _to_rrset(record)) is not None:
-                        zone.add(rrset)
-                zones.append(zone)
-        return zones
+    def _zone_records(
+        self, origin: dns.name.Name, zone_id: str, reload: bool
+    ) -> tuple[_Zone, bool]:
+        """One zone's records, and whether they came from the cache."""
+        with self._lock:
+            held = self._records.get(zone_id)
+            if held is not None and self._fresh(held[0]) and not reload:
+                return held[1], True
+            zone = _Zone(origin)
+            try:
+                pages = self._route53().get_paginator("list_resource_record_sets")
+                for page in pages.paginate(HostedZoneId=zone_id):
+                    for record in page["ResourceRecordSets"]:
+                        if (rrset := _to_rrset(record)) is not None:
+                            zone.add(rrset)
+            except Exception:
+                self._client = None
+                raise
+            self.loads += 1
+            self._records[zone_id] = (time.monotonic(), zone)
+            return zone, False
+
+    def _zone(self, name: dns.name.Name, reload: bool = False) -> tuple[_Zone | None, bool]:
+        """The zone ``name`` falls in (longest matching origin), and whether all of it came
+        from the cache."""
+        index, cached = self._zone_index(reload)
+        origin = max((o for o in index if name.is_subdomain(o)), key=len, default=None)
+        if origin is None:
+            return None, cached
+        zone, zone_cached = self._zone_records(origin, index[origin], reload)
+        return zone, cached and zone_cached
 
     def handle_wire(self, data: bytes, udp: bool) -> bytes | None:
         """Answer one wire-format query; None means drop it (or close the TCP connection)."""
@@ -316,11 +339,10 @@ class LocalDnsServer:
         return response
 
     def _answer(self, question: dns.rrset.RRset, response: dns.message.Message) -> None:
-        zones, cached = self._cached_zones()
         name, rdtype = question.name, question.rdtype
-        if cached and _misses(zones, name, rdtype):  # created since the cache was filled?
-            zones = self._zones(reload=True)
-        zone = _find_zone(zones, name)
+        zone, cached = self._zone(name)
+        if cached and _misses(zone, name, rdtype):  # created since the cache was filled?
+            zone, _ = self._zone(name, reload=True)
         if zone is None:
             response.set_rcode(dns.rcode.REFUSED)
             return
@@ -338,7 +360,7 @@ class LocalDnsServer:
                 break
             response.answer.append(cname)
             name = cname[0].target
-            if (zone := _find_zone(zones, name)) is None:
+            if (zone := self._zone(name)[0]) is None:
                 return  # chain leaves our zones: the client resolves the rest
         else:
             return  # hop limit reached: answer with the chain so far

@@ -239,9 +239,34 @@ def test_answers_come_from_the_cache_until_something_misses(
     zone_id: str, long_cache: LocalDnsServer
 ) -> None:
     _udp(long_cache, "example.test", "A")
-    loaded_at = long_cache._loaded_at
+    loads = long_cache.loads
     assert _udp(long_cache, "example.test", "MX").answer
-    assert long_cache._loaded_at == loaded_at  # a hit does not reload
+    assert long_cache.loads == loads  # a hit does not reload
+
+
+def test_a_miss_reads_only_the_zone_list_and_its_own_zone(
+    route53: Any, zone_id: str, long_cache: LocalDnsServer
+) -> None:
+    """Many zones in the emulator (a long test run, a laptop with many tenants) must not make
+    a miss slow: it rereads the zone list and the one zone the name falls in, not every zone."""
+    for n in range(40):
+        _create_zone(route53, f"crowd-{n}.test.")
+    calls: list[str] = []
+    real = long_cache._factory
+
+    class Counting:
+        def __init__(self) -> None:
+            self._client = real()
+
+        def get_paginator(self, operation: str) -> Any:
+            calls.append(operation)
+            return self._client.get_paginator(operation)
+
+    long_cache._factory, long_cache._client = Counting, None
+    assert _udp(long_cache, "example.test", "A").answer
+    calls.clear()
+    assert _udp(long_cache, "nothing-here.example.test", "A").rcode() == dns.rcode.NXDOMAIN
+    assert calls == ["list_hosted_zones", "list_resource_record_sets"]
 
 
 def test_large_udp_answer_is_truncated_and_tcp_fallback_gets_it(server: LocalDnsServer) -> None:
