@@ -48,6 +48,13 @@ def _args(argv: list[str]) -> argparse.Namespace:
         help="seconds the send worker waits for an SMTP reply",
     )
     parser.add_argument("--no-demo", action="store_true", help="do not create a demo tenant")
+    parser.add_argument(
+        "--hold-schedule",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="never fire this schedule by itself (POST /local/schedules/run still fires it)",
+    )
     parser.add_argument("--ready-file", default="", help="write ports and keys here as JSON")
     return parser.parse_args(argv)
 
@@ -102,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         time_scale=args.time_scale,
         smtp_timeout=args.smtp_timeout,
         demo=not args.no_demo,
+        held_schedules=tuple(args.hold_schedule),
     )
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:

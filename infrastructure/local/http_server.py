@@ -18,6 +18,9 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
 ``/local/analytics/flush`` POST: the local Firehose reads the events stream and writes
                            every buffer as Parquet now (``{files, records}``), so the OLAP
                            tier answers at once instead of after its buffering interval.
+``/local/schedules/run``   POST ``{schedule, detail?}``: fires a template schedule (its
+                           logical id, e.g. ``HealthMonitorSchedule``) once now, held or not, with
+                           ``detail`` as the event's detail; answers its run state.
 ``/local/clock``           GET: the time the app and its workers read (``core.clock``) and
                            how far it is ahead of the system clock (``now``,
                            ``offset_seconds``); POST ``{advance_seconds}`` (> 0, at most 400
@@ -100,12 +103,14 @@ class LocalRoutes:
         faults: Any = None,
         clock: Any = None,
         flush_analytics: Callable[[], dict[str, int]] | None = None,
+        run_schedule: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.smtp = smtp
         self.describe = describe
         self.faults = faults
         self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
         self.flush_analytics = flush_analytics
+        self.run_schedule = run_schedule
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
@@ -124,6 +129,7 @@ class LocalRoutes:
             ("GET", "/local/clock"): self._clock,
             ("POST", "/local/clock"): lambda: self._advance_clock(body),
             ("POST", "/local/analytics/flush"): self._flush_analytics,
+            ("POST", "/local/schedules/run"): lambda: self._run_schedule(body),
         }.get((method, parts.path.rstrip("/")))
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
@@ -200,6 +206,23 @@ class LocalRoutes:
         if self.flush_analytics is None:
             return 404, _error("not_found", "this platform has no local Firehose")
         return 200, self.flush_analytics()
+
+    def _run_schedule(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return 400, _error("bad_request", "body must be JSON {schedule, detail?}")
+        if not isinstance(data, dict) or not isinstance(data.get("schedule"), str):
+            return 400, _error("validation_error", "schedule must be a schedule's logical id")
+        detail = data.get("detail", {})
+        if not isinstance(detail, dict):
+            return 400, _error("validation_error", "detail must be a JSON object")
+        if self.run_schedule is None:
+            return 404, _error("not_found", "this platform has no scheduler")
+        try:
+            return 200, self.run_schedule(data["schedule"], detail)
+        except KeyError:
+            return 404, _error("not_found", f"no schedule {data['schedule']!r}")
 
     def _clear(self) -> tuple[int, dict[str, Any]]:
         self.smtp.clear()

@@ -20,6 +20,8 @@ import json
 import math
 import os
 import socket
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +91,7 @@ class LocalPlatform:
     time_scale: float = 60.0
     smtp_timeout: float = 10.0
     demo: bool = True
+    held_schedules: tuple[str, ...] = ()  # never fired by themselves (``--hold-schedule``)
     emulator: Emulator | None = None
     smtp: Any = None
     dns: Any = None
@@ -166,7 +169,12 @@ class LocalPlatform:
             self.http = LocalHttpServer(
                 app,
                 LocalRoutes(
-                    self.smtp, self.describe, self.faults, self.clock, self.flush_analytics
+                    self.smtp,
+                    self.describe,
+                    self.faults,
+                    self.clock,
+                    self.flush_analytics,
+                    self.run_schedule,
                 ),
                 self.host,
                 self.ports.api,
@@ -193,7 +201,9 @@ class LocalPlatform:
         self.deliveries = build_firehose_pumps(template, self.emulator, self.time_scale)
         for pump in [*self.pumps, *self.deliveries]:
             pump.start()
-        self.scheduler = Scheduler(tpl.schedules(template), self.time_scale)
+        self.scheduler = Scheduler(
+            tpl.schedules(template), self.time_scale, held=self.held_schedules
+        )
         self.scheduler.start()
 
     def _create_demo_tenant(self) -> None:
@@ -282,6 +292,12 @@ class LocalPlatform:
                 written[name] += count
         return written
 
+    def run_schedule(self, name: str, detail: dict[str, Any]) -> dict[str, Any]:
+        """Fire one schedule now (``POST /local/schedules/run``); KeyError: no such schedule."""
+        if self.scheduler is None:
+            raise KeyError(name)
+        return dict(self.scheduler.fire_now(name, detail))
+
     def _pumps_check(self) -> str:
         dead = [p.mapping.logical_id for p in self.pumps if not p.is_alive()]
         dead += [d.spec.logical_id for d in self.deliveries if not d.is_alive()]
@@ -315,16 +331,25 @@ class LocalPlatform:
         }
 
     def stop(self) -> None:
+        """Stop the workers, then the servers. A part that takes more than a second to stop
+        is named on stderr with its time, so a slow shutdown says where it waited."""
         if self.scheduler is not None:
             self.scheduler.stop()
         for pump in [*self.pumps, *self.deliveries]:
             pump.stop()
         for worker in [self.scheduler, *self.pumps, *self.deliveries]:
             if worker is not None and worker.is_alive():
-                worker.join(timeout=10)
-        for component in (self.http, self.dns, self.smtp, self.emulator):
+                with _timed(f"worker {worker.name}"):
+                    worker.join(timeout=10)
+        for name, component in (
+            ("api", self.http),
+            ("dns", self.dns),
+            ("smtp", self.smtp),
+            ("aws", self.emulator),
+        ):
             if component is not None:
-                component.stop()
+                with _timed(f"{name} server"):
+                    component.stop()
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -333,6 +358,17 @@ class LocalPlatform:
             "admin_key": self.admin_key,
             "demo_tenant": self.demo_tenant,
         }
+
+
+@contextlib.contextmanager
+def _timed(what: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        took = time.monotonic() - started
+        if took > 1.0:
+            print(f"stopping: {what} took {took:.1f} s", file=sys.stderr, flush=True)
 
 
 def _status_check(component: Any) -> Any:
