@@ -64,17 +64,20 @@ def health(ports: HealthPorts, tenant_id: str, scope: str) -> dict[str, Any]:
     }
 
 
-def monitor(ports: HealthPorts) -> dict[str, int]:
+def monitor(ports: HealthPorts, tenant_id: str | None = None) -> dict[str, int]:
     """One run: every mailbox and domain of every tenant that has mailboxes, and every
-    running campaign. Each scope costs one counters read (plus the domain's DNSBL lookups)."""
+    running campaign (only ``tenant_id``'s when given). Each scope costs one counters read
+    (plus the domain's DNSBL lookups)."""
     report = {"tenants": 0, "scopes": 0, "raised": 0}
     scopes: dict[str, list[str]] = {}
-    for tenant_id in ports.facts.tenants_with_mailboxes():
+    only = None if tenant_id is None else {tenant_id}
+    for tenant_id in only or ports.facts.tenants_with_mailboxes():
         mine = ports.facts.mailboxes(tenant_id)
         scopes[tenant_id] = [f"mailbox:{m.mailbox_id}" for m in mine]
         scopes[tenant_id] += [f"domain:{d}" for d in sorted({m.domain_id for m in mine})]
     for tenant_id, campaign_id in ports.facts.running_campaigns():
-        scopes.setdefault(tenant_id, []).append(f"campaign:{campaign_id}")
+        if only is None or tenant_id in only:
+            scopes.setdefault(tenant_id, []).append(f"campaign:{campaign_id}")
     for tenant_id, found in scopes.items():
         report["tenants"] += 1
         for scope in found:

@@ -84,8 +84,8 @@ def ports() -> HealthPorts:
     )
 
 
-def run_monitor() -> dict[str, int]:
-    """One health-monitor run over every tenant (``functions/health_monitor``)."""
+def run_monitor(tenant_id: str | None = None) -> dict[str, int]:
+    """One health-monitor run over every tenant, or one (``functions/health_monitor``)."""
     from chalicelib.health.view import monitor
 
-    return monitor(ports())
+    return monitor(ports(), tenant_id)

@@ -164,3 +164,20 @@ def test_the_monitor_covers_mailboxes_domains_and_running_campaigns(world):
 
     assert report == {"tenants": 1, "scopes": 4, "raised": 1}  # 2 mailboxes, 1 domain, 1 campaign
     assert _kinds(ports) == ["bounce_rate_warning"]
+
+
+def test_a_monitor_run_for_one_tenant_looks_at_that_tenant_only(world):
+    ports, platform = world
+    platform.add_domain("t_other", "dom_o", "o.test")
+    platform.add_mailbox("t_other", "mbx_o", "dom_o")
+    platform.campaigns[("t_other", "cmp_o")] = "sending"
+    platform.campaigns[(T, "cmp_a")] = "sending"
+    ports.reads.put("t_other", "mailbox:mbx_o", TODAY, sent=100, bounced=9)
+    ports.reads.put(T, "mailbox:mbx_b", TODAY, sent=100, bounced=4)
+
+    assert monitor(ports, T) == {"tenants": 1, "scopes": 4, "raised": 1}
+    assert _kinds(ports) == ["bounce_rate_warning"]  # the other tenant's 9 % is not looked at
+    assert platform.mailbox("t_other", "mbx_o").status == "active"
+
+    assert monitor(ports)["tenants"] == 2
+    assert platform.mailbox("t_other", "mbx_o").status == "paused"
