@@ -62,7 +62,10 @@ class RunningPlatform:
         )
 
 
-def start_platform(tmp: Path, *extra: str) -> RunningPlatform:
+def start_platform(tmp: Path, *extra: str, health_monitor: bool = False) -> RunningPlatform:
+    """Start ``python -m infrastructure.local`` on free ports. The health monitor is held
+    unless asked for: tests bounce on purpose, and a monitor firing on its own would pause
+    their mailboxes at a moment no test chooses (``POST /local/schedules/run`` fires it)."""
     ready = tmp / "ready.json"
     log_path = tmp / "platform.log"
     # the platform configures itself: nothing of this process's AWS, app or Powertools
@@ -82,6 +85,7 @@ def start_platform(tmp: Path, *extra: str) -> RunningPlatform:
         "0",
         "--ready-file",
         str(ready),
+        *([] if health_monitor else ["--hold-schedule", "HealthMonitorSchedule"]),
         *extra,
     ]
     with open(log_path, "w") as log:
@@ -110,7 +114,20 @@ def stop_platform(platform: RunningPlatform, grace: float = 10) -> int:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
+    """One platform for the integration tier. Its health monitor is held: many tests bounce
+    on purpose from the demo mailboxes, and the monitor would pause them (as it must) under
+    the next test; the health tests fire it for their own tenants."""
     running = start_platform(tmp_path_factory.mktemp("platform"))
+    yield running
+    stop_platform(running)
+
+
+@pytest.fixture(scope="session")
+def clock_platform(tmp_path_factory):
+    """A second platform, for the tests that move its clock (``POST /local/clock``) a day at
+    a time: on the shared one that would move every other test's days. Its tests share the
+    ``integration-clock`` group, so they run on one worker, in file order, beside the rest."""
+    running = start_platform(tmp_path_factory.mktemp("clock-platform"))
     yield running
     stop_platform(running)
 

@@ -238,7 +238,7 @@ def test_done_when_keys_scope_and_isolation_over_http(platform):
 
 
 def test_ctrl_c_stops_every_server_and_thread(tmp_path):
-    running = start_platform(tmp_path, "--no-demo")
+    running = start_platform(tmp_path, "--no-demo", health_monitor=True)
     ports = running.ports
     try:
         # the first report builds every client at once: on a loaded machine it may pass the
@@ -246,7 +246,7 @@ def test_ctrl_c_stops_every_server_and_thread(tmp_path):
         eventually(lambda: running.get("/v1/health").status_code == 200, attempts=20, pause=0.5)
     finally:
         code = stop_platform(running, grace=60)  # never leave one running behind a failure
-    assert code == 0
+    assert code == 0, running.output()[-3000:]
     assert "stopped" in running.output()
     for name, port in ports.items():
         with socket.socket() as probe:
