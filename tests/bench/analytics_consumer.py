@@ -12,6 +12,11 @@ and one ``UpdateItem`` on the counters table per batch (the least a counting con
 do). ``x floor`` divides the consumer's events per second by the floor's. moto answers
 in-process, so the figures are the code's own cost plus moto's, not AWS's latency.
 
+Then the dashboard: the DynamoDB requests each analytics view of the API makes over the
+counters just written (goal: at most 5 a view), by operation, with the ownership check a
+campaign-, mailbox- or domain-scoped view adds (measured on a well-formed id the tenant does
+not have). The request's authentication is not counted.
+
 Run: ``python -m tests.bench.analytics_consumer [--events N]`` (``make bench`` runs every
 bench module). Prints only; never asserts on time.
 """
@@ -184,7 +189,9 @@ def report(figures: list[Figure]) -> None:
         print(f"  {f.name}: DynamoDB requests per event by operation: {ops}")
 
 
-def measure(events: int, tenant_id: str | None = None) -> list[Figure]:
+def measure(
+    events: int, tenant_id: str | None = None, requests: Requests | None = None
+) -> list[Figure]:
     """The floor and the consumer over the same batches (of ``tenant_id``, a fresh one by
     default), then the consumer over them again (a redelivery: nothing counted twice), after
     a warm-up batch of another tenant."""
@@ -193,7 +200,7 @@ def measure(events: int, tenant_id: str | None = None) -> list[Figure]:
     from tests.fakes.analytics import FakeProviders
 
     wiring.override("analytics.providers", FakeProviders())
-    requests = Requests()
+    requests = requests or Requests()
     emitter = wiring.get("aws.session")().events
     emitter.register("before-call.dynamodb", requests.before)
     emitter.register("after-call.dynamodb", requests.after)
@@ -204,6 +211,67 @@ def measure(events: int, tenant_id: str | None = None) -> list[Figure]:
     consumer = run("functions.event_consumer.handler", event_consumer.handler, work, requests)
     again = run("event_consumer, the same batches again", event_consumer.handler, work, requests)
     return [floor, consumer, again]
+
+
+VIEW_GOAL = 5
+
+
+def dashboard_views(tenant_id: str, requests: Requests) -> None:
+    """Each analytics view over ``tenant_id``'s counters: its DynamoDB requests, by operation."""
+    import app  # noqa: F401 - the deployed app registers who owns campaigns, mailboxes, domains
+    from chalicelib.analytics import wiring as analytics
+    from chalicelib.analytics.rules.ranges import DayRange
+    from chalicelib.analytics.service import dashboard, owners
+    from chalicelib.core import ids
+    from chalicelib.core.errors import NotFound
+
+    reads, month = analytics.reads(), DayRange("2026-11-01", "2026-11-30")
+    scope = f"mailbox:{MAILBOX['id']}"
+    views: dict[str, Any] = {
+        "overview, 30 days": lambda: dashboard.overview(reads, tenant_id, month),
+        "timeseries by day, a mailbox, 30 days": lambda: dashboard.timeseries(
+            reads, tenant_id, scope, "open_rate", "day", month
+        ),
+        "timeseries by week, the tenant, 30 days": lambda: dashboard.timeseries(
+            reads, tenant_id, "tenant", "sent", "week", month
+        ),
+        "campaign, per step and variant": lambda: dashboard.campaign(reads, tenant_id, "cmp_bench"),
+        "deliverability, 30 days": lambda: dashboard.deliverability(reads, tenant_id, month),
+        "heatmap, 30 days": lambda: dashboard.heatmap(reads, tenant_id, month),
+    }
+    print(f"\ndashboard views over these counters (goal: at most {VIEW_GOAL} DynamoDB requests)")
+    worst = 0
+    for name, view in views.items():
+        requests.clear()
+        shown = view()
+        worst = max(worst, requests.total)
+        ops = ", ".join(f"{op} {n}" for op, n in sorted(requests.by_operation.items()))
+        print(f"  {name:<42}{requests.total:>3} requests ({ops}){_gist(shown)}")
+    requests.clear()
+    try:
+        owners.require_owned(tenant_id, "campaign", ids.new_id("cmp"), "campaign_id")
+    except NotFound:
+        pass
+    owner_check = requests.total
+    verdict = "met" if worst + owner_check <= VIEW_GOAL else "MISSED"
+    print(
+        f"  + the ownership check of a scoped view: {owner_check} request(s); worst view "
+        f"{worst + owner_check} of {VIEW_GOAL}: {verdict}"
+    )
+
+
+def _gist(shown: dict[str, Any]) -> str:
+    """A figure from the view, to show it read the counters."""
+    if "counts" in shown:
+        return f"; sent {shown['counts']['sent']}, human opens {shown['counts']['opens_human']}"
+    if "points" in shown:
+        busy = sum(1 for p in shown["points"] if p["value"])
+        return f"; {len(shown['points'])} points, {busy} non-zero"
+    if "opens" in shown:
+        return f"; {sum(map(sum, shown['opens']))} human opens in the grid"
+    if "mailboxes" in shown:
+        return f"; {len(shown['mailboxes'])} mailbox(es), {len(shown['providers'])} providers"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,7 +298,12 @@ def main(argv: list[str] | None = None) -> int:
             f"event consumer in-process over moto: {events} events in batches of {BATCH} "
             f"(per message: sent, human open, machine open, human click), a floor first"
         )
-        report(measure(events))
+        from chalicelib.core import ids
+
+        tenant_id = ids.new_id("ten")
+        requests = Requests()
+        report(measure(events, tenant_id, requests))
+        dashboard_views(tenant_id, requests)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Who owns the ids the analytics routes are asked about. The analytics feature sits below
 campaigns, mailboxes and domains (they count through it), so it cannot import them: the app
 registers, per kind, a check ``exists(tenant_id, id)`` (``register_owner``), and a route
-asked about an id its tenant does not have answers 404, as for any missing resource."""
+asked about an id its tenant does not have answers 404, as for any missing resource. A kind
+whose check was never registered is owned by no one (404), never by everyone."""
 
 from __future__ import annotations
 
@@ -32,5 +33,5 @@ def require_owned(tenant_id: str, kind: str, ident: str, field: str) -> None:
     if not ids.is_well_formed(ident, PREFIXES[kind]):
         raise BadRequest(f"{field} is not a {kind} id", {"field": field})
     check = _checks.get(kind)
-    if check is not None and not check(tenant_id, ident):
+    if check is None or not check(tenant_id, ident):  # no check registered: owned by no one
         raise NotFound(f"{kind} not found", {"field": field})

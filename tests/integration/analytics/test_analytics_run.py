@@ -338,7 +338,7 @@ def _monitor(platform: RunningPlatform, tenant: SendingTenant) -> dict[str, Any]
     return dict(state["last_result"])
 
 
-def _counted(platform: RunningPlatform, key: str, mailbox_id: str, metric: str, least: int) -> None:
+def _reached(platform: RunningPlatform, key: str, mailbox_id: str, metric: str, least: int) -> None:
     eventually(lambda: _mailbox_counts(platform, key, mailbox_id, metric) >= least)
 
 
@@ -349,13 +349,13 @@ def test_a_bounce_storm_warns_then_pauses_the_mailbox(platform):
     scope = f"mailbox:{mailbox_id}"
     # given 24 delivered, counted
     _final(platform, key, _send(platform, storm, [f"success+st{run}{n}@{SIM}" for n in range(24)]))
-    _counted(platform, key, mailbox_id, "sent", 24)
+    _reached(platform, key, mailbox_id, "sent", 24)
     assert _monitor(platform, storm)["raised"] == 0
     assert _alerts(platform, key) == {}  # nothing bounced, nothing raised
 
     # when one is refused: 1 bounce in 24 sent (4.2 %) is past 3 % and not past 5 %
     _final(platform, key, _send(platform, storm, [f"bounce+st{run}a@{SIM}"]))
-    _counted(platform, key, mailbox_id, "bounced", 1)
+    _reached(platform, key, mailbox_id, "bounced", 1)
     assert _monitor(platform, storm)["raised"] >= 1
     warned = _alerts(platform, key)[("bounce_rate_warning", scope)]
     why = warned["explanation"]
@@ -366,7 +366,7 @@ def test_a_bounce_storm_warns_then_pauses_the_mailbox(platform):
 
     # when two more are refused: 3 in 24 (12.5 %) is past 5 %, the mailbox is paused
     _final(platform, key, _send(platform, storm, [f"bounce+st{run}{c}@{SIM}" for c in "bc"]))
-    _counted(platform, key, mailbox_id, "bounced", 3)
+    _reached(platform, key, mailbox_id, "bounced", 3)
     _monitor(platform, storm)
     paused = _alerts(platform, key)[("bounce_rate_pause", scope)]
     why = paused["explanation"]
