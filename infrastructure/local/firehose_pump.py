@@ -109,7 +109,8 @@ class _Buffer:
 
 
 class FirehosePump(threading.Thread):
-    idle_wait = 0.25  # seconds between polls that found nothing
+    idle_wait = 0.25  # seconds after the first poll that found nothing
+    max_idle_wait = 1.0
 
     def __init__(
         self,
@@ -137,6 +138,7 @@ class FirehosePump(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
+        pause = self.idle_wait
         while not self._stop_event.is_set():
             try:
                 busy = self.poll_once()
@@ -146,8 +148,11 @@ class FirehosePump(threading.Thread):
                 self.stats_text["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
                 log.exception("firehose %s failed", self.spec.logical_id)
                 busy = False
-            if not busy:
-                self._stop_event.wait(self.idle_wait)
+            if busy:
+                pause = self.idle_wait
+            else:  # as the other pumps: back off while the stream is quiet
+                self._stop_event.wait(pause)
+                pause = min(pause * 2, self.max_idle_wait)
 
     def status(self) -> dict[str, Any]:
         return {

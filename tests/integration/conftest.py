@@ -122,11 +122,11 @@ def platform(tmp_path_factory):
     stop_platform(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def clock_platform(tmp_path_factory):
-    """A second platform, for the tests that move its clock (``POST /local/clock``) a day at
-    a time: on the shared one that would move every other test's days. Its tests share the
-    ``integration-clock`` group, so they run on one worker, in file order, beside the rest."""
+    """A platform of the module's own, for tests that move its clock (``POST /local/clock``)
+    a day at a time: on the shared one that would move every other test's days. Module
+    scope: it stops as soon as the worker leaves the module."""
     running = start_platform(tmp_path_factory.mktemp("clock-platform"))
     yield running
     stop_platform(running)
@@ -169,12 +169,18 @@ def eventually(check, attempts: int = 150, pause: float = 0.2):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two workers), the whole integration tier goes
-    to one worker, in order, around one running platform; the other worker takes the unit
-    and functional tiers meanwhile. A module that runs its own platform (the chaos run) names
-    its own group, so it can run beside the rest on the other worker; so do the tests of the
-    platform itself (``platform/``), around a platform of their own (the session fixture
-    starts one per worker), which keeps the tier from being one long tail on one worker."""
+    """The groups the integration tier was meant to run in under ``--dist loadgroup``: the
+    tier on one worker around one platform, ``platform/`` and the modules with platforms of
+    their own beside it.
+
+    Not honoured today: pytest-xdist 3.8 marks a group by appending ``@group`` to
+    ``item._nodeid``, and pytest 9 reads node ids from ``item._id``, so every test is its own
+    unit and the two workers take integration tests one by one, interleaved with the rest.
+    Each worker then starts its own session ``platform`` and each module-scoped platform
+    wherever its tests land, so no integration test may rely on running after another, on
+    one worker, or on a platform no other test touches (the shared platforms' demo tenant
+    and queues are shared; tests make their own tenants where counts matter). Kept so the
+    grouping comes back when xdist reads pytest 9's ids."""
     here = Path(__file__).resolve().parent
     for item in items:
         own = item.get_closest_marker("xdist_group") is not None
