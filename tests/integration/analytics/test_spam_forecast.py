@@ -27,7 +27,6 @@ SIM = "sim.penguinmails.test"
 DAY = 86_400
 PER_DAY = 20
 COMPLAINTS = (0, 0, 1, 1, 2)
-FINAL = {"sent", "bounced", "failed", "suppressed", "cancelled", "delivered"}
 
 
 def _ok(reply: requests.Response, status: int = 200) -> Any:
@@ -44,14 +43,7 @@ def _send_day(platform: RunningPlatform, tenant: SendingTenant, run: str, day: i
         "recipients": [{"to": f"{k}+fc{run}d{day}n{n}@{SIM}"} for n, k in enumerate(kinds)],
     }
     reply = _ok(platform.request("POST", "/v1/messages/batch", tenant.key, json=body), 202)
-    ids = [r["id"] for r in reply["results"]]
-
-    def final() -> bool:
-        return all(
-            _ok(platform.get(f"/v1/messages/{i}", tenant.key))["status"] in FINAL for i in ids
-        )
-
-    eventually(final, attempts=240, pause=0.5)
+    assert reply["accepted"] == len(kinds), reply
 
 
 def _total(platform: RunningPlatform, key: str, mailbox_id: str, metric: str) -> int:
@@ -74,10 +66,16 @@ def test_a_mailbox_whose_spam_rate_trends_up_is_throttled(clock_platform):
         _send_day(platform, tenant, run, day)
         sent = (day + 1) * PER_DAY + sum(COMPLAINTS[: day + 1])
         complaints = sum(COMPLAINTS[: day + 1])
-        eventually(lambda: _total(platform, key, mailbox_id, "sent") >= sent, attempts=150)  # noqa: B023
+        # the day's mail is counted sent (the counters the monitor reads) before the day ends
+        eventually(
+            lambda: _total(platform, key, mailbox_id, "sent") >= sent,  # noqa: B023
+            attempts=300,
+            pause=0.5,
+        )
         eventually(  # the ARF reports are read by the inbound poller (every 5 s locally)
             lambda: _total(platform, key, mailbox_id, "complaints") >= complaints,  # noqa: B023
-            attempts=150,
+            attempts=300,
+            pause=0.5,
         )
 
     # when the health monitor runs (held on the test platforms: fired here, for this tenant)

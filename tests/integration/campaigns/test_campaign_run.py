@@ -108,17 +108,17 @@ def _queued(running: RunningPlatform) -> int:
 
 
 def _settle(running: RunningPlatform, key: str, campaign_id: str) -> tuple[Any, ...]:
-    """Wait until nothing moves: no change for 6 s, during which the campaign scheduler
-    (every 2 s locally) ran twice more and the queues are empty. The time alone is not
-    enough on a loaded machine: the first run after a clock move can start later than 6 s.
-    Bounded to three minutes."""
+    """Wait until nothing moves: no change for 3 s, during which the campaign scheduler
+    (every 2 s locally) ran twice more and the work queues are empty. Time alone is not
+    enough on a loaded machine: the first run after a clock move can start later than any
+    fixed wait. Bounded to three minutes."""
     last, still_since, runs_then = None, time.monotonic(), _scheduler_runs(running)
     for _ in range(180):
         now = _state(running, key, campaign_id)
         if now != last:
             last, still_since, runs_then = now, time.monotonic(), _scheduler_runs(running)
         elif (
-            time.monotonic() - still_since >= 6
+            time.monotonic() - still_since >= 3
             and _scheduler_runs(running) >= runs_then + 2
             and _queued(running) == 0
         ):
