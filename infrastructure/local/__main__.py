@@ -16,7 +16,8 @@ import signal
 import sys
 import time
 
-from infrastructure.local.platform import PORT_NAMES, LocalPlatform, Ports, PortUnavailable
+from infrastructure.local.platform import LocalPlatform
+from infrastructure.local.ports import PORT_NAMES, Ports, PortUnavailable
 
 
 class _Terminated(BaseException):

@@ -15,11 +15,9 @@ the same way.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import math
 import os
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -29,52 +27,12 @@ from typing import Any
 from infrastructure.local import template as tpl
 from infrastructure.local.emulator import CREDENTIALS, REGION, Emulator
 from infrastructure.local.faults import Faults
+from infrastructure.local.ports import Ports, check_ports_free, claiming
 
 PLATFORM_ZONE = "penguinmails.local"
 RELAY_USER = "notifications@penguinmails.local"
 DEMO_DOMAIN = "demo.test"
 DEMO_BOXES = ("alice", "bob", "carol")
-
-
-@dataclass
-class Ports:
-    api: int = 8000
-    aws: int = 4566
-    smtp: int = 2525
-    dns: int = 5353
-
-
-PORT_NAMES = {"api": "API", "aws": "AWS emulator", "smtp": "SMTP server", "dns": "DNS server"}
-_BIND_ERRORS = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)
-
-
-class PortUnavailable(OSError):
-    """A port of ``Ports`` (``which``: its field) that cannot be listened on."""
-
-    def __init__(self, which: str, host: str, port: int, reason: str) -> None:
-        super().__init__(f"{PORT_NAMES[which]} port {host}:{port} is not available: {reason}")
-        self.which, self.host, self.port, self.reason = which, host, port, reason
-
-
-def check_ports_free(ports: Ports, host: str) -> None:
-    """Bind each asked port (TCP; UDP too for DNS) as its server will, and let it go."""
-    for which, port in ports.__dict__.items():
-        kinds = [socket.SOCK_STREAM] + ([socket.SOCK_DGRAM] if which == "dns" else [])
-        for kind in kinds if port else []:
-            with _claiming(which, host, port), socket.socket(socket.AF_INET, kind) as probe:
-                if kind == socket.SOCK_STREAM:  # as the servers do: TIME_WAIT is no owner
-                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                probe.bind((host, port))
-
-
-@contextlib.contextmanager
-def _claiming(which: str, host: str, port: int) -> Iterator[None]:
-    try:
-        yield
-    except OSError as error:
-        if error.errno not in _BIND_ERRORS:
-            raise
-        raise PortUnavailable(which, host, port, error.strerror or str(error)) from error
 
 
 def _offset_clock() -> Any:
@@ -121,7 +79,7 @@ class LocalPlatform:
 
     def _start_emulator(self) -> None:
         self.emulator = Emulator(self.host, self.ports.aws, delay=self.faults.aws_delay)
-        with _claiming("aws", self.host, self.ports.aws):
+        with claiming("aws", self.host, self.ports.aws):
             self.emulator.start()
         self.ports.aws = self.emulator.port
         self.admin_key = self.emulator.secret_values["AdminKeySecret"]
@@ -131,7 +89,7 @@ class LocalPlatform:
         from infrastructure.local.smtp_server import LocalSmtpServer
 
         self.smtp = LocalSmtpServer(self.host, self.ports.smtp)
-        with _claiming("smtp", self.host, self.ports.smtp):
+        with claiming("smtp", self.host, self.ports.smtp):
             self.smtp.start()
         self.ports.smtp = self.smtp.port
         self.smtp.add_user(RELAY_USER, self.emulator.secret_values["NotifySmtpSecret"])
@@ -140,7 +98,7 @@ class LocalPlatform:
         self.dns = LocalDnsServer(
             lambda: self.emulator.client("route53"), self.host, self.ports.dns
         )
-        with _claiming("dns", self.host, self.ports.dns):
+        with claiming("dns", self.host, self.ports.dns):
             self.dns.start()
         self.ports.dns = self.dns.port
 
@@ -165,7 +123,7 @@ class LocalPlatform:
             health.register_check(name, _status_check(component))
         health.register_check("event_pumps", self._pumps_check)
         health.register_check("scheduler", self._scheduler_check)
-        with _claiming("api", self.host, self.ports.api):
+        with claiming("api", self.host, self.ports.api):
             self.http = LocalHttpServer(
                 app,
                 LocalRoutes(

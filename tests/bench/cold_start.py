@@ -35,7 +35,8 @@ from aiosmtpd.controller import Controller
 
 from infrastructure.local import template as tpl
 from infrastructure.local.emulator import ACCOUNT, REGION, Emulator
-from infrastructure.local.platform import Ports, app_environment
+from infrastructure.local.platform import app_environment
+from infrastructure.local.ports import Ports
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
