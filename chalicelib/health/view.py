@@ -70,17 +70,17 @@ def monitor(ports: HealthPorts, tenant_id: str | None = None) -> dict[str, int]:
     (plus the domain's DNSBL lookups)."""
     report = {"tenants": 0, "scopes": 0, "raised": 0}
     scopes: dict[str, list[str]] = {}
-    only = None if tenant_id is None else {tenant_id}
-    for tenant_id in only or ports.facts.tenants_with_mailboxes():
-        mine = ports.facts.mailboxes(tenant_id)
-        scopes[tenant_id] = [f"mailbox:{m.mailbox_id}" for m in mine]
-        scopes[tenant_id] += [f"domain:{d}" for d in sorted({m.domain_id for m in mine})]
-    for tenant_id, campaign_id in ports.facts.running_campaigns():
-        if only is None or tenant_id in only:
-            scopes.setdefault(tenant_id, []).append(f"campaign:{campaign_id}")
-    for tenant_id, found in scopes.items():
+    tenants = [tenant_id] if tenant_id is not None else ports.facts.tenants_with_mailboxes()
+    for tenant in tenants:
+        mine = ports.facts.mailboxes(tenant)
+        scopes[tenant] = [f"mailbox:{m.mailbox_id}" for m in mine]
+        scopes[tenant] += [f"domain:{d}" for d in sorted({m.domain_id for m in mine})]
+    for tenant, campaign_id in ports.facts.running_campaigns():
+        if tenant_id is None or tenant == tenant_id:
+            scopes.setdefault(tenant, []).append(f"campaign:{campaign_id}")
+    for tenant, found in scopes.items():
         report["tenants"] += 1
         for scope in found:
             report["scopes"] += 1
-            report["raised"] += len(evaluate(ports, tenant_id, scope).raised)
+            report["raised"] += len(evaluate(ports, tenant, scope).raised)
     return report
