@@ -111,6 +111,18 @@ SOURCES: dict[str, Source] = {
         "secret",
         "penguinmails/{stage}/tracking-keys",
     ),
+    "hostwinds_key_secret": Source(
+        "PM_HOSTWINDS_KEY_SECRET",
+        "HostwindsApiKeySecret",
+        "secret",
+        "penguinmails/{stage}/hostwinds-api-key",
+    ),
+    "cloudflare_token_secret": Source(
+        "PM_CLOUDFLARE_TOKEN_SECRET",
+        "CloudflareApiTokenSecret",
+        "secret",
+        "penguinmails/{stage}/cloudflare-api-token",
+    ),
     # the OLAP tier: the Glue database Athena queries, the work group it runs in (result
     # location, bytes-scanned cutoff), the Firehose stream that fills it (deployed stages;
     # the local platform's Firehose pump and DuckDB adapter stand in, with these defaults)
@@ -164,6 +176,20 @@ SOURCES: dict[str, Source] = {
     "smtp_timeout": Source("PM_SMTP_TIMEOUT", default="20", parse="float"),
     "verify_smtp_tls": Source("PM_VERIFY_SMTP_TLS", default="true", parse="bool"),
     "local_inbox_url": Source("PM_LOCAL_INBOX_URL"),
+    # --- provisioning: the providers' endpoints and the state machines ----------------------
+    "hostwinds_api_url": Source("PM_HOSTWINDS_API_URL", default="https://clients.hostwinds.com"),
+    "cloudflare_api_url": Source(
+        "PM_CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4"
+    ),
+    "mail_admin_scheme": Source("PM_MAIL_ADMIN_SCHEME", default="https"),  # MailU's admin API
+    "acme_directory_url": Source(
+        "PM_ACME_DIRECTORY_URL", default="https://acme-v02.api.letsencrypt.org/directory"
+    ),
+    "acme_ca_bundle": Source("PM_ACME_CA_BUNDLE", parse="optional"),  # the ACME server's TLS
+    "acme_contact": Source("PM_ACME_CONTACT", default="ops@penguinmails.local"),
+    "tls_trust_bundle": Source("PM_TLS_TRUST_BUNDLE", parse="optional"),  # extra roots
+    "provision_state_machine_arn": Source("PM_PROVISION_STATE_MACHINE_ARN"),
+    "decommission_state_machine_arn": Source("PM_DECOMMISSION_STATE_MACHINE_ARN"),
 }
 
 

@@ -73,6 +73,17 @@ class Settings:
     smtp_timeout: float
     verify_smtp_tls: bool
     local_inbox_url: str
+    hostwinds_key_secret: str
+    cloudflare_token_secret: str
+    hostwinds_api_url: str
+    cloudflare_api_url: str
+    mail_admin_scheme: str
+    acme_directory_url: str
+    acme_ca_bundle: str | None
+    acme_contact: str
+    tls_trust_bundle: str | None
+    provision_state_machine_arn: str
+    decommission_state_machine_arn: str
     tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
 
     def table(self, name: str) -> str:

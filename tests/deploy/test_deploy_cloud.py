@@ -117,6 +117,8 @@ def test_outputs_give_the_api_its_tables_queues_stream_bucket_and_role(aws, firs
     outputs.setdefault("AdminKeySecret", "arn:aws:secretsmanager:us-east-1:1:secret:admin")
     outputs.setdefault("NotifySmtpSecret", "arn:aws:secretsmanager:us-east-1:1:secret:smtp")
     outputs.setdefault("TrackingKeysSecret", "arn:aws:secretsmanager:us-east-1:1:secret:track")
+    outputs.setdefault("HostwindsApiKeySecret", "arn:aws:secretsmanager:us-east-1:1:secret:hw")
+    outputs.setdefault("CloudflareApiTokenSecret", "arn:aws:secretsmanager:us-east-1:1:secret:cf")
     # ... and the OLAP tier's Glue database, Athena work group and Firehose stream too
     outputs.setdefault("AnalyticsDatabase", "penguinmails_dev_analytics")
     outputs.setdefault("AnalyticsWorkGroup", "penguinmails-dev-analytics")
