@@ -2,4 +2,13 @@
 MailU, mailboxes, DNS with PTR, a TLS certificate, health checks, registration, warm-up) and
 rolled back or decommissioned in reverse order. Other features may use what is listed here."""
 
-__all__: list[str] = []
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.provisioning.steps import run_step
+else:
+    from chalicelib.core.lazy import exports
+
+    __getattr__ = exports(__name__, {"run_step": "chalicelib.provisioning.steps"})
+
+__all__ = ["run_step"]
