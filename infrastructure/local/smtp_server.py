@@ -23,7 +23,7 @@ import ssl
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -411,18 +411,25 @@ class LocalSmtpServer:
 
     # messages
 
-    def _record(self, message: dict[str, Any]) -> None:
+    def accept(self, message: dict[str, Any], hosted: Collection[str] = ()) -> None:
+        """Take a message another local listener accepted (a provisioned server's SMTP, see
+        ``providers``) as if it had come here: stored, delivered, answered by the simulator.
+        ``hosted``: mailboxes that listener's servers keep, delivered to like local users."""
+        self._record(message, frozenset(normalize_email(h) for h in hosted))
+
+    def _record(self, message: dict[str, Any], hosted: Collection[str] = frozenset()) -> None:
         generated = [] if self.simulator is None else self.simulator.responses(message)
         with self._lock:
             self._messages.append(message)
             for rcpt in dict.fromkeys(normalize_email(r) for r in message["rcpt_tos"]):
-                mailbox = rcpt if rcpt in self._users else self._bounce_host_owner(rcpt)
+                local = rcpt in self._users or rcpt in hosted
+                mailbox = rcpt if local else self._bounce_host_owner(rcpt, hosted)
                 if mailbox is not None:
                     self._deliver(mailbox, {**_copy(message), "kind": "delivered"})
             for delivery in generated:
                 self._deliver(delivery.mailbox, simulated_record(delivery))
 
-    def _bounce_host_owner(self, rcpt: str) -> str | None:
+    def _bounce_host_owner(self, rcpt: str, hosted: Collection[str] = ()) -> str | None:
         """The user who sent the message ``<tag>+<message id>@bounces.<domain>`` names (its
         envelope sender was ``b+<message id>@bounces.<domain>``); the caller holds ``_lock``."""
         local, _, host = rcpt.rpartition("@")
@@ -432,7 +439,8 @@ class LocalSmtpServer:
         return_path = f"b+{message_id}@{host}"
         for sent in reversed(self._messages):
             owner = sent.get("auth_user")
-            if owner in self._users and normalize_email(sent["mail_from"]) == return_path:
+            known = owner in self._users or owner in hosted
+            if known and normalize_email(sent["mail_from"]) == return_path:
                 return str(owner)
         return None
 
