@@ -86,7 +86,7 @@ class _Session(socketserver.StreamRequestHandler):
         if not line:
             return False
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            while (rest := self.rfile.readline(MAX_LINE + 1)) and not rest.endswith(b"\n"):
+            while (tail := self.rfile.readline(MAX_LINE + 1)) and not tail.endswith(b"\n"):
                 pass
             self.send("* BAD line too long")
             return True
