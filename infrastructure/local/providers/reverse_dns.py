@@ -64,10 +64,15 @@ class ReverseDns:
         return None
 
     def _change(self, action: str, record: dict[str, Any]) -> None:
-        self._route53.change_resource_record_sets(
-            HostedZoneId=self._zone(),
-            ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]},
-        )
+        batch = {"Changes": [{"Action": action, "ResourceRecordSet": record}]}
+        try:
+            self._route53.change_resource_record_sets(HostedZoneId=self._zone(), ChangeBatch=batch)
+        except ClientError as exc:  # the zone was deleted since: find or create it again
+            if exc.response["Error"]["Code"] != "NoSuchHostedZone":
+                raise
+            with self._lock:
+                self._zone_id = None
+            self._route53.change_resource_record_sets(HostedZoneId=self._zone(), ChangeBatch=batch)
 
     def _zone(self) -> str:
         with self._lock:

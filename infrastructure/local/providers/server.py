@@ -9,7 +9,9 @@ TLS starts with a self-signed certificate, as MailU's front does before it has o
 Mail it accepts is DKIM-signed with the sender's domain key when this server has one (as
 MailU's rspamd signs by the From domain, selector ``dkim``) and handed to the platform's main
 local mail server (``LocalSmtpServer.accept``), so it lands in the same store, inboxes and
-simulator as all other local mail; its inboxes are the main server's inboxes.
+simulator as all other local mail; its inboxes are the main server's inboxes. The main
+server's mailbox simulator answers here too (its RCPT refusals and slow DATA replies), so a
+mailbox behaves the same whichever local server it sends through.
 """
 
 from __future__ import annotations
