@@ -239,9 +239,12 @@ def name_problems(stem: str, definition: dict[str, Any]) -> list[str]:
     """The machine's states are rules.py's steps plus its helpers, in rules.py's order."""
     states = set(definition.get("States", {}))
     start = definition.get("StartAt", "")
+    chains: dict[str, tuple[tuple[str, ...], str]]
     if stem == "provision":
-        chains = {"PROVISION_STEPS": (rules.PROVISION_STEPS, start)}
-        chains["ROLLBACK_STEPS"] = (rules.ROLLBACK_STEPS, ROLLBACK_START)
+        chains = {
+            "PROVISION_STEPS": (rules.PROVISION_STEPS, start),
+            "ROLLBACK_STEPS": (rules.ROLLBACK_STEPS, ROLLBACK_START),
+        }
     elif stem == "decommission":
         chains = {"DECOMMISSION_STEPS": (rules.DECOMMISSION_STEPS, start)}
     else:
