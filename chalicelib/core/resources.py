@@ -37,6 +37,7 @@ RESOURCE_KINDS = {
     "glue_database": "AWS::Glue::Database",
     "workgroup": "AWS::Athena::WorkGroup",
     "delivery_stream": "AWS::KinesisFirehose::DeliveryStream",
+    "state_machine": "AWS::StepFunctions::StateMachine",
 }
 
 
@@ -188,8 +189,14 @@ SOURCES: dict[str, Source] = {
     "acme_ca_bundle": Source("PM_ACME_CA_BUNDLE", parse="optional"),  # the ACME server's TLS
     "acme_contact": Source("PM_ACME_CONTACT", default="ops@penguinmails.local"),
     "tls_trust_bundle": Source("PM_TLS_TRUST_BUNDLE", parse="optional"),  # extra roots
-    "provision_state_machine_arn": Source("PM_PROVISION_STATE_MACHINE_ARN"),
-    "decommission_state_machine_arn": Source("PM_DECOMMISSION_STATE_MACHINE_ARN"),
+    # deployed stages only (their outputs are Condition: Deployed); the local platform creates
+    # the state machines in the emulator and sets these itself
+    "provision_state_machine_arn": Source(
+        "PM_PROVISION_STATE_MACHINE_ARN", "ProvisionStateMachineArn", "state_machine"
+    ),
+    "decommission_state_machine_arn": Source(
+        "PM_DECOMMISSION_STATE_MACHINE_ARN", "DecommissionStateMachineArn", "state_machine"
+    ),
 }
 
 

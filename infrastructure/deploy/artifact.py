@@ -1,8 +1,12 @@
-"""The functions artifact: ``build/functions.zip``, the code every worker Lambda runs.
+"""The functions artifact: ``build/functions.zip``, the code every worker Lambda runs, and
+the state machine definitions uploaded next to it.
 
 Lambda-platform wheels of ``requirements.txt`` plus ``chalicelib/`` and ``functions/`` and
 their bytecode, zipped so that the same sources always give the same bytes: its content hash
-is its S3 key, so an unchanged build uploads nothing and updates no function.
+is its S3 key, so an unchanged build uploads nothing and updates no function. The definitions
+(``infrastructure/statemachines/*.asl.json``) go under one prefix named by the hash of them
+all, so a changed definition is a new ``StateMachinesPrefix`` and CloudFormation updates the
+state machines, and an unchanged one uploads and updates nothing.
 """
 
 from __future__ import annotations
@@ -35,10 +39,25 @@ LAMBDA_PLATFORM = (
 )
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SOURCE_JUNK = shutil.ignore_patterns("__pycache__", "*.pyc")
+STATEMACHINES = ROOT / "infrastructure" / "statemachines"
+DEFINITION_SUFFIX = ".asl.json"
 
 
 def artifact_key(data: bytes) -> str:
     return f"functions/{hashlib.sha256(data).hexdigest()[:32]}.zip"
+
+
+def state_machine_files(directory: Path = STATEMACHINES) -> list[Path]:
+    """The state machine definitions the template's ``DefinitionS3Location`` keys name."""
+    return sorted(directory.glob(f"*{DEFINITION_SUFFIX}"))
+
+
+def definitions_prefix(files: Sequence[Path]) -> str:
+    """``statemachines/<hash of every file's name and bytes>/``: the ``StateMachinesPrefix``."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"statemachines/{digest.hexdigest()[:32]}/"
 
 
 def zip_members(root: Path) -> list[tuple[Path, str]]:

@@ -1,10 +1,12 @@
 """Deploys one stage to AWS: owns the order of a deploy and the decisions between its steps.
 
 1. build ``build/functions.zip`` (``artifact.py``);
-2. upload it to the artifact bucket under its content hash, creating the bucket if missing;
+2. upload it to the artifact bucket under its content hash, creating the bucket if missing,
+   and the state machine definitions (``infrastructure/statemachines/*.asl.json``) under a
+   prefix named by their content hash;
 3. create or update the stack ``penguinmails-<stage>`` from ``infrastructure/template.yaml``
-   with Stage, ArtifactBucket and ArtifactKey; other parameters keep their current values
-   unless given with ``--parameter``;
+   with Stage, ArtifactBucket, ArtifactKey and StateMachinesPrefix; other parameters keep
+   their current values unless given with ``--parameter``;
 4. write the stack outputs as the Chalice stage's environment and role into a copy of the app
    in ``build/chalice-app`` and run ``chalice deploy`` there. The tracked ``.chalice/config.json``
    is never rewritten. Chalice's record of what it deployed (``.chalice/deployed/<stage>.json``)
@@ -47,7 +49,9 @@ from infrastructure.deploy.artifact import (
     SOURCE_JUNK,
     artifact_key,
     build_functions_artifact,
+    definitions_prefix,
     run,
+    state_machine_files,
 )
 
 __all__ = ["DeployError", "artifact_key", "main"]
@@ -55,7 +59,7 @@ __all__ = ["DeployError", "artifact_key", "main"]
 TEMPLATE = ROOT / "infrastructure" / "template.yaml"
 CHALICE_APP = ROOT / "build" / "chalice-app"
 CHALICE_SOURCES = ("app.py", "requirements.txt", "chalicelib", "vendor")
-OWN_PARAMETERS = ("Stage", "ArtifactBucket", "ArtifactKey")
+OWN_PARAMETERS = ("Stage", "ArtifactBucket", "ArtifactKey", "StateMachinesPrefix")
 # stack output → the API's environment: the one mapping (core.resources), for the template's outputs
 ENV_FROM_OUTPUTS: dict[str, str] = env_from_outputs(yaml.safe_load(TEMPLATE.read_text())["Outputs"])
 ROLE_OUTPUT = "ApiRoleArn"
@@ -91,13 +95,20 @@ def stack_parameters(
     bucket: str,
     key: str,
     *,
+    machines: str,
     overrides: Mapping[str, str] | None = None,
     previous: Iterable[str] = (),
     declared: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Ours, then the operator's; every other parameter the stack has keeps its value (an
-    update that leaves one out would reset it to the template's default)."""
-    values = {"Stage": stage, "ArtifactBucket": bucket, "ArtifactKey": key}
+    update that leaves one out would reset it to the template's default). ``machines`` is
+    the key prefix of the uploaded state machine definitions."""
+    values = {
+        "Stage": stage,
+        "ArtifactBucket": bucket,
+        "ArtifactKey": key,
+        "StateMachinesPrefix": machines,
+    }
     values.update(sorted((overrides or {}).items()))
     allowed = None if declared is None else set(declared)
     kept = sorted(k for k in set(previous) - set(values) if allowed is None or k in allowed)
@@ -173,14 +184,18 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
 def plan(options: Options) -> list[str]:
     bucket = options.bucket or default_artifact_bucket("<account>", options.region or "<region>")
     key = "functions/<sha256 of the zip>.zip"
-    params = stack_parameters(options.stage, bucket, key, overrides=options.overrides)
+    machines = "statemachines/<sha256 of the definitions>/"
+    params = stack_parameters(
+        options.stage, bucket, key, machines=machines, overrides=options.overrides
+    )
     shown = " ".join(f"{p['ParameterKey']}={p['ParameterValue']}" for p in params)
     env = ", ".join(f"{env}={output}" for env, output in ENV_FROM_OUTPUTS.items())
     return [
         f"deploy stage {options.stage} to {options.region or '(no region set)'}",
         f"1. build {_rel(FUNCTIONS_ZIP)}: pip install -r requirements.txt --target "
         f"{_rel(FUNCTIONS_DIR)} {' '.join(LAMBDA_PLATFORM)}; add {', '.join(FUNCTION_SOURCES)}",
-        f"2. upload to s3://{bucket}/{key} (bucket created if missing)",
+        f"2. upload to s3://{bucket}/{key} (bucket created if missing), and "
+        f"{', '.join(p.name for p in state_machine_files())} under s3://{bucket}/{machines}",
         f"3. create or update stack {options.stack} from {_rel(TEMPLATE)}: {shown}; "
         f"{', '.join(cloud.CAPABILITIES)}",
         f"4. chalice deploy --stage {options.stage} in {_rel(CHALICE_APP)} with {env}; "
@@ -257,7 +272,8 @@ def deploy(options: Options) -> None:
     bucket = options.bucket or default_artifact_bucket(account, options.region)
     s3, cfn = aws.client("s3"), aws.client("cloudformation")
     key = publish_artifact(s3, bucket, options.region)
-    outputs = apply_stack(s3, cfn, bucket, key, options)
+    machines = publish_definitions(s3, bucket)
+    outputs = apply_stack(s3, cfn, bucket, key, machines, options)
     print("4. chalice deploy", flush=True)
     prepare_chalice_app(
         options.stage, environment_from_outputs(outputs), role_from_outputs(outputs)
@@ -281,7 +297,20 @@ def publish_artifact(s3: Any, bucket: str, region: str) -> str:
     return key
 
 
-def apply_stack(s3: Any, cfn: Any, bucket: str, key: str, options: Options) -> dict[str, str]:
+def publish_definitions(s3: Any, bucket: str) -> str:
+    """Upload every state machine definition under its content-hash prefix; the prefix."""
+    files = state_machine_files()
+    prefix = definitions_prefix(files)
+    uploaded = [
+        path.name for path in files if cloud.upload_once(s3, bucket, prefix + path.name, path)
+    ]
+    print(f"   state machines under {prefix}: {', '.join(uploaded) or 'already there'}")
+    return prefix
+
+
+def apply_stack(
+    s3: Any, cfn: Any, bucket: str, key: str, machines: str, options: Options
+) -> dict[str, str]:
     print(f"3. stack {options.stack}", flush=True)
     body = TEMPLATE.read_text()
     declared = list((yaml.safe_load(body).get("Parameters") or {}).keys())
@@ -291,6 +320,7 @@ def apply_stack(s3: Any, cfn: Any, bucket: str, key: str, options: Options) -> d
             options.stage,
             bucket,
             key,
+            machines=machines,
             overrides=options.overrides,
             previous=previous,
             declared=declared,

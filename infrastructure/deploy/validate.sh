@@ -2,7 +2,9 @@
 # Offline proof of the deploy path (ARCHITECTURE.md, "Deploying to AWS"): nothing here talks
 # to AWS, and after the first run nothing talks to PyPI either. Exits non-zero on any failure.
 #   1. cfn-lint on every infrastructure/**/*.yaml template, and on every state machine
-#      (infrastructure/statemachines/*.asl.json, wrapped so cfn-lint checks it as ASL);
+#      (infrastructure/statemachines/*.asl.json, wrapped so cfn-lint checks it as ASL); then
+#      our own checks of the state machines against the template, the handlers, the error
+#      classes and the step names (infrastructure/deploy/asl_checks.py);
 #   2. chalice package --stage dev build/chalice-package, its pip fed from build/wheelhouse
 #      (Lambda-platform wheels of requirements.txt, downloaded once and again only when
 #      requirements.txt changes); then cfn-lint on sam.json and a look inside deployment.zip;
@@ -39,6 +41,8 @@ lint_templates() {
     while IFS= read -r line; do wrapped+=("$line"); done < build/asl-lint.list
   fi
   cfn-lint -- "${templates[@]}" ${wrapped[@]+"${wrapped[@]}"}
+  step "state machines: graph, tasks, errors, rollback, step names"
+  python -m infrastructure.deploy.asl_checks
 }
 
 fill_wheelhouse() {

@@ -1,5 +1,6 @@
 """Reads ``infrastructure/template.yaml`` for what the emulator cannot run by itself:
-which handler each event source mapping and schedule invokes, with its settings.
+which handler each event source mapping and schedule invokes, with its settings, and the
+state machines with the functions their tasks call (``infrastructure/statemachines``).
 
 The template is the one list of resources; nothing here names a queue, stream or
 function by hand.
@@ -15,6 +16,8 @@ from typing import Any
 import yaml
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+STATEMACHINES = TEMPLATE.parent / "statemachines"
+DEFINITIONS_PREFIX = "${StateMachinesPrefix}"  # the Key of a DefinitionS3Location, before the file
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,14 @@ class ScheduleSpec:
             )
         unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2).rstrip("s")]
         return int(match.group(1)) * unit
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    logical_id: str
+    name: str  # ``StateMachineName`` for the stage
+    definition: Path  # its ``.asl.json`` in infrastructure/statemachines
+    substitutions: dict[str, str]  # DefinitionSubstitutions: placeholder -> function logical id
 
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
@@ -146,3 +157,44 @@ def dead_letter_sources(template: dict[str, Any]) -> dict[str, str | None]:
 def handler_lookups(template: dict[str, Any]) -> list[str]:
     """Every ``module.function`` the template names as a handler."""
     return sorted({f.handler for f in functions(template).values()})
+
+
+def sub(value: Any, stage: str = "local") -> str:
+    """A name the template writes as ``{Fn::Sub: "penguinmails-${Stage}-..."}``, for ``stage``."""
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    return str(text).replace("${Stage}", stage)
+
+
+def function_names(template: dict[str, Any], stage: str = "local") -> dict[str, str]:
+    """Every function's logical id -> its ``FunctionName`` for ``stage``."""
+    return {
+        lid: sub(r["Properties"].get("FunctionName", lid), stage)
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+
+
+def state_machines(template: dict[str, Any], stage: str = "local") -> list[StateMachineSpec]:
+    """Every state machine: its name, its definition file (the ``DefinitionS3Location`` key
+    after ``${StateMachinesPrefix}``: the deploy uploads that file there) and which function
+    each placeholder of the definition is."""
+    found = []
+    for lid, r in template["Resources"].items():
+        if r["Type"] != "AWS::StepFunctions::StateMachine":
+            continue
+        p = r["Properties"]
+        key = sub(p["DefinitionS3Location"]["Key"], stage)
+        if not key.startswith(DEFINITIONS_PREFIX):
+            raise ValueError(f"{lid}: its definition key must start with {DEFINITIONS_PREFIX}")
+        found.append(
+            StateMachineSpec(
+                logical_id=lid,
+                name=sub(p.get("StateMachineName", lid), stage),
+                definition=STATEMACHINES / key.removeprefix(DEFINITIONS_PREFIX),
+                substitutions={
+                    name: target(value)
+                    for name, value in (p.get("DefinitionSubstitutions") or {}).items()
+                },
+            )
+        )
+    return found

@@ -1,7 +1,9 @@
 """The operators' alarms in the template: every dead-letter queue has a depth alarm, every
-function an error-rate alarm, every stream consumer an iterator-age alarm, the API a 5xx-rate
-and a p95-latency alarm on the metrics its pipeline really emits; each alarm notifies the
-one operators' topic, and none exists in the local stack (no CloudWatch there)."""
+function an error-rate alarm (a state machine's task function: its state machine an alarm on
+failed executions, since the tasks' transient errors are retried by design), every stream
+consumer an iterator-age alarm, the API a 5xx-rate and a p95-latency alarm on the metrics its
+pipeline really emits; each alarm notifies the one operators' topic, and none exists in the
+local stack (no CloudWatch there)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,21 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = yaml.safe_load((ROOT / "infrastructure" / "template.yaml").read_text())
 RESOURCES = TEMPLATE["Resources"]
 ALARMS = {lid: r for lid, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-FUNCTIONS = sorted(lid for lid, r in RESOURCES.items() if r["Type"] == "AWS::Lambda::Function")
+STATE_MACHINES = sorted(
+    lid for lid, r in RESOURCES.items() if r["Type"] == "AWS::StepFunctions::StateMachine"
+)
+TASK_FUNCTIONS = sorted(
+    {
+        value["Fn::GetAtt"][0]
+        for lid in STATE_MACHINES
+        for value in RESOURCES[lid]["Properties"]["DefinitionSubstitutions"].values()
+    }
+)
+FUNCTIONS = sorted(
+    lid
+    for lid, r in RESOURCES.items()
+    if r["Type"] == "AWS::Lambda::Function" and lid not in TASK_FUNCTIONS
+)
 DLQS = sorted(
     {
         q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
@@ -55,6 +71,7 @@ def _alarms_on(namespace: str, metric: str, dimension: str, value: object) -> li
 
 def test_there_is_something_to_check():
     assert len(DLQS) >= 4 and len(FUNCTIONS) >= 9 and len(STREAM_CONSUMERS) >= 2
+    assert len(STATE_MACHINES) >= 2 and len(TASK_FUNCTIONS) >= 20
 
 
 @pytest.mark.parametrize("dlq", DLQS)
@@ -79,6 +96,24 @@ def test_every_function_has_an_error_rate_alarm(function):
     assert both, f"{function} has no error-rate alarm (Errors / Invocations)"
     expressions = [m.get("Expression", "") for m in ALARMS[both.pop()]["Properties"]["Metrics"]]
     assert any("errors / invocations" in e for e in expressions), expressions
+
+
+@pytest.mark.parametrize("machine", STATE_MACHINES)
+def test_every_state_machine_alarms_on_failed_and_timed_out_executions(machine):
+    ref = {"Ref": machine}
+    failed = set(_alarms_on("AWS/States", "ExecutionsFailed", "StateMachineArn", ref))
+    timed_out = set(_alarms_on("AWS/States", "ExecutionsTimedOut", "StateMachineArn", ref))
+    both = failed & timed_out
+    assert both, f"{machine} has no alarm on failed and timed-out executions"
+    p = ALARMS[both.pop()]["Properties"]
+    assert (p["Threshold"], p["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_a_function_without_its_own_alarm_is_a_task_of_an_alarmed_state_machine():
+    # the split above must not hide a function: each is in exactly one of the two lists
+    every = {lid for lid, r in RESOURCES.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert set(FUNCTIONS) | set(TASK_FUNCTIONS) == every
+    assert set(TASK_FUNCTIONS) <= every
 
 
 @pytest.mark.parametrize("function", STREAM_CONSUMERS)

@@ -48,6 +48,12 @@ def first_deploy(aws, tmp_path_factory) -> str:
     return deploy_template(aws.client("cloudformation"), key, OPERATOR)
 
 
+@pytest.fixture(scope="module")
+def machines(aws) -> str:
+    cloud.ensure_bucket(aws.client("s3"), BUCKET, REGION)
+    return d.publish_definitions(aws.client("s3"), BUCKET)
+
+
 def artifact(marker: str = "") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -66,11 +72,18 @@ def publish(s3, directory: Path, data: bytes) -> str:
 
 def deploy_template(cfn, key: str, overrides: dict[str, str] | None = None) -> str:
     body = d.TEMPLATE.read_text()
+    machines = d.definitions_prefix(d.state_machine_files())
 
     def parameters_for(previous: list[str]) -> list[dict[str, object]]:
         declared = yaml.safe_load(body)["Parameters"]
         return d.stack_parameters(
-            "dev", BUCKET, key, overrides=overrides, previous=previous, declared=declared
+            "dev",
+            BUCKET,
+            key,
+            machines=machines,
+            overrides=overrides,
+            previous=previous,
+            declared=declared,
         )
 
     return cloud.deploy_stack(cfn, STACK, {"TemplateBody": body}, parameters_for)
@@ -125,6 +138,12 @@ def test_outputs_give_the_api_its_tables_queues_stream_bucket_and_role(aws, firs
     outputs.setdefault("AnalyticsDeliveryStream", "penguinmails-dev-analytics-events")
     env = d.environment_from_outputs(outputs)
     assert env["PM_TENANTS_TABLE"] == "penguinmails-dev-tenants"
+    assert env["PM_PROVISION_STATE_MACHINE_ARN"].endswith(
+        ":stateMachine:penguinmails-dev-provision"
+    )
+    assert env["PM_DECOMMISSION_STATE_MACHINE_ARN"].endswith(
+        ":stateMachine:penguinmails-dev-decommission"
+    )
     assert env["PM_NOTIFICATIONS_DLQ_URL"].endswith("/penguinmails-dev-notifications-dlq")
     assert d.role_from_outputs(outputs).startswith("arn:aws:iam::")
 
@@ -189,3 +208,19 @@ def test_unknown_paths_are_mapped_to_a_404_envelope(tmp_path):
         body = _json.loads(response["responseTemplates"]["application/json"])
         assert body["error"]["code"] == "not_found"
     assert rest_api_id(tmp_path / "missing.json") is None
+
+
+def test_the_definitions_are_uploaded_once_under_the_prefix_the_stack_is_given(
+    aws, machines, first_deploy
+):
+    # given the definitions the deploy uploaded
+    s3, cfn = aws.client("s3"), aws.client("cloudformation")
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=machines)["Contents"]
+    # then each file is there, byte for byte, under the prefix the stack runs with
+    files = {path.name: path.read_bytes() for path in d.state_machine_files()}
+    assert {o["Key"].removeprefix(machines) for o in listed} == set(files)
+    for name, data in files.items():
+        assert s3.get_object(Bucket=BUCKET, Key=machines + name)["Body"].read() == data
+    assert parameter(cfn, "StateMachinesPrefix") == machines
+    # and a second upload finds them there
+    assert d.publish_definitions(s3, BUCKET) == machines

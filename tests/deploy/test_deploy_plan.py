@@ -51,11 +51,15 @@ def test_every_resource_a_function_is_given_is_given_to_the_api_from_the_same_ou
         assert TEMPLATE["Outputs"][d.ENV_FROM_OUTPUTS[name]]["Value"] == value, name
 
 
-def test_every_mapped_output_and_the_role_output_exist_unconditionally_where_needed():
+def test_every_mapped_output_and_the_role_output_exist_in_every_deployed_stage():
+    # the deploy only deploys stages where Deployed holds (dev, prod): an output under that
+    # condition (the state machines') is always there; any other condition could be missing
     outputs = TEMPLATE["Outputs"]
     for output in d.ENV_FROM_OUTPUTS.values():
-        assert output in outputs and "Condition" not in outputs[output], output
+        assert output in outputs and outputs[output].get("Condition") in (None, "Deployed"), output
     assert outputs[d.ROLE_OUTPUT]["Value"] == {"Fn::GetAtt": ["ApiRole", "Arn"]}
+    deployed_only = {o for o in d.ENV_FROM_OUTPUTS.values() if "Condition" in outputs[o]}
+    assert deployed_only == {"ProvisionStateMachineArn", "DecommissionStateMachineArn"}
 
 
 def test_every_mapped_variable_is_one_the_settings_read():
@@ -120,14 +124,19 @@ def test_the_template_takes_the_parameters_the_deploy_sets():
     assert set(TEMPLATE["Parameters"]["Stage"]["AllowedValues"]) >= {"dev", "prod"}
 
 
-def test_create_passes_stage_artifact_and_overrides():
+def test_create_passes_stage_artifact_state_machines_and_overrides():
     params = d.stack_parameters(
-        "dev", "bkt", "functions/a.zip", overrides={"NotifySmtpPort": "465"}
+        "dev",
+        "bkt",
+        "functions/a.zip",
+        machines="statemachines/s/",
+        overrides={"NotifySmtpPort": "465"},
     )
     assert params == [
         {"ParameterKey": "Stage", "ParameterValue": "dev"},
         {"ParameterKey": "ArtifactBucket", "ParameterValue": "bkt"},
         {"ParameterKey": "ArtifactKey", "ParameterValue": "functions/a.zip"},
+        {"ParameterKey": "StateMachinesPrefix", "ParameterValue": "statemachines/s/"},
         {"ParameterKey": "NotifySmtpPort", "ParameterValue": "465"},
     ]
 
@@ -140,6 +149,7 @@ def test_update_keeps_the_values_of_parameters_it_does_not_set():
         "prod",
         "bkt",
         "functions/b.zip",
+        machines="statemachines/s/",
         overrides={"NotifySmtpPort": "465"},
         previous=previous,
         declared=TEMPLATE["Parameters"],
@@ -151,7 +161,9 @@ def test_update_keeps_the_values_of_parameters_it_does_not_set():
     assert {"ParameterKey": "NotifySmtpPort", "ParameterValue": "465"} in params
 
 
-@pytest.mark.parametrize("bad", ["NoEquals", "=x", "Stage=prod", "ArtifactKey=x"])
+@pytest.mark.parametrize(
+    "bad", ["NoEquals", "=x", "Stage=prod", "ArtifactKey=x", "StateMachinesPrefix=x/"]
+)
 def test_parameter_overrides_refuse_malformed_pairs_and_the_deploys_own(bad):
     with pytest.raises(DeployError):
         d.parse_overrides([bad])
@@ -250,6 +262,7 @@ def test_dry_run_prints_every_step_and_calls_nothing(capsys):
     for step in ("1. build build/functions.zip", "2. upload", "3. create or update", "4. chalice"):
         assert step in out
     assert "5. ReportBatchItemFailures" in out
+    assert "provision.asl.json" in out and "/statemachines/<sha256 of the definitions>/" in out
     assert "PM_NOTIFY_SMTP_SECRET=NotifySmtpSecret" in out
 
 
@@ -258,3 +271,37 @@ def test_sdist_only_requirements_are_found_by_their_marker():
 
     text = "boto3==1.0\ndkimpy==1.1.8  # sdist-only: pure python\n# a comment\nx==1 # pinned\n"
     assert sdist_only_requirements(text) == ["dkimpy==1.1.8"]
+
+
+# --- the state machine definitions ----------------------------------------------------------
+
+
+def test_every_state_machine_of_the_template_reads_a_definition_the_deploy_uploads():
+    from infrastructure.deploy.artifact import state_machine_files
+    from infrastructure.local import template as tpl
+
+    uploaded = {path.name for path in state_machine_files()}
+    machines = tpl.state_machines(TEMPLATE)
+    assert machines and {m.definition.name for m in machines} == uploaded
+    for machine in machines:
+        location = TEMPLATE["Resources"][machine.logical_id]["Properties"]["DefinitionS3Location"]
+        assert location["Bucket"] == {"Ref": "ArtifactBucket"}
+        assert location["Key"] == {"Fn::Sub": "${StateMachinesPrefix}" + machine.definition.name}
+    assert "StateMachinesPrefix" in TEMPLATE["Parameters"]
+
+
+def test_the_definitions_prefix_follows_their_content_and_names_only(tmp_path):
+    from infrastructure.deploy.artifact import definitions_prefix, state_machine_files
+
+    (tmp_path / "a.asl.json").write_text('{"StartAt": "A"}')
+    (tmp_path / "b.asl.json").write_text('{"StartAt": "B"}')
+    (tmp_path / "notes.txt").write_text("not a definition")
+    files = state_machine_files(tmp_path)
+    assert [p.name for p in files] == ["a.asl.json", "b.asl.json"]
+    before = definitions_prefix(files)
+    assert before.startswith("statemachines/") and before.endswith("/")
+    assert definitions_prefix(list(reversed(files))) == before
+    os.utime(files[0], (1_000_000_000, 1_000_000_000))
+    assert definitions_prefix(files) == before
+    (tmp_path / "b.asl.json").write_text('{"StartAt": "C"}')
+    assert definitions_prefix(files) != before
