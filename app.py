@@ -23,6 +23,7 @@ from chalicelib.imports import api as imports_api
 from chalicelib.inbound import api as inbound_api
 from chalicelib.mailboxes import api as mailboxes_api
 from chalicelib.operations import api as operations_api
+from chalicelib.provisioning import api as provisioning_api
 from chalicelib.sending import api as sending_api
 from chalicelib.templates import api as templates_api
 from chalicelib.tracking import api as tracking_api
@@ -64,6 +65,7 @@ for feature in (
     imports_api,
     inbound_api,
     operations_api,
+    provisioning_api,
     reports_api,
     health_api,
     analytics_api,

@@ -126,3 +126,8 @@ def secretsmanager() -> SecretsManagerClient:
 def route53() -> Route53Client:
     client: Route53Client = _client("route53")
     return client
+
+
+@provider("aws.stepfunctions", base=True)
+def stepfunctions() -> Any:
+    return _client("stepfunctions")

@@ -5,8 +5,9 @@ listed here (loaded on first use)."""
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.domains.rules.dns_records import normalise_domain
     from chalicelib.domains.rules.domains import CHECK_SHARDS, DkimKey, Domain, dkim_secret_name
-    from chalicelib.domains.service import verify_domain
+    from chalicelib.domains.service import create_domain, delete_domain, dns_view, verify_domain
     from chalicelib.domains.wiring import ports as domain_ports
     from chalicelib.domains.wiring import store as domain_store
 else:
@@ -20,6 +21,10 @@ else:
             "Domain": "chalicelib.domains.rules.domains",
             "dkim_secret_name": "chalicelib.domains.rules.domains",
             "verify_domain": "chalicelib.domains.service",
+            "normalise_domain": "chalicelib.domains.rules.dns_records",
+            "create_domain": "chalicelib.domains.service",
+            "delete_domain": "chalicelib.domains.service",
+            "dns_view": "chalicelib.domains.service",
             "domain_ports": "chalicelib.domains.wiring:ports",
             "domain_store": "chalicelib.domains.wiring:store",
         },
@@ -29,7 +34,11 @@ __all__ = [
     "CHECK_SHARDS",
     "DkimKey",
     "Domain",
+    "create_domain",
+    "delete_domain",
     "dkim_secret_name",
+    "dns_view",
+    "normalise_domain",
     "domain_ports",
     "domain_store",
     "verify_domain",

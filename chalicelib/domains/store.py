@@ -86,6 +86,13 @@ class DynamoDomainRepository:
                 raise
             raise Conflict(f"{name} is already registered", {"field": "name"}) from exc
 
+    def claimed(self, name: str) -> bool:
+        try:
+            DomainClaimItem.get(name, consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
+
     def release(self, ctx: TenantContext, name: str) -> None:
         try:
             DomainClaimItem(name).delete(condition=DomainClaimItem.tenant_id == ctx.tenant_id)

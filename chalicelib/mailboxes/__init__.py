@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.mailboxes.rules import POLL_SHARDS, SENDING_STATUSES, Mailbox, ServerSettings
-    from chalicelib.mailboxes.wiring import lower_daily_limit, pause_mailbox
+    from chalicelib.mailboxes.wiring import (
+        lower_daily_limit,
+        pause_mailbox,
+        register_mailbox,
+        remove_mailbox,
+    )
     from chalicelib.mailboxes.wiring import store as mailbox_store
 else:
     from chalicelib.core.lazy import exports
@@ -21,11 +26,15 @@ else:
             "mailbox_store": "chalicelib.mailboxes.wiring:store",
             "lower_daily_limit": "chalicelib.mailboxes.wiring",
             "pause_mailbox": "chalicelib.mailboxes.wiring",
+            "register_mailbox": "chalicelib.mailboxes.wiring",
+            "remove_mailbox": "chalicelib.mailboxes.wiring",
         },
     )
 
 __all__ = [
     "Mailbox",
+    "register_mailbox",
+    "remove_mailbox",
     "POLL_SHARDS",
     "SENDING_STATUSES",
     "ServerSettings",

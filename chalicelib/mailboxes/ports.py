@@ -26,6 +26,10 @@ class MailboxStore(Protocol):
 
     def count(self, ctx: TenantContext) -> int: ...
 
+    def find_by_email(self, ctx: TenantContext, email: str) -> str | None:
+        """The id of the tenant's mailbox for ``email``, if any."""
+        ...
+
     def delete(self, ctx: TenantContext, mailbox: Mailbox) -> None: ...
 
     def to_poll(self, shard: str) -> TenantItemIds:

@@ -113,6 +113,13 @@ class DynamoMailboxRepository:
         )
         return Page([_from_item(i) for i in page.items], page.next_token)
 
+    def find_by_email(self, ctx: TenantContext, email: str) -> str | None:
+        try:
+            marker = MailboxItem.get(ctx.tenant_id, f"email#{email}", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return str(marker.data)
+
     def count(self, ctx: TenantContext) -> int:
         return MailboxItem.count(ctx.tenant_id, MailboxItem.sk.startswith("mbx_"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.analytics import counters
 from chalicelib.aws import dynamodb, secrets
@@ -62,3 +62,58 @@ def lower_daily_limit(tenant_id: str, mailbox_id: str, daily_limit: int) -> int 
     from chalicelib.mailboxes.service import lower_daily_limit as lower
 
     return lower(ports(), system_context(tenant_id), mailbox_id, daily_limit)
+
+
+def register_mailbox(
+    tenant_id: str,
+    email: str,
+    display_name: str,
+    daily_limit: int,
+    smtp: dict[str, Any],
+    imap: dict[str, Any] | None,
+) -> str:
+    """Add a mailbox for the platform (provisioning's new servers), with the same checks as
+    ``POST /v1/mailboxes``; a mailbox that already exists for ``email`` is returned as is
+    (a retried registration never makes two). The mailbox's id."""
+    from chalicelib.core.errors import Conflict
+    from chalicelib.core.tenancy import system_context
+    from chalicelib.mailboxes.schemas import CreateMailbox
+    from chalicelib.mailboxes.service import create_mailbox
+
+    ctx = system_context(tenant_id, plan=_plan_of(tenant_id), actor="provisioning")
+    body = CreateMailbox.model_validate(
+        {
+            "email": email,
+            "display_name": display_name or None,
+            "daily_limit": daily_limit,
+            "smtp": smtp,
+            "imap": imap,
+        }
+    )
+    try:
+        return create_mailbox(ports(), ctx, body).mailbox_id
+    except Conflict:
+        existing = store().find_by_email(ctx, body.email)
+        if existing is None:
+            raise
+        return existing
+
+
+def remove_mailbox(tenant_id: str, mailbox_id: str) -> bool:
+    """Delete a mailbox for the platform; False when it was already gone."""
+    from chalicelib.core.errors import NotFound
+    from chalicelib.core.tenancy import system_context
+    from chalicelib.mailboxes.service import delete_mailbox
+
+    try:
+        delete_mailbox(ports(), system_context(tenant_id, actor="provisioning"), mailbox_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _plan_of(tenant_id: str) -> str:
+    from chalicelib import accounts
+
+    tenant = accounts.tenants().get(tenant_id)
+    return tenant.plan if tenant is not None else ""

@@ -5,10 +5,10 @@ rolled back or decommissioned in reverse order. Other features may use what is l
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.provisioning.steps import run_step
+    from chalicelib.provisioning.runner import run_step
 else:
     from chalicelib.core.lazy import exports
 
-    __getattr__ = exports(__name__, {"run_step": "chalicelib.provisioning.steps"})
+    __getattr__ = exports(__name__, {"run_step": "chalicelib.provisioning.runner"})
 
 __all__ = ["run_step"]

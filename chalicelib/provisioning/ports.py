@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.pagination import Page
+    from chalicelib.provisioning.health_check import Target
+    from chalicelib.provisioning.records import Server
 
 # --- the VPS provider ---------------------------------------------------------------------------
 
@@ -140,3 +146,85 @@ class CertificateAuthority(Protocol):
         ...
 
     def revoke(self, cert_chain_pem: str) -> None: ...
+
+
+# --- the platform's own records -------------------------------------------------------------
+
+
+class ServerStore(Protocol):
+    def get(self, tenant_id: str, server_id: str) -> Server | None: ...
+
+    def save(self, server: Server) -> Server:
+        """Write if unchanged since read (else ``StaleServer``); the saved copy."""
+        ...
+
+    def list(self, tenant_id: str, limit: int, token: str | None) -> Page[Server]: ...
+
+
+class SecretStore(Protocol):
+    def put(self, name: str, value: str) -> None: ...
+
+    def read(self, name: str) -> str: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class HealthChecker(Protocol):
+    def check(self, target: Target) -> list[dict[str, Any]]:
+        """Every check passed (the list), or DnsNotVisible / HealthCheckFailed."""
+        ...
+
+
+class Platform(Protocol):
+    """What provisioning asks of the other features (accounts, domains, mailboxes)."""
+
+    def plan_of(self, tenant_id: str) -> str | None: ...
+
+    def mailbox_count(self, tenant_id: str) -> int: ...
+
+    def domain_taken(self, tenant_id: str, name: str) -> bool:
+        """Whether ``name`` is already a sending domain (of this tenant or another)."""
+        ...
+
+    def register_domain(self, tenant_id: str, name: str, dns_provider: str, ip: str) -> str:
+        """Add the sending domain (its DKIM key made; records published when Route 53)."""
+        ...
+
+    def domain_records(self, tenant_id: str, domain_id: str) -> tuple[list[DnsRecord], str]:
+        """The records the domain needs, and its DKIM selector."""
+        ...
+
+    def verify_domain(self, tenant_id: str, domain_id: str) -> bool: ...
+
+    def remove_domain(self, tenant_id: str, domain_id: str) -> None:
+        """Gone afterwards (its Route 53 records too); already gone is fine."""
+        ...
+
+    def register_mailbox(
+        self,
+        tenant_id: str,
+        email: str,
+        display_name: str,
+        daily_limit: int,
+        smtp: dict[str, Any],
+        imap: dict[str, Any],
+    ) -> str: ...
+
+    def remove_mailbox(self, tenant_id: str, mailbox_id: str) -> None: ...
+
+    def notify(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None: ...
+
+
+@dataclass
+class ProvisioningPorts:
+    servers: ServerStore
+    vps: VpsProvider
+    mail: MailAdmin
+    dns: Callable[[str], DnsProvider]  # by the request's dns_provider: route53 | cloudflare
+    ca: Callable[[], CertificateAuthority]
+    secrets: SecretStore
+    health: HealthChecker
+    platform: Platform
+    clock: Clock
+    secrets_prefix: str
+    mail_admin_scheme: str = "https"

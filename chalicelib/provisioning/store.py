@@ -13,13 +13,10 @@ from pynamodb.models import Model
 
 from chalicelib.aws.dynamodb import query_page, table_model
 from chalicelib.provisioning.records import Server
+from chalicelib.provisioning.store_errors import StaleServer
 
 if TYPE_CHECKING:
     from chalicelib.core.pagination import Page
-
-
-class StaleServer(Exception):
-    """The server changed since it was read."""
 
 
 @table_model("ServersTable")

@@ -95,6 +95,9 @@ def isolate_requests(app: Any) -> Any:
 MAX_ADVANCE_SECONDS = 400 * 86_400
 
 
+ExtraRoute = Callable[[bytes, dict[str, str]], tuple[int, dict[str, Any]]]
+
+
 class LocalRoutes:
     def __init__(
         self,
@@ -104,8 +107,10 @@ class LocalRoutes:
         clock: Any = None,
         flush_analytics: Callable[[], dict[str, int]] | None = None,
         run_schedule: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+        extra: dict[tuple[str, str], ExtraRoute] | None = None,
     ) -> None:
         self.smtp = smtp
+        self.extra = extra if extra is not None else {}  # more /local/ routes (provisioning)
         self.describe = describe
         self.faults = faults
         self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
@@ -131,6 +136,9 @@ class LocalRoutes:
             ("POST", "/local/analytics/flush"): self._flush_analytics,
             ("POST", "/local/schedules/run"): lambda: self._run_schedule(body),
         }.get((method, parts.path.rstrip("/")))
+        more = self.extra.get((method, parts.path.rstrip("/")))
+        if route is None and more is not None:
+            return more(body, query)
         if route is None:
             return 404, _error("not_found", f"no local route {method} {parts.path}")
         return route()

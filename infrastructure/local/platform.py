@@ -53,6 +53,7 @@ class LocalPlatform:
     emulator: Emulator | None = None
     smtp: Any = None
     dns: Any = None
+    provisioning: Any = None  # local Hostwinds, Cloudflare, pebble, the state machines
     http: Any = None
     pumps: list[Any] = field(default_factory=list)
     deliveries: list[Any] = field(default_factory=list)  # the local Firehose pumps
@@ -101,6 +102,12 @@ class LocalPlatform:
         with claiming("dns", self.host, self.ports.dns):
             self.dns.start()
         self.ports.dns = self.dns.port
+        from infrastructure.local.provisioning import LocalProvisioning
+
+        self.provisioning = LocalProvisioning(
+            self.emulator, self.smtp, self.ports.dns, self.host, self.time_scale
+        )
+        self.provisioning.start()
 
     def _configure_app_environment(self) -> None:
         os.environ.update(
@@ -108,6 +115,12 @@ class LocalPlatform:
                 self.emulator, self.ports, self.host, self.time_scale, self.smtp_timeout
             )
         )
+        os.environ.update(self.provisioning.environment())
+        self.provisioning.create_state_machines()  # its tasks run in-process, on this env
+        os.environ.update(self.provisioning.environment())
+        from infrastructure.local import resolver
+
+        resolver.install(self.host, self.ports.dns)  # mail.<domain> of provisioned servers
         from chalicelib.core import wiring
 
         wiring.reset()
@@ -133,6 +146,7 @@ class LocalPlatform:
                     self.clock,
                     self.flush_analytics,
                     self.run_schedule,
+                    extra=self.provisioning.routes(),
                 ),
                 self.host,
                 self.ports.api,
@@ -286,6 +300,7 @@ class LocalPlatform:
             "scheduler": self.scheduler.status() if self.scheduler else None,
             "smtp": self.smtp.status() if self.smtp else None,
             "dns": self.dns.status() if self.dns else None,
+            "provisioning": self.provisioning.describe() if self.provisioning else None,
         }
 
     def stop(self) -> None:
@@ -301,6 +316,7 @@ class LocalPlatform:
                     worker.join(timeout=10)
         for name, component in (
             ("api", self.http),
+            ("provisioning", self.provisioning),
             ("dns", self.dns),
             ("smtp", self.smtp),
             ("aws", self.emulator),

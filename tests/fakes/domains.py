@@ -31,6 +31,9 @@ class FakeDomains:
             raise Conflict(f"{name} is already registered", {"field": "name"})
         self.claims[name] = (ctx.tenant_id, domain_id)
 
+    def claimed(self, name: str) -> bool:
+        return name in self.claims
+
     def release(self, ctx: TenantContext, name: str) -> None:
         """Free our claim on ``name``; another tenant's claim (or none) is left as it is."""
         holder = self.claims.get(name)

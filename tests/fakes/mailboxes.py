@@ -43,6 +43,9 @@ class FakeMailboxes:
     def count(self, ctx: TenantContext) -> int:
         return len(self._mine(ctx))
 
+    def find_by_email(self, ctx: TenantContext, email: str) -> str | None:
+        return self.addresses.get((ctx.tenant_id, email))
+
     def delete(self, ctx: TenantContext, mailbox: Mailbox) -> None:
         """Forget the mailbox and free its address."""
         self.items.pop((ctx.tenant_id, mailbox.mailbox_id), None)

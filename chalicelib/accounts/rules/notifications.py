@@ -21,6 +21,9 @@ KINDS = (
     "domain.dmarc_upgrade",
     "server.circuit_opened",
     "alert.raised",
+    "server.ready",
+    "server.rolled_back",
+    "server.decommissioned",
 )
 
 _SUBJECTS = {
@@ -30,6 +33,9 @@ _SUBJECTS = {
     "domain.dmarc_upgrade": "Please update the DMARC record of your sending domain",
     "server.circuit_opened": "Your SMTP server is not answering: sending to it is paused",
     "alert.raised": "A deliverability alert was raised on your account",
+    "server.ready": "Your new sending server is ready",
+    "server.rolled_back": "Your new sending server could not be set up",
+    "server.decommissioned": "Your sending server was decommissioned",
 }
 
 
@@ -57,6 +63,8 @@ def _body(kind: str, facts: dict[str, str]) -> str:
         return _circuit_opened(facts)
     if kind == "alert.raised":
         return _alert(facts)
+    if kind in ("server.ready", "server.rolled_back", "server.decommissioned"):
+        return _server(kind, facts)
     action = "created" if kind == "api_key.created" else "revoked"
     return (
         f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
@@ -109,3 +117,19 @@ def build_email(job: dict[str, Any], sender: str, now: datetime | None = None) -
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_body(job["kind"], job.get("facts", {})))
     return message
+
+
+def _server(kind: str, facts: dict[str, str]) -> str:
+    name = f"{facts.get('hostname', '')} ({facts.get('server_id', '')})"
+    if kind == "server.ready":
+        return (
+            f"Your server {name} is ready: its mailboxes ({facts.get('mailboxes', '')}) are "
+            "registered and can send.\n"
+        )
+    if kind == "server.rolled_back":
+        return (
+            f"Setting up your server {name} failed at {facts.get('step', '')}: "
+            f"{facts.get('error', '')}.\nEverything created for it was removed"
+            f"{facts.get('left_behind', '')}.\n"
+        )
+    return f"Your server {name} and everything on it were removed.\n"

@@ -333,3 +333,24 @@ def test_stop_closes_the_port(moto_endpoint: str) -> None:
         socket.create_connection((HOST, port), timeout=5).close()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((HOST, port))  # would fail with EADDRINUSE if UDP were still bound
+
+
+def test_the_platform_process_resolves_names_through_the_local_server(
+    server: LocalDnsServer,
+) -> None:
+    """``resolver.install``: what the local DNS server knows resolves to its A records (as
+    a provisioned server's ``mail.<domain>`` must, for the send worker and the mailbox
+    test); IP literals and names it does not know still go to the system resolver."""
+    from infrastructure.local import resolver
+
+    resolver.install(HOST, server.port)
+    try:
+        found = socket.getaddrinfo("example.test", 587, type=socket.SOCK_STREAM)
+        assert {info[4] for info in found} == {("192.0.2.10", 587)}
+        assert socket.getaddrinfo("127.0.0.1", 25)[0][4] == ("127.0.0.1", 25)
+        with pytest.raises(socket.gaierror):
+            socket.getaddrinfo("missing.example.test", 25)
+    finally:
+        resolver.uninstall()
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("example.test", 587)

@@ -1,0 +1,72 @@
+"""The ``Platform`` port over the other features' public surfaces: the tenant's plan
+(accounts), the sending domain (domains: its DKIM key, its records, its verification) and
+the mailboxes (mailboxes), all as platform work done for the tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import accounts, domains, mailboxes
+from chalicelib.core.errors import NotFound
+from chalicelib.core.tenancy import system_context
+from chalicelib.provisioning.ports import DnsRecord
+
+ACTOR = "provisioning"
+
+
+class PlatformLink:
+    def plan_of(self, tenant_id: str) -> str | None:
+        tenant = accounts.tenants().get(tenant_id)
+        return tenant.plan if tenant is not None else None
+
+    def _ctx(self, tenant_id: str) -> Any:
+        return system_context(tenant_id, plan=self.plan_of(tenant_id) or "", actor=ACTOR)
+
+    def mailbox_count(self, tenant_id: str) -> int:
+        return mailboxes.mailbox_store().count(self._ctx(tenant_id))
+
+    def domain_taken(self, tenant_id: str, name: str) -> bool:
+        return domains.domain_store().claimed(name)
+
+    def register_domain(self, tenant_id: str, name: str, dns_provider: str, ip: str) -> str:
+        ctx = self._ctx(tenant_id)
+        existing = domains.domain_store().all_names(ctx).get(name)
+        if existing:  # a retried step: the domain is ours from the first attempt
+            return existing
+        domain = domains.create_domain(domains.domain_ports(), ctx, name, dns_provider, [ip], [])
+        return domain.domain_id
+
+    def domain_records(self, tenant_id: str, domain_id: str) -> tuple[list[DnsRecord], str]:
+        ctx = self._ctx(tenant_id)
+        view = domains.dns_view(domains.domain_ports(), ctx, domain_id)
+        records = [DnsRecord(r["name"], r["type"], r["value"]) for r in view["records"]]
+        domain = domains.domain_store().get(ctx, domain_id)
+        selector = domain.active_key().selector if domain is not None else ""
+        return records, selector
+
+    def verify_domain(self, tenant_id: str, domain_id: str) -> bool:
+        ctx = self._ctx(tenant_id)
+        return domains.verify_domain(domains.domain_ports(), ctx, domain_id).status == "verified"
+
+    def remove_domain(self, tenant_id: str, domain_id: str) -> None:
+        try:
+            domains.delete_domain(domains.domain_ports(), self._ctx(tenant_id), domain_id)
+        except NotFound:
+            return
+
+    def register_mailbox(
+        self,
+        tenant_id: str,
+        email: str,
+        display_name: str,
+        daily_limit: int,
+        smtp: dict[str, Any],
+        imap: dict[str, Any],
+    ) -> str:
+        return mailboxes.register_mailbox(tenant_id, email, display_name, daily_limit, smtp, imap)
+
+    def remove_mailbox(self, tenant_id: str, mailbox_id: str) -> None:
+        mailboxes.remove_mailbox(tenant_id, mailbox_id)
+
+    def notify(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
+        accounts.notify_tenant(tenant_id, kind, facts)
