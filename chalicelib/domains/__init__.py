@@ -5,6 +5,7 @@ listed here (loaded on first use)."""
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.domains.rules.dns_records import route53_txt
     from chalicelib.domains.rules.domains import CHECK_SHARDS, DkimKey, Domain, dkim_secret_name
     from chalicelib.domains.service import verify_domain
     from chalicelib.domains.wiring import ports as domain_ports
@@ -19,6 +20,7 @@ else:
             "DkimKey": "chalicelib.domains.rules.domains",
             "Domain": "chalicelib.domains.rules.domains",
             "dkim_secret_name": "chalicelib.domains.rules.domains",
+            "route53_txt": "chalicelib.domains.rules.dns_records",
             "verify_domain": "chalicelib.domains.service",
             "domain_ports": "chalicelib.domains.wiring:ports",
             "domain_store": "chalicelib.domains.wiring:store",
@@ -32,5 +34,6 @@ __all__ = [
     "dkim_secret_name",
     "domain_ports",
     "domain_store",
+    "route53_txt",
     "verify_domain",
 ]
