@@ -123,11 +123,10 @@ class FaultyChallengeDns:
         if self._is_challenge(query) and self.faults.take(STEP):
             self.injected += 1
             return self._wrong(query).to_wire()
+        host, port = self.upstream
+        ask = dns.query.udp if udp else dns.query.tcp
         try:
-            if udp:
-                reply: Any = dns.query.udp(query, *self.upstream, timeout=UPSTREAM_TIMEOUT)
-            else:
-                reply = dns.query.tcp(query, *self.upstream, timeout=UPSTREAM_TIMEOUT)
+            reply: Any = ask(query, host, timeout=UPSTREAM_TIMEOUT, port=port)
         except (dns.exception.DNSException, OSError):
             return None  # the asker times out, as with a dead server
         return bytes(reply.to_wire())
