@@ -59,7 +59,14 @@ def free_port(host: str) -> int:
 class LocalPebble:
     """Pebble on free ports of ``host``, its DNS-01 lookups sent to ``dns_host:dns_port``."""
 
-    def __init__(self, dns_port: int, host: str = "127.0.0.1", dns_host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        dns_port: int,
+        host: str = "127.0.0.1",
+        dns_host: str = "127.0.0.1",
+        binary: str | None = None,  # default: ``pebble`` on PATH, or /usr/bin/pebble
+    ):
+        self.binary = binary
         self.dns_port = dns_port
         self.dns_host = dns_host
         self.host = host
@@ -82,8 +89,8 @@ class LocalPebble:
         """Start pebble and return once its directory answers; PebbleUnavailable if it can't."""
         if self._process is not None:
             return
-        binary = pebble_binary()
-        if binary is None:
+        binary = self.binary or pebble_binary()
+        if binary is None or not os.access(binary, os.X_OK):
             raise PebbleUnavailable(INSTALL_HINT)
         self._dir = tempfile.TemporaryDirectory(prefix="pm-pebble-")
         config = self._write_config(Path(self._dir.name))
