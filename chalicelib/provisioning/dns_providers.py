@@ -307,17 +307,19 @@ def _same(found: dict[str, Any], body: dict[str, Any]) -> bool:
 
 
 def dns_visible(
-    nameserver: str, port: int = 53, timeout: float = 3.0
+    nameserver: str | None, port: int = 53, timeout: float = 3.0
 ) -> Callable[[str, str], bool]:
-    """``visible(name, value)``: whether ``nameserver`` answers ``value`` among name's TXT."""
+    """``visible(name, value)``: whether ``nameserver`` (None: the system's resolvers, as in
+    ``PM_DNS_NAMESERVER`` unset) answers ``value`` among name's TXT strings."""
 
     def visible(name: str, value: str) -> bool:
         import dns.exception
         import dns.resolver
 
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [nameserver]
-        resolver.port = port
+        resolver = dns.resolver.Resolver(configure=nameserver is None)
+        if nameserver is not None:
+            resolver.nameservers = [nameserver]
+            resolver.port = port
         resolver.lifetime = timeout
         try:
             answer = resolver.resolve(name, "TXT", raise_on_no_answer=False)
