@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: install run test unit functional integration lint fmt validate bench deploy redrive clean
+.PHONY: install pebble run test unit functional integration lint fmt validate bench deploy redrive clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) pebble
+
+# Let's Encrypt's test ACME server: the local platform's certificate authority. Installed on
+# Debian when missing and we are root; elsewhere one line says so and everything else goes on
+# (`make run` then runs without local certificates; PM_NO_PEBBLE=1 skips the tests needing it).
+pebble:
+	@if command -v pebble >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null 2>&1; } \
+	  || echo "pebble: could not be installed with apt-get; local certificates (provisioning) are off"; \
+	else \
+	  echo "pebble: not installed (Debian: apt-get install pebble, as root); local certificates (provisioning) are off"; \
+	fi
 
 run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it)
 	$(PY) -m infrastructure.local

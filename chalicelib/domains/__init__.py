@@ -5,7 +5,7 @@ listed here (loaded on first use)."""
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chalicelib.domains.rules.dns_records import normalise_domain
+    from chalicelib.domains.rules.dns_records import normalise_domain, route53_txt
     from chalicelib.domains.rules.domains import CHECK_SHARDS, DkimKey, Domain, dkim_secret_name
     from chalicelib.domains.service import create_domain, delete_domain, dns_view, verify_domain
     from chalicelib.domains.wiring import ports as domain_ports
@@ -20,6 +20,7 @@ else:
             "DkimKey": "chalicelib.domains.rules.domains",
             "Domain": "chalicelib.domains.rules.domains",
             "dkim_secret_name": "chalicelib.domains.rules.domains",
+            "route53_txt": "chalicelib.domains.rules.dns_records",
             "verify_domain": "chalicelib.domains.service",
             "normalise_domain": "chalicelib.domains.rules.dns_records",
             "create_domain": "chalicelib.domains.service",
@@ -41,5 +42,6 @@ __all__ = [
     "normalise_domain",
     "domain_ports",
     "domain_store",
+    "route53_txt",
     "verify_domain",
 ]

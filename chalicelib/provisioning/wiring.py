@@ -70,14 +70,14 @@ def dns(provider_name: str) -> DnsProvider:
 
 @provider("provisioning.ca")
 def ca() -> CertificateAuthority:
-    from chalicelib.provisioning.acme_ca import AcmeCertificateAuthority, dns_visible
+    from chalicelib.provisioning.acme_ca import AcmeCertificateAuthority, SecretAccountKey
+    from chalicelib.provisioning.dns_providers import dns_visible
 
     s = settings()
     return AcmeCertificateAuthority(
-        directory_url=s.acme_directory_url,
-        contact=s.acme_contact,
-        account_keys=secrets.writer(),
-        account_key_secret=f"{s.secrets_prefix}/acme/account-key",
+        s.acme_directory_url,
+        s.acme_contact,
+        SecretAccountKey(secrets.writer(), f"{s.secrets_prefix}/acme/account-key"),
         ca_bundle=s.acme_ca_bundle,
         visible=dns_visible(s.dns_nameserver or None, s.dns_port, s.dns_timeout),
     )

@@ -34,6 +34,7 @@ class LocalProvisioning:
         self.hostwinds: Any = None
         self.cloudflare: Any = None
         self.pebble: Any = None
+        self.challenge_dns: Any = None
         self.pebble_problem = ""
         self.machines: dict[str, str] = {}
         self._trust_dir = tempfile.TemporaryDirectory(prefix="pm-trust-")
@@ -61,13 +62,20 @@ class LocalProvisioning:
         from infrastructure.local.providers.cloudflare import LocalCloudflare
 
         token = self.emulator.secret_values["CloudflareApiTokenSecret"]
-        self.cloudflare = LocalCloudflare(route53, token, host=self.host, port=0)
+        self.cloudflare = LocalCloudflare(
+            route53, token, host=self.host, port=0, faults=self.faults
+        )
         self.cloudflare.start()
 
     def _start_pebble(self) -> None:
         from infrastructure.local.pebble import LocalPebble, PebbleUnavailable
+        from infrastructure.local.providers.challenge_faults import FaultyChallengeDns
 
-        pebble = LocalPebble(self.dns_port, host=self.host)
+        # pebble asks the local DNS server through a forwarder that can answer its
+        # _acme-challenge questions wrongly (the IssueCertificate fault)
+        self.challenge_dns = FaultyChallengeDns(self.dns_port, self.faults, host=self.host)
+        self.challenge_dns.start()
+        pebble = LocalPebble(self.challenge_dns.port, host=self.host)
         try:
             pebble.start()
         except PebbleUnavailable as exc:
@@ -95,7 +103,7 @@ class LocalProvisioning:
         return self.machines
 
     def stop(self) -> None:
-        for part in (self.hostwinds, self.cloudflare, self.pebble):
+        for part in (self.pebble, self.challenge_dns, self.cloudflare, self.hostwinds):
             if part is not None:
                 part.stop()
         self._trust_dir.cleanup()
