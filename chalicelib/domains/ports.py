@@ -24,8 +24,8 @@ class DomainStore(Protocol):
 
     def release(self, ctx: TenantContext, name: str) -> None: ...
 
-    def claimed(self, name: str) -> bool:
-        """Whether any tenant has ``name``."""
+    def holder(self, name: str) -> tuple[str, str] | None:
+        """(tenant id, domain id) of the claim on ``name``, if any tenant has it."""
         ...
 
     def save(self, ctx: TenantContext, domain: Domain, next_check_at: str) -> None: ...

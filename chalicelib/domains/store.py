@@ -86,12 +86,12 @@ class DynamoDomainRepository:
                 raise
             raise Conflict(f"{name} is already registered", {"field": "name"}) from exc
 
-    def claimed(self, name: str) -> bool:
+    def holder(self, name: str) -> tuple[str, str] | None:
         try:
-            DomainClaimItem.get(name, consistent_read=True)
+            claim = DomainClaimItem.get(name, consistent_read=True)
         except DoesNotExist:
-            return False
-        return True
+            return None
+        return str(claim.tenant_id), str(claim.domain_id)
 
     def release(self, ctx: TenantContext, name: str) -> None:
         try:

@@ -66,7 +66,8 @@ def check_quota(job: Job, plan: str) -> None:
     wanted = len(s.request.mailboxes)
     if mailbox_limit is not None and platform.mailbox_count(s.tenant_id) + wanted > mailbox_limit:
         raise QuotaExceeded(f"plan {plan} allows {mailbox_limit} mailboxes")
-    if "domain_id" not in s.resources and platform.domain_taken(s.tenant_id, s.request.domain):
+    taken = platform.domain_taken(s.tenant_id, s.request.domain, s.server_id)
+    if "domain_id" not in s.resources and taken:
         raise ProvisioningFailed(f"{s.request.domain} is already a sending domain")
 
 

@@ -25,14 +25,24 @@ class PlatformLink:
     def mailbox_count(self, tenant_id: str) -> int:
         return mailboxes.mailbox_store().count(self._ctx(tenant_id))
 
-    def domain_taken(self, tenant_id: str, name: str) -> bool:
-        return domains.domain_store().claimed(name)
+    def domain_taken(self, tenant_id: str, name: str, server_id: str) -> bool:
+        return domains.domain_store().holder(name) not in (None, (tenant_id, server_id))
+
+    def reserve_domain(self, tenant_id: str, name: str, server_id: str) -> None:
+        domains.domain_store().claim(self._ctx(tenant_id), name, server_id)
+
+    def release_domain(self, tenant_id: str, name: str) -> None:
+        domains.domain_store().release(self._ctx(tenant_id), name)
 
     def register_domain(self, tenant_id: str, name: str, dns_provider: str, ip: str) -> str:
         ctx = self._ctx(tenant_id)
-        existing = domains.domain_store().all_names(ctx).get(name)
+        store = domains.domain_store()
+        existing = store.all_names(ctx).get(name)
         if existing:  # a retried step: the domain is ours from the first attempt
             return existing
+        held = store.holder(name)
+        if held and held[0] == tenant_id and held[1].startswith("srv_"):
+            store.release(ctx, name)  # the server's reservation becomes the domain's claim
         domain = domains.create_domain(domains.domain_ports(), ctx, name, dns_provider, [ip], [])
         return domain.domain_id
 

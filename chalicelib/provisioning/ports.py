@@ -182,8 +182,16 @@ class Platform(Protocol):
 
     def mailbox_count(self, tenant_id: str) -> int: ...
 
-    def domain_taken(self, tenant_id: str, name: str) -> bool:
-        """Whether ``name`` is already a sending domain (of this tenant or another)."""
+    def domain_taken(self, tenant_id: str, name: str, server_id: str) -> bool:
+        """Whether ``name`` is held by anything but this server's reservation."""
+        ...
+
+    def reserve_domain(self, tenant_id: str, name: str, server_id: str) -> None:
+        """Hold ``name`` for the server until its domain is registered (Conflict if held)."""
+        ...
+
+    def release_domain(self, tenant_id: str, name: str) -> None:
+        """Free the tenant's hold on ``name`` (a reservation or a claim); others' stay."""
         ...
 
     def register_domain(self, tenant_id: str, name: str, dns_provider: str, ip: str) -> str:

@@ -50,6 +50,7 @@ def remove_registration(job: Job) -> dict[str, Any]:
     ids: dict[str, str] = dict(s.resources.get("mailbox_ids", {}))
     domain_id = s.resources.get("domain_id")
     if not ids and not domain_id:
+        platform.release_domain(s.tenant_id, s.request.domain)  # the request's reservation
         return SKIPPED
     for email, mailbox_id in sorted(ids.items()):
         platform.remove_mailbox(s.tenant_id, mailbox_id)
@@ -58,6 +59,7 @@ def remove_registration(job: Job) -> dict[str, Any]:
     if domain_id:
         platform.remove_domain(s.tenant_id, domain_id)
         job.forget("domain_id", "dkim_selector")
+    platform.release_domain(s.tenant_id, s.request.domain)
     return {}
 
 

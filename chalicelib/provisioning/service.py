@@ -91,7 +91,12 @@ def create_server(ports: ServerApiPorts, ctx: TenantContext, body: Any) -> tuple
         updated_at=now,
         execution=f"{server_id}-provision",
     )
-    saved = ports.servers.save(server)
+    ports.platform.reserve_domain(ctx.tenant_id, request.domain, server_id)  # Conflict if taken
+    try:
+        saved = ports.servers.save(server)
+    except BaseException:
+        ports.platform.release_domain(ctx.tenant_id, request.domain)
+        raise
     _start(ports, saved)
     return saved, True
 
@@ -108,7 +113,7 @@ def _check_plan(
         raise PlanForbidden(
             f"plan {ctx.plan} allows {mailbox_limit} mailboxes", {"limit": mailbox_limit}
         )
-    if ports.platform.domain_taken(ctx.tenant_id, request.domain):
+    if ports.platform.domain_taken(ctx.tenant_id, request.domain, ""):
         raise Conflict(f"{request.domain} is already a sending domain", {"field": "domain"})
 
 

@@ -6,7 +6,7 @@ local platform points the same adapters at its local providers and pebble."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.core.clock import system_clock
@@ -14,6 +14,8 @@ from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chalicelib.provisioning.ports import (
         CertificateAuthority,
         DnsProvider,
@@ -24,6 +26,20 @@ if TYPE_CHECKING:
         VpsProvider,
     )
     from chalicelib.provisioning.service import ServerApiPorts, Workflow
+
+
+class _OnFirstUse:
+    """An adapter built when first used: its credentials are read from Secrets Manager then,
+    not when the port bundle is put together (a cold start reads only what it uses)."""
+
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = build
+        self._real: object | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            self._real = self._build()
+        return getattr(self._real, name)
 
 
 @provider("provisioning.store")
@@ -39,7 +55,14 @@ def vps() -> VpsProvider:
     from chalicelib.provisioning.hostwinds import HostwindsClient
 
     s = settings()
-    return HostwindsClient(s.hostwinds_api_url, secrets.cached().get(s.hostwinds_key_secret))
+    return cast(
+        "VpsProvider",
+        _OnFirstUse(
+            lambda: HostwindsClient(
+                s.hostwinds_api_url, secrets.cached().get(s.hostwinds_key_secret)
+            )
+        ),
+    )
 
 
 @provider("provisioning.mail")
@@ -61,7 +84,14 @@ def cloudflare_dns() -> DnsProvider:
     from chalicelib.provisioning.dns_providers import CloudflareDns
 
     s = settings()
-    return CloudflareDns(s.cloudflare_api_url, secrets.cached().get(s.cloudflare_token_secret))
+    return cast(
+        "DnsProvider",
+        _OnFirstUse(
+            lambda: CloudflareDns(
+                s.cloudflare_api_url, secrets.cached().get(s.cloudflare_token_secret)
+            )
+        ),
+    )
 
 
 def dns(provider_name: str) -> DnsProvider:

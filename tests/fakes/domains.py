@@ -31,8 +31,8 @@ class FakeDomains:
             raise Conflict(f"{name} is already registered", {"field": "name"})
         self.claims[name] = (ctx.tenant_id, domain_id)
 
-    def claimed(self, name: str) -> bool:
-        return name in self.claims
+    def holder(self, name: str) -> tuple[str, str] | None:
+        return self.claims.get(name)
 
     def release(self, ctx: TenantContext, name: str) -> None:
         """Free our claim on ``name``; another tenant's claim (or none) is left as it is."""

@@ -202,6 +202,7 @@ class FakePlatform:
         self.notices: list[tuple[str, str, dict[str, str]]] = []
         self.verified = True
         self.other_domains: set[str] = set()
+        self.reserved: dict[str, tuple[str, str]] = {}
 
     def plan_of(self, tenant_id: str) -> str | None:
         return self.plans.get(tenant_id)
@@ -209,8 +210,17 @@ class FakePlatform:
     def mailbox_count(self, tenant_id: str) -> int:
         return sum(1 for t, _ in self.mailboxes.values() if t == tenant_id)
 
-    def domain_taken(self, tenant_id: str, name: str) -> bool:
-        return name in self.other_domains or any(n == name for _, n in self.domains.values())
+    def domain_taken(self, tenant_id: str, name: str, server_id: str) -> bool:
+        if name in self.other_domains or any(n == name for _, n in self.domains.values()):
+            return True
+        return self.reserved.get(name, (tenant_id, server_id)) != (tenant_id, server_id)
+
+    def reserve_domain(self, tenant_id: str, name: str, server_id: str) -> None:
+        self.reserved[name] = (tenant_id, server_id)
+
+    def release_domain(self, tenant_id: str, name: str) -> None:
+        if self.reserved.get(name, (tenant_id,))[0] == tenant_id:
+            self.reserved.pop(name, None)
 
     def register_domain(self, tenant_id: str, name: str, dns_provider: str, ip: str) -> str:
         self.failures.check("platform.register_domain")

@@ -42,6 +42,16 @@ def _deploy(region: str) -> dict[str, str]:
     outputs["AdminKeySecret"] = "penguinmails/local/admin-key"
     outputs["NotifySmtpSecret"] = "penguinmails/local/notify-smtp-password"
     outputs["TrackingKeysSecret"] = "penguinmails/local/tracking-keys"
+    # the state machines are deployed-stage resources (the local platform makes its own):
+    # here they are recorded, not run, so a provisioning request has somewhere to start
+    sfn = boto3.client("stepfunctions", region_name=region)
+    definition = '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}'
+    for name in ("Provision", "Decommission"):
+        outputs[f"{name}StateMachineArn"] = sfn.create_state_machine(
+            name=f"penguinmails-local-{name.lower()}",
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/penguinmails-local-states",
+        )["stateMachineArn"]
     return outputs
 
 

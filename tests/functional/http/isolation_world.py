@@ -39,6 +39,7 @@ RESOURCE_FOR_PARAM = {
     "export_id": "a_export_id",
     "campaign_id": "a_campaign_id",
     "report_id": "a_report_id",
+    "server_id": "a_server_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -87,6 +88,7 @@ class World:
     a_export_id: str
     a_campaign_id: str
     a_report_id: str
+    a_server_id: str
     a_alert_kind: str
     a_alert_status: str
     b_tenant_id: str
@@ -163,6 +165,7 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_export_id=export.data["id"],
         a_campaign_id=_created(api, "/v1/campaigns", a_key, campaign_body(mailbox["id"]))["id"],
         a_report_id=_completed_report(api, a_tenant["id"], a_key, mailbox["id"]),
+        a_server_id=_created(api, "/v1/servers", a_key, server_body(a_tenant["id"]))["id"],
         a_alert_kind=_raised_alert(a_tenant["id"], mailbox["id"]),
         a_alert_status="open",
         b_tenant_id=str(b_tenant_id),
@@ -179,6 +182,16 @@ def campaign_body(mailbox_id: str) -> dict:
         "name": "a-campaign",
         "steps": [{"type": "email", "subject": "Hi", "text": "Hello"}],
         "settings": {"mailbox_ids": [mailbox_id], "window": ALWAYS},
+    }
+
+
+def server_body(tenant_id: str) -> dict:
+    """A server for A on a domain of its own (the state machine is recorded, not run)."""
+    return {
+        "region": "us-east",
+        "size": "small",
+        "domain": f"srv-{tenant_id[4:].lower()}.test",
+        "mailboxes": [{"local_part": "a"}],
     }
 
 

@@ -22,6 +22,7 @@ from tests.functional.http.isolation_world import (
     campaign_body,
     item_ids,
     report_body,
+    server_body,
     two_tenants,
 )
 from tests.functional.worlds import Sending, sending_world
@@ -114,6 +115,14 @@ REFUSED = (
             lambda w, b: {"name": w.a_domain_name},
             lambda w, b: {"name": f"own-{w.b_tenant_id[4:].lower()}.test"},
             "/v1/domains",
+        ),
+        Refused(
+            "/v1/servers",
+            "domain",
+            "server's domain",
+            lambda w, b: server_body(w.a_tenant_id),
+            lambda w, b: server_body(w.b_tenant_id),
+            "/v1/servers",
         ),
         Refused(
             "/v1/contacts",

@@ -68,6 +68,7 @@ def new_server(world: ProvisioningWorld, domain: str = "acme-agency.test", **req
         warmup_plan=req.get("warmup_plan"),
     )
     server = Server("ten_a", f"srv_{domain[:4]}", "provisioning", request, "t", "t", "x")
+    world.platform.reserve_domain("ten_a", domain, server.server_id)  # as the API does
     return world.servers.save(server)
 
 
@@ -120,6 +121,7 @@ def nothing_left(world: ProvisioningWorld) -> None:
     assert world.mail.domains_ == {} and world.mail.users_ == {}
     assert world.dns.records == {}
     assert world.platform.domains == {} and world.platform.mailboxes == {}
+    assert world.platform.reserved == {}  # the domain is free for another try
     assert [n for n in world.secrets.values if "/server/" in n or "/acme/" in n] == []
 
 
