@@ -27,8 +27,17 @@ from infrastructure.local.providers.faults import StepFaults
 
 
 class LocalProvisioning:
-    def __init__(self, emulator: Any, smtp: Any, dns_port: int, host: str, time_scale: float):
+    def __init__(
+        self,
+        emulator: Any,
+        smtp: Any,
+        dns_port: int,
+        host: str,
+        time_scale: float,
+        pebble_binary: str | None = None,  # None: found on PATH (the Debian package)
+    ):
         self.emulator, self.smtp, self.dns_port = emulator, smtp, dns_port
+        self.pebble_binary = pebble_binary
         self.host, self.time_scale = host, time_scale
         self.faults = StepFaults()
         self.hostwinds: Any = None
@@ -75,7 +84,7 @@ class LocalProvisioning:
         # _acme-challenge questions wrongly (the IssueCertificate fault)
         self.challenge_dns = FaultyChallengeDns(self.dns_port, self.faults, host=self.host)
         self.challenge_dns.start()
-        pebble = LocalPebble(self.challenge_dns.port, host=self.host)
+        pebble = LocalPebble(self.challenge_dns.port, host=self.host, binary=self.pebble_binary)
         try:
             pebble.start()
         except PebbleUnavailable as exc:
