@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib.domains import route53_txt
+from infrastructure.local.providers.json_http import JsonHandler
 
 PREFIX = "/client/v4"
 ACCOUNT = {"id": "0" * 31 + "1", "name": "PenguinMails local"}
@@ -300,7 +301,7 @@ def _envelope(
     return reply
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: ThreadingHTTPServer
 
     def _serve(self) -> None:
@@ -322,14 +323,3 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*owner.handle(self.command, url.path, query, body))
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-    def _reply(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return

@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 from infrastructure.local.providers.cloud_init import mailu_env
 from infrastructure.local.providers.faults import StepFaults
+from infrastructure.local.providers.json_http import JsonHandler
 from infrastructure.local.providers.reverse_dns import ReverseDns
 from infrastructure.local.providers.server import LocalMailServer
 from infrastructure.local.smtp_server import LocalSmtpServer
@@ -287,7 +287,7 @@ class LocalHostwinds:
         raise OSError("no free address left in the local servers' network")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     provider: LocalHostwinds
     server_version = "Hostwinds-local"
 
@@ -308,14 +308,3 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"items": self.provider.instances()})
         else:
             self._reply(404, [{"result": "error", "message": "Not Found"}])
-
-    def _reply(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return

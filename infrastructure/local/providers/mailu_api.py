@@ -15,11 +15,12 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from infrastructure.local.providers.faults import StepFaults
+from infrastructure.local.providers.json_http import JsonHandler
 from infrastructure.local.providers.mail_state import DKIM_SELECTOR, MailState, valid_domain
 
 logger = logging.getLogger(__name__)
@@ -213,7 +214,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     api: MailuApi
     server_version = "MailU-local"
 
@@ -228,17 +229,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*self.api.handle(self.command, self.path, auth, body))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def _reply(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        return
 
 
 class MailuApiServer:
