@@ -35,7 +35,7 @@ lint_templates() {
     < <(find infrastructure/statemachines -name '*.asl.json' -type f 2>/dev/null | sort)
   echo "${#templates[@]} template(s), ${#machines[@]} state machine(s)"
   if [ "${#machines[@]}" -gt 0 ]; then
-    rm -rf build/asl-lint
+    rm -rf build/asl-lint && mkdir -p build
     python -m infrastructure.deploy.offline_checks asl-templates build/asl-lint \
       "${machines[@]}" > build/asl-lint.list
     while IFS= read -r line; do wrapped+=("$line"); done < build/asl-lint.list
