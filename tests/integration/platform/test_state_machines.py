@@ -48,10 +48,23 @@ class Script:
         return [call["state"] for call in self.calls]
 
 
+class StepFunctionsOnly(Emulator):
+    """The emulator without the stack: these tests need Step Functions and the Lambda
+    dispatch only. moto's backends are per process, and an xdist worker that ran the
+    functional tier holds that tier's stack already (same table names: a second deploy of
+    the template would fail on them)."""
+
+    def _deploy_stack(self) -> None:
+        self.outputs, self.physical = {}, {}
+
+    def _ensure_secrets(self) -> None:
+        return
+
+
 @pytest.fixture(scope="module")
 def emulator():
     saved = os.environ.get("MOTO_PORT")
-    running = Emulator(port=0)
+    running = StepFunctionsOnly(port=0)
     running.start()
     yield running
     running.stop()
