@@ -33,7 +33,7 @@ run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops
 	$(PY) -m infrastructure.local
 
 test: install lint validate  ## everything: lint, deploy validation, unit, functional, integration
-	$(PY) -m pytest tests/unit tests/functional tests/integration -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/functional tests/integration -q -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 unit: install
 	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)

@@ -8,6 +8,8 @@ function by hand.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +68,16 @@ class StateMachineSpec:
 
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    """The template as data: parsed once per file content (libyaml when present: the pure
+    Python parser takes seconds on this template, and the platform, its tests and the deploy
+    checks read it many times), a fresh copy each call (callers may change theirs)."""
+    return copy.deepcopy(_parsed(path.read_text()))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, C or Python
 
 
 def target(value: Any) -> str:

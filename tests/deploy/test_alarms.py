@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infrastructure.local import template as tpl
+
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = yaml.safe_load((ROOT / "infrastructure" / "template.yaml").read_text())
+TEMPLATE = tpl.load()
 RESOURCES = TEMPLATE["Resources"]
 ALARMS = {lid: r for lid, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 STATE_MACHINES = sorted(

@@ -8,14 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
 
 from infrastructure.deploy import DeployError
 from infrastructure.deploy import deploy as d
 from infrastructure.deploy.artifact import artifact_key, write_zip, zip_members
+from infrastructure.local import template as tpl
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = yaml.safe_load((ROOT / "infrastructure" / "template.yaml").read_text())
+TEMPLATE = tpl.load()
 CHALICE_CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 SQS_ARN = "arn:aws:sqs:eu-west-1:123456789012:penguinmails-dev-notifications"
 KINESIS_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/penguinmails-dev-events"

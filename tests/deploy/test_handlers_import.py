@@ -64,7 +64,7 @@ print(json.dumps({
 
 @cache
 def load_template(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 def lambda_functions() -> list[Any]:
