@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from threading import Thread
@@ -82,15 +83,29 @@ class Emulator:
         self.outputs: dict[str, str] = {}
         self.physical: dict[str, str] = {}
         self.secret_values: dict[str, str] = {}
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session().client(
-            service, region_name=REGION, endpoint_url=self.endpoint, **CREDENTIALS
-        )
+        """One client per service, from one session: a new session per client reloads
+        botocore's endpoint data (0.3-0.4 s each; the platform asks for over twenty at start,
+        and the DNS server for one on each zone reload). Clients are thread-safe; creating
+        them is not, hence the lock."""
+        with self._clients_lock:
+            found = self._clients.get(service)
+            if found is None:
+                if self._session is None:
+                    self._session = boto3.session.Session()
+                found = self._session.client(
+                    service, region_name=REGION, endpoint_url=self.endpoint, **CREDENTIALS
+                )
+                self._clients[service] = found
+            return found
 
     def start(self) -> None:
         _quiet_moto()
@@ -99,6 +114,8 @@ class Emulator:
         self._server.delay = self.delay
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
+        with self._clients_lock:
+            self._clients.clear()  # any made before the port was known point elsewhere
         requests.post(
             f"{self.endpoint}/moto-api/config",
             timeout=5,

@@ -79,8 +79,11 @@ def provision(platform: Any, key: str, domain: str) -> dict[str, Any]:
     server = _ok(platform.request("POST", "/v1/servers", key, json=body), 201)
 
     def finished() -> Any:
+        # final, and the tenant told: the status turns ready one step before Notify runs
         now = _ok(platform.get(f"/v1/servers/{server['id']}", key), 200)
-        return now if now["status"] in FINAL else None
+        notice = "Notify" if now["status"] == "ready" else "NotifyRolledBack"
+        told = any(s["name"] == notice and s["ended_at"] for s in now["steps"])
+        return now if now["status"] in FINAL and told else None
 
     return dict(eventually(finished, attempts=600, pause=0.5))  # bounded: 5 minutes
 
