@@ -11,9 +11,9 @@ client alone, though its bundle also holds the SQS queue and the Kinesis stream.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core.lazy import OnFirstUse
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
@@ -52,31 +52,21 @@ def _quick_config() -> Any:
     )
 
 
-class _OnFirstUse:
+class _OnFirstUse(OnFirstUse):
     """Stands in for the client of ``service``; builds it when first asked for anything."""
 
-    __slots__ = ("_client", "_config", "_lock", "_service")
+    __slots__ = ("_service",)
 
     def __init__(self, service: str, config: Callable[[], Any] = _config) -> None:
+        super().__init__(
+            lambda: session().client(  # type: ignore[call-overload]
+                service, endpoint_url=settings().endpoint_url, config=config()
+            )
+        )
         self._service = service
-        self._config = config
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def built(self) -> Any:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = session().client(  # type: ignore[call-overload]
-                        self._service, endpoint_url=settings().endpoint_url, config=self._config()
-                    )
-        return self._client
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.built(), name)
 
     def __repr__(self) -> str:
-        state = "built" if self._client is not None else "not built yet"
+        state = "built" if self._built is not None else "not built yet"
         return f"<{self._service} client, {state}>"
 
 

@@ -1,12 +1,14 @@
 """Load on first use, not at import: a feature's public surface (a package lists the names it
 offers and where each lives; importing the package loads none of them, PEP 562) and the
-modules a route needs only when it runs (``module``). A Lambda that answers one route or runs
+modules a route needs only when it runs (``module``), and objects built on first use
+(``OnFirstUse``). A Lambda that answers one route or runs
 one worker never pays for the rest of the code at its cold start."""
 
 from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,3 +60,25 @@ def module(name: str) -> Any:
             service = lazy.module("chalicelib.domains.service")
     """
     return _Deferred(name)
+
+
+class OnFirstUse:
+    """Stands in for an object that ``build`` makes when it is first asked for anything
+    (once, under a lock): a client, or an adapter whose credentials are read then."""
+
+    __slots__ = ("_build", "_built", "_lock")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built: Any = None
+        self._lock = threading.Lock()
+
+    def built(self) -> Any:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+        return self._built
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built(), name)

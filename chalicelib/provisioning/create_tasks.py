@@ -16,11 +16,11 @@ from chalicelib.provisioning.errors import (
 )
 from chalicelib.provisioning.health_check import Target
 from chalicelib.provisioning.ports import DnsRecord, MailServer, Vps
-from chalicelib.provisioning.rules import LIVE_STATUSES, SERVERS_BY_PLAN, VPS_POLL_LIMIT
+from chalicelib.provisioning.rules import SERVERS_BY_PLAN, VPS_POLL_LIMIT
+from chalicelib.provisioning.service import live_servers
 from chalicelib.provisioning.steps import task
 
 if TYPE_CHECKING:
-    from chalicelib.provisioning.records import Server
     from chalicelib.provisioning.steps import Job
 
 MAILU_DKIM_TTL = 300
@@ -39,11 +39,6 @@ def mail_server(job: Job) -> MailServer:
     )
 
 
-def live_servers(job: Job) -> list[Server]:
-    page = job.ports.servers.list(job.server.tenant_id, 100, None)
-    return [s for s in page.items if s.status in LIVE_STATUSES]
-
-
 @task("validate_quota")
 def validate_quota(job: Job) -> dict[str, Any]:
     s, platform = job.server, job.ports.platform
@@ -59,7 +54,8 @@ def check_quota(job: Job, plan: str) -> None:
 
     s, platform = job.server, job.ports.platform
     allowed = SERVERS_BY_PLAN.get(plan, 1)
-    others = [o for o in live_servers(job) if o.server_id != s.server_id]
+    live = live_servers(job.ports.servers, s.tenant_id)
+    others = [o for o in live if o.server_id != s.server_id]
     if allowed is not None and len(others) >= allowed:
         raise QuotaExceeded(f"plan {plan} allows {allowed} server(s)")
     mailbox_limit = plan_named(plan).mailboxes

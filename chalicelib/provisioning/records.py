@@ -116,11 +116,7 @@ class Server:
                 {"email": email, "mailbox_id": res.get("mailbox_ids", {}).get(email)}
                 for email in self.request.emails()
             ],
-            "steps": [
-                {"name": n, **asdict(self.steps.get(n, Step()))}
-                for n in names
-                if n in self.steps or n in PROVISION_STEPS
-            ],
+            "steps": [{"name": n, **asdict(self.steps.get(n, Step()))} for n in names],
             "failure": self.failure,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -146,11 +146,8 @@ def _left_behind(job: Job) -> list[str]:
 @task("mark_rolled_back")
 def mark_rolled_back(job: Job) -> dict[str, Any]:
     left = _left_behind(job)
-    failed = [
-        n
-        for n in ROLLBACK_STEPS
-        if job.server.steps.get(n, None) and job.server.steps[n].status == "failed"
-    ]
+    steps = job.server.steps
+    failed = [n for n in ROLLBACK_STEPS if n in steps and steps[n].status == "failed"]
     job.keep(left=left)
     job.change(status="failed" if left or failed else "rolled_back")
     return {}

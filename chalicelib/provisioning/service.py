@@ -58,11 +58,12 @@ def _request(ports: ServerApiPorts, body: Any) -> ServerRequest:
     return ServerRequest(body.region, body.size, domain, body.dns_provider, boxes, body.warmup_plan)
 
 
-def _live(ports: ServerApiPorts, ctx: TenantContext) -> list[Server]:
+def live_servers(store: ServerStore, tenant_id: str) -> list[Server]:
+    """Every server of the tenant that counts against its plan (all pages)."""
     servers: list[Server] = []
     token = None
     while True:
-        page = ports.servers.list(ctx.tenant_id, 100, token)
+        page = store.list(tenant_id, 100, token)
         servers += [s for s in page.items if s.status in LIVE_STATUSES]
         token = page.next_token
         if not token:
@@ -72,7 +73,7 @@ def _live(ports: ServerApiPorts, ctx: TenantContext) -> list[Server]:
 def create_server(ports: ServerApiPorts, ctx: TenantContext, body: Any) -> tuple[Server, bool]:
     """The server and whether it is new (201) or the same request again (200)."""
     request = _request(ports, body)
-    live = _live(ports, ctx)
+    live = live_servers(ports.servers, ctx.tenant_id)
     same = [s for s in live if s.request.domain == request.domain]
     if same:
         if same[0].request != request:

@@ -6,16 +6,15 @@ local platform points the same adapters at its local providers and pebble."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from chalicelib.aws import clients, dynamodb, secrets
 from chalicelib.core.clock import system_clock
+from chalicelib.core.lazy import OnFirstUse
 from chalicelib.core.settings import settings
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from chalicelib.provisioning.ports import (
         CertificateAuthority,
         DnsProvider,
@@ -26,20 +25,6 @@ if TYPE_CHECKING:
         VpsProvider,
     )
     from chalicelib.provisioning.service import ServerApiPorts, Workflow
-
-
-class _OnFirstUse:
-    """An adapter built when first used: its credentials are read from Secrets Manager then,
-    not when the port bundle is put together (a cold start reads only what it uses)."""
-
-    def __init__(self, build: Callable[[], object]) -> None:
-        self._build = build
-        self._real: object | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._real is None:
-            self._real = self._build()
-        return getattr(self._real, name)
 
 
 @provider("provisioning.store")
@@ -57,7 +42,7 @@ def vps() -> VpsProvider:
     s = settings()
     return cast(
         "VpsProvider",
-        _OnFirstUse(
+        OnFirstUse(
             lambda: HostwindsClient(
                 s.hostwinds_api_url, secrets.cached().get(s.hostwinds_key_secret)
             )
@@ -86,7 +71,7 @@ def cloudflare_dns() -> DnsProvider:
     s = settings()
     return cast(
         "DnsProvider",
-        _OnFirstUse(
+        OnFirstUse(
             lambda: CloudflareDns(
                 s.cloudflare_api_url, secrets.cached().get(s.cloudflare_token_secret)
             )

@@ -17,7 +17,6 @@ from typing import Any
 
 _original = socket.getaddrinfo
 _lock = threading.Lock()
-_installed: dict[str, Any] = {}
 LOOKUP_TIMEOUT = 2.0
 
 
@@ -58,11 +57,9 @@ def install(nameserver: str, port: int) -> None:
         return _original(host, service, family, *args, **kwargs)
 
     with _lock:
-        _installed["server"] = (nameserver, port)
         socket.getaddrinfo = getaddrinfo
 
 
 def uninstall() -> None:
     with _lock:
         socket.getaddrinfo = _original
-        _installed.clear()
