@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chalicelib.aws import dynamodb
+from chalicelib.core.clock import system_clock
 from chalicelib.core.wiring import provider
 
 if TYPE_CHECKING:
-    from chalicelib.warmup.ports import WarmupStore
+    from chalicelib.warmup.ports import Mailboxes, WarmupStore, Workflow
+    from chalicelib.warmup.service import WarmupPorts
 
 
 @provider("warmup.store")
@@ -17,3 +19,26 @@ def store() -> WarmupStore:
 
     dynamodb.bind_models()
     return DynamoWarmupRepository()
+
+
+@provider("warmup.mailboxes")
+def mailboxes() -> Mailboxes:
+    from chalicelib.warmup.links import MailboxLink
+
+    return MailboxLink()
+
+
+@provider("warmup.workflow")
+def workflow() -> Workflow:
+    from chalicelib.warmup.links import PendingWorkflow
+
+    return PendingWorkflow()
+
+
+@provider("warmup.ports")
+def ports() -> WarmupPorts:
+    from chalicelib.warmup.service import WarmupPorts
+
+    return WarmupPorts(
+        warmups=store(), mailboxes=mailboxes(), workflow=workflow(), clock=system_clock()
+    )
