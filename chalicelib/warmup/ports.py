@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from chalicelib.core.events import Event
     from chalicelib.core.tenancy import TenantContext
     from chalicelib.warmup.records import Warmup
 
@@ -13,9 +16,10 @@ if TYPE_CHECKING:
 class WarmupStore(Protocol):
     def get(self, tenant_id: str, mailbox_id: str) -> Warmup | None: ...
 
-    def save(self, warmup: Warmup) -> Warmup:
-        """Write ``warmup`` if its ``version`` is the stored one (0: none stored); the saved
-        copy with the next version. ``StaleWarmup`` otherwise."""
+    def save(self, warmup: Warmup, events: Sequence[Event] = ()) -> Warmup:
+        """Write ``warmup`` if its ``version`` is the stored one (0: none stored), with
+        ``events`` in the same write (outbox); the saved copy with the next version.
+        ``StaleWarmup`` otherwise (and no event is written)."""
         ...
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import Conflict
-from chalicelib.warmup.rules import DayStats, Decision, ensure_plan, volume
+from chalicelib.core.events import Event, new_event
+from chalicelib.warmup.rules import DayStats, Decision, decide, ensure_plan, volume
 
 if TYPE_CHECKING:
     from datetime import date
@@ -170,3 +171,43 @@ def _ensure(warmup: Warmup, allowed: tuple[str, ...], action: str) -> None:
             f"a {warmup.status} warm-up cannot {action}",
             {"status": warmup.status, "allowed_from": list(allowed)},
         )
+
+
+def close_day(warmup: Warmup, stats: DayStats, tomorrow: date, now: str) -> tuple[Warmup, Event]:
+    """Decide the running day from its outcomes ``stats`` (``rules.decide``): the day's
+    entry gets the stats and the decision; ``pause`` pauses the warm-up with the reason,
+    ``complete`` completes it, otherwise ``tomorrow`` opens on the decided day and volume.
+    The ``warmup.decision`` event goes with the change (saved together, outbox)."""
+    _ensure(warmup, ("warming",), "close a day")
+    running = warmup.today or DayEntry(tomorrow.isoformat(), warmup.day, warmup.target)
+    decision = decide(warmup.plan, warmup.day, stats)
+    closed = replace(running, stats=stats, decision=decision)
+    history = (*warmup.history[: -1 if warmup.today else None], closed)
+    changed = replace(warmup, history=history, updated_at=now)
+    if decision.action == "pause":
+        changed = replace(changed, status="paused", status_reason=decision.reason)
+    elif decision.action == "complete":
+        changed = replace(changed, status="completed", status_reason=decision.reason)
+    else:
+        opened = DayEntry(tomorrow.isoformat(), decision.next_day, decision.volume)
+        changed = replace(
+            changed, day=decision.next_day, target=decision.volume, history=(*history, opened)
+        )
+    return changed, decision_event(warmup, closed, decision, now)
+
+
+def decision_event(warmup: Warmup, entry: DayEntry, decision: Decision, now: str) -> Event:
+    return new_event(
+        "warmup.decision",
+        warmup.tenant_id,
+        now,
+        mailbox_id=warmup.mailbox_id,
+        plan=warmup.plan,
+        on=entry.on,
+        day=entry.day,
+        action=decision.action,
+        next_day=decision.next_day,
+        volume=decision.volume,
+        reason=decision.reason,
+        inputs=decision.inputs,
+    )

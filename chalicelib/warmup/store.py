@@ -6,13 +6,20 @@ re-reads)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
+from chalicelib.aws import outbox
 from chalicelib.aws.dynamodb import table_model
 from chalicelib.warmup.records import StaleWarmup, Warmup
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from chalicelib.core.events import Event
 
 
 @table_model("WarmupsTable")
@@ -37,8 +44,9 @@ class DynamoWarmupRepository:
         except DoesNotExist:
             return None
 
-    def save(self, warmup: Warmup) -> Warmup:
-        """Write ``warmup`` if nobody has since its read (``version``); the saved copy."""
+    def save(self, warmup: Warmup, events: Sequence[Event] = ()) -> Warmup:
+        """Write ``warmup`` if nobody has since its read (``version``), with ``events`` in the
+        same transaction (outbox); the saved copy."""
         item = WarmupItem(
             warmup.tenant_id,
             warmup.mailbox_id,
@@ -50,6 +58,9 @@ class DynamoWarmupRepository:
             if warmup.version == 0
             else WarmupItem.version == warmup.version
         )
+        if events:
+            self._transact(item, warmup, events)
+            return _warmup(item)
         try:
             item.save(condition=condition)
         except PutError as exc:
@@ -57,3 +68,22 @@ class DynamoWarmupRepository:
                 raise StaleWarmup(warmup.mailbox_id) from exc
             raise
         return _warmup(item)
+
+    def _transact(self, item: WarmupItem, warmup: Warmup, events: Sequence[Event]) -> None:
+        meta: Any = WarmupItem.Meta
+        put: dict[str, Any] = {"TableName": meta.table_name, "Item": item.serialize()}
+        if warmup.version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(sk)"
+        else:
+            put["ConditionExpression"] = "#v = :v"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = {":v": {"N": str(warmup.version)}}
+        client: Any = outbox.OUTBOX.bind().client
+        writes = [{"Put": put}, *(outbox.transact_put(e) for e in events)]
+        try:
+            client.transact_write_items(TransactItems=writes)
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons") or [{}]
+            if reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise StaleWarmup(warmup.mailbox_id) from exc
+            raise

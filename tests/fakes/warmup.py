@@ -4,8 +4,10 @@ real one), the mailboxes link and a workflow that records what it was asked."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from chalicelib.core.errors import Conflict
+from chalicelib.core.events import Event
 from chalicelib.core.tenancy import TenantContext
 from chalicelib.warmup.records import StaleWarmup, Warmup
 
@@ -13,16 +15,18 @@ from chalicelib.warmup.records import StaleWarmup, Warmup
 class FakeWarmups:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Warmup] = {}
+        self.events: list[Event] = []
 
     def get(self, tenant_id: str, mailbox_id: str) -> Warmup | None:
         return self.items.get((tenant_id, mailbox_id))
 
-    def save(self, warmup: Warmup) -> Warmup:
+    def save(self, warmup: Warmup, events: Sequence[Event] = ()) -> Warmup:
         current = self.items.get((warmup.tenant_id, warmup.mailbox_id))
         if (current.version if current else 0) != warmup.version:
             raise StaleWarmup(warmup.mailbox_id)
         saved = dataclasses.replace(warmup, version=warmup.version + 1)
         self.items[(warmup.tenant_id, warmup.mailbox_id)] = saved
+        self.events.extend(events)
         return saved
 
 

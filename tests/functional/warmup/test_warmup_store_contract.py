@@ -86,3 +86,32 @@ def test_saves_chain_through_versions(store: WarmupStore) -> None:
 def test_tenants_do_not_see_each_others_warmups(store: WarmupStore) -> None:
     warmup = store.save(_new())
     assert store.get(new_tenant().tenant_id, warmup.mailbox_id) is None
+
+
+def test_a_save_with_events_keeps_both_and_a_stale_one_writes_neither(store: WarmupStore) -> None:
+    from chalicelib.warmup.records import close_day
+
+    first = store.save(_new())
+    changed, event = close_day(first, DayStats(sent=10), date(2026, 11, 29), LATER)
+    saved = store.save(changed, [event])
+    assert store.get(first.tenant_id, first.mailbox_id) == saved
+    assert saved.day == 1 and saved.version == 2
+    stale, late = close_day(first, DayStats(sent=12), date(2026, 11, 29), LATER)
+    with pytest.raises(StaleWarmup):
+        store.save(stale, [late])
+    assert store.get(first.tenant_id, first.mailbox_id) == saved
+    assert _outbox_ids(store, first.tenant_id) == {event["event_id"]}
+
+
+def _outbox_ids(store: WarmupStore, tenant_id: str) -> set[str]:
+    if isinstance(store, FakeWarmups):
+        return {e["event_id"] for e in store.events if e["tenant_id"] == tenant_id}
+    from chalicelib.aws import outbox
+
+    table = outbox.OUTBOX.bind()
+    found = table.client.query(
+        TableName=table.name,
+        KeyConditionExpression="tenant_id = :t",
+        ExpressionAttributeValues={":t": {"S": tenant_id}},
+    )
+    return {item["sk"]["S"] for item in found["Items"]}

@@ -132,3 +132,43 @@ def test_the_public_view_shows_today_rates_and_the_last_decision(ports: WarmupPo
     assert "deferral rate" in view["last_decision"]["reason"]
     assert view["last_day"] == 42
     assert len(view["history"]) == 2
+
+
+def _warming(ports: WarmupPorts):
+    return service.start(ports, CTX, MBX, "standard", True)
+
+
+def test_closing_a_clean_day_opens_the_next_on_the_next_plan_day(ports: WarmupPorts) -> None:
+    from datetime import date
+
+    from chalicelib.warmup.records import close_day
+    from tests.integration.event_contract import event_problems
+
+    stats = DayStats(sent=10, inbox=9, spam=1)
+    changed, event = close_day(_warming(ports), stats, date(2026, 3, 3), "2026-03-02T23:59:00.000Z")
+    assert (changed.status, changed.day, changed.target) == ("warming", 1, 21)
+    assert changed.history[0].stats == stats and changed.history[0].decision.action == "increase"
+    assert changed.today == DayEntry("2026-03-03", 1, 21)
+    assert (event["type"], event["action"], event["on"], event["day"]) == (
+        "warmup.decision",
+        "increase",
+        "2026-03-02",
+        0,
+    )
+    assert event["inputs"]["sent"] == 10
+    assert event_problems({**event, "tenant_id": "ten_" + "a" * 20, "mailbox_id": "mbx_abc"}) == []
+
+
+def test_closing_a_bad_day_pauses_with_the_reason(ports: WarmupPorts) -> None:
+    from datetime import date
+
+    from chalicelib.warmup.records import close_day
+
+    changed, event = close_day(
+        _warming(ports), DayStats(sent=100, bounced=6), date(2026, 3, 3), "2026-03-02T23:59:00.000Z"
+    )
+    assert (changed.status, changed.day) == ("paused", 0)
+    assert "bounce rate 6.00%" in changed.status_reason
+    assert changed.today is None and event["action"] == "pause"
+    with pytest.raises(Conflict):
+        close_day(changed, DayStats(), date(2026, 3, 4), "2026-03-03T23:59:00.000Z")
