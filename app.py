@@ -27,6 +27,7 @@ from chalicelib.provisioning import api as provisioning_api
 from chalicelib.sending import api as sending_api
 from chalicelib.templates import api as templates_api
 from chalicelib.tracking import api as tracking_api
+from chalicelib.warmup import api as warmup_api
 
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
@@ -66,6 +67,7 @@ for feature in (
     inbound_api,
     operations_api,
     provisioning_api,
+    warmup_api,
     reports_api,
     health_api,
     analytics_api,

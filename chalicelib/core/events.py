@@ -48,6 +48,7 @@ EVENT_TYPES = (
     "campaign.completed",
     "campaign.cancelled",
     "alert.raised",
+    "warmup.decision",
 )
 
 

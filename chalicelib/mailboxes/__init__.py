@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         pause_mailbox,
         register_mailbox,
         remove_mailbox,
+        set_mailbox_warmup,
     )
     from chalicelib.mailboxes.wiring import store as mailbox_store
 else:
@@ -28,6 +29,7 @@ else:
             "pause_mailbox": "chalicelib.mailboxes.wiring",
             "register_mailbox": "chalicelib.mailboxes.wiring",
             "remove_mailbox": "chalicelib.mailboxes.wiring",
+            "set_mailbox_warmup": "chalicelib.mailboxes.wiring",
         },
     )
 
@@ -35,6 +37,7 @@ __all__ = [
     "Mailbox",
     "register_mailbox",
     "remove_mailbox",
+    "set_mailbox_warmup",
     "POLL_SHARDS",
     "SENDING_STATUSES",
     "ServerSettings",

@@ -170,3 +170,22 @@ def record_test(mailbox: Mailbox, steps: list[dict[str, Any]], ok: bool, now: st
     elif ok and status == "error":
         status = "active"
     return replace(mailbox, last_test=result, status=status, updated_at=now)
+
+
+def warm(mailbox: Mailbox, plan: str, day_0: str, now: str) -> Mailbox:
+    """The mailbox in warm-up on ``plan`` from ``day_0``; a paused mailbox must be resumed
+    first (409)."""
+    if mailbox.status == "paused":
+        raise Conflict(
+            f"mailbox {mailbox.mailbox_id} is paused; resume it before warming it",
+            {"status": mailbox.status},
+        )
+    return replace(
+        mailbox, status="warming", warmup_plan=plan, warmup_started_on=day_0, updated_at=now
+    )
+
+
+def end_warmup(mailbox: Mailbox, now: str) -> Mailbox:
+    """The mailbox out of warm-up: ``active`` if it was warming (a pause stays), no plan."""
+    status = "active" if mailbox.status == "warming" else mailbox.status
+    return replace(mailbox, status=status, warmup_plan=None, warmup_started_on=None, updated_at=now)

@@ -133,3 +133,19 @@ def lower_daily_limit(
         mailbox = replace(mailbox, daily_limit=daily_limit, updated_at=ports.clock.now_iso())
         ports.mailboxes.save(ctx, mailbox)
     return mailbox.daily_limit
+
+
+def set_warmup(
+    ports: MailboxPorts, ctx: TenantContext, mailbox_id: str, plan: str | None, day_0: str
+) -> str:
+    """Put a mailbox in warm-up on ``plan`` from ``day_0`` (YYYY-MM-DD), or out of it when
+    ``plan`` is None: ``warming``, ``ended`` or ``not_found``."""
+    mailbox = ports.mailboxes.get(ctx, mailbox_id)
+    if mailbox is None:
+        return "not_found"
+    now = ports.clock.now_iso()
+    if plan is None:
+        ports.mailboxes.save(ctx, mailboxes.end_warmup(mailbox, now))
+        return "ended"
+    ports.mailboxes.save(ctx, mailboxes.warm(mailbox, plan, day_0, now))
+    return "warming"

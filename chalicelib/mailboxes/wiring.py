@@ -64,6 +64,17 @@ def lower_daily_limit(tenant_id: str, mailbox_id: str, daily_limit: int) -> int 
     return lower(ports(), system_context(tenant_id), mailbox_id, daily_limit)
 
 
+def set_mailbox_warmup(tenant_id: str, mailbox_id: str, plan: str | None, day_0: str = "") -> str:
+    """For the warm-up feature: set a mailbox ``warming`` on ``plan`` from ``day_0``
+    (YYYY-MM-DD), or, with ``plan`` None, take it out of warm-up (``active``; a pause
+    stays). ``warming``, ``ended`` or ``not_found``; 409 (Conflict) when a paused mailbox
+    would be warmed."""
+    from chalicelib.core.tenancy import system_context
+    from chalicelib.mailboxes.service import set_warmup
+
+    return set_warmup(ports(), system_context(tenant_id, actor="warmup"), mailbox_id, plan, day_0)
+
+
 def register_mailbox(
     tenant_id: str,
     email: str,

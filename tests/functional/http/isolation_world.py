@@ -142,6 +142,8 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_key,
         {"email": "lead@a.example.test", "tags": ["a-only"], "lists": [a_list["id"]]},
     )
+    warmup = f"/v1/mailboxes/{mailbox['id']}/warmup"  # the workflow is the pending seam
+    _created(api, warmup, a_key, {"plan": "standard"})
     return World(
         a_tenant_id=a_tenant["id"],
         a_key=a_key,

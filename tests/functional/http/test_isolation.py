@@ -42,6 +42,7 @@ VALID_BODIES = {
     "chalicelib.contacts.schemas.AddMembers": lambda w: {"contact_ids": [w.a_contact_id]},
     "chalicelib.campaigns.schemas.UpdateCampaign": {"name": "b"},
     "chalicelib.campaigns.schemas.Enrol": lambda w: {"contact_ids": [w.a_contact_id]},
+    "chalicelib.warmup.schemas.StartWarmup": {"plan": "aggressive", "pool": False},
 }
 
 

@@ -1,0 +1,115 @@
+"""Warm-up use cases, written against ports only: start a mailbox's warm-up (the mailbox
+goes ``warming`` on its plan), read it, pause, resume and stop it. Running the days (the
+gates, the sends) belongs to the ``Workflow`` the service starts and stops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.warmup import records
+from chalicelib.warmup.records import StaleWarmup, Warmup
+from chalicelib.warmup.rules import DayStats, last_day
+
+if TYPE_CHECKING:
+    from chalicelib.core.clock import Clock
+    from chalicelib.core.tenancy import TenantContext
+    from chalicelib.warmup.ports import Mailboxes, WarmupStore, Workflow
+
+
+@dataclass
+class WarmupPorts:
+    warmups: WarmupStore
+    mailboxes: Mailboxes
+    workflow: Workflow
+    clock: Clock
+
+
+def start(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str, plan: str, pool: bool) -> Warmup:
+    """Start the mailbox's warm-up on day 0: 404 when it is not the tenant's, 409 when its
+    warm-up runs already or the mailbox is paused."""
+    if ports.mailboxes.status_of(ctx, mailbox_id) is None:
+        raise _missing(mailbox_id)
+    now = ports.clock.now()
+    previous = ports.warmups.get(ctx.tenant_id, mailbox_id)
+    warmup = records.start(
+        ctx.tenant_id, mailbox_id, plan, pool, now.date(), ports.clock.now_iso(), previous
+    )
+    # the mailbox first: a failed save after it leaves a warming mailbox a retry completes
+    ports.mailboxes.start_warming(ctx, mailbox_id, plan, now.date().isoformat())
+    saved = _save(ports, warmup)
+    ports.workflow.start(saved)
+    return saved
+
+
+def find(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
+    warmup = ports.warmups.get(ctx.tenant_id, mailbox_id)
+    if warmup is None:
+        raise NotFound(f"mailbox {mailbox_id} has no warm-up", {"id": mailbox_id})
+    return warmup
+
+
+def pause(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
+    """Pause (409 unless warming); the workflow's next day sees it and sends nothing."""
+    warmup = records.pause(find(ports, ctx, mailbox_id), "paused by the tenant", _now(ports))
+    return _save(ports, warmup)
+
+
+def resume(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
+    """Resume (409 unless paused) on the day it was paused on."""
+    saved = _save(ports, records.resume(find(ports, ctx, mailbox_id), _now(ports)))
+    ports.workflow.start(saved)
+    return saved
+
+
+def stop(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
+    """Stop for good (409 unless warming or paused): the mailbox leaves warm-up."""
+    warmup = records.stop(find(ports, ctx, mailbox_id), "stopped by the tenant", _now(ports))
+    saved = _save(ports, warmup)
+    ports.mailboxes.end_warming(ctx, mailbox_id)
+    ports.workflow.stop(saved)
+    return saved
+
+
+def to_public(warmup: Warmup) -> dict[str, Any]:
+    today = warmup.today
+    stats = today.stats if today else DayStats()
+    decision = warmup.last_decision
+    return {
+        "mailbox_id": warmup.mailbox_id,
+        "plan": warmup.plan,
+        "pool": warmup.pool,
+        "status": warmup.status,
+        "status_reason": warmup.status_reason,
+        "day": warmup.day,
+        "last_day": last_day(warmup.plan),
+        "today": {
+            "on": today.on if today else None,
+            "target": warmup.target,
+            **stats.to_dict(),
+            **stats.rates(),
+        },
+        "last_decision": decision.to_dict() if decision else None,
+        "history": [entry.to_dict() for entry in warmup.history],
+        "started_at": warmup.started_at,
+        "updated_at": warmup.updated_at,
+    }
+
+
+def _save(ports: WarmupPorts, warmup: Warmup) -> Warmup:
+    try:
+        return ports.warmups.save(warmup)
+    except StaleWarmup as exc:
+        raise Conflict(
+            f"the warm-up of mailbox {warmup.mailbox_id} changed meanwhile; read it again",
+            {"id": warmup.mailbox_id},
+        ) from exc
+
+
+def _missing(mailbox_id: str) -> NotFound:
+    return NotFound(f"mailbox {mailbox_id} not found", {"id": mailbox_id})
+
+
+def _now(ports: WarmupPorts) -> str:
+    return ports.clock.now_iso()
