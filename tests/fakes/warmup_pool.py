@@ -26,7 +26,7 @@ class PoolFolders:
     def __init__(self) -> None:
         self.mail: dict[Folder, list[StoredMail]] = {folder: [] for folder in FOLDERS}
         self._next_uid: dict[Folder, int] = {folder: 1 for folder in FOLDERS}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
 
     def deliver(self, folder: Folder, raw: bytes, flags: set[str] | None = None) -> int:
         with self.lock:

@@ -1,17 +1,23 @@
-"""The ``PoolInbox`` contract: the in-memory twin passes it, and so must every adapter
-(``ImapPoolInbox`` against the in-test IMAP server, when that runs here)."""
+"""The ``PoolInbox`` contract, passed by the in-memory twin and by ``ImapPoolInbox`` against
+the in-test IMAP server (``imap_twin``) with MOVE, with UIDPLUS only, and with neither."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.warmup.inbox import PoolInbox, read_pool_message
+from chalicelib.mail.connection import ServerLogin
+from chalicelib.warmup.inbox import ImapPoolInbox, PoolInbox, read_pool_message
 from tests.fakes.warmup_pool import FakePoolInbox, PoolFolders
+from tests.unit.warmup_pool.imap_twin import ImapTwin
 
-MakeInbox = Callable[[PoolFolders], PoolInbox]
-ADAPTERS: dict[str, MakeInbox] = {"fake": FakePoolInbox}
+# IMAP servers with MOVE, and without it (COPY, \Deleted, UID EXPUNGE or plain EXPUNGE).
+IMAP_EXTENSIONS = {
+    "imap": ("MOVE", "UIDPLUS"),
+    "imap-uidplus-no-move": ("UIDPLUS",),
+    "imap-bare": (),
+}
 
 
 def _mail(n: int, token: str | None = "wt_token_0001", message_id: str | None = None) -> bytes:
@@ -26,10 +32,15 @@ def _mail(n: int, token: str | None = "wt_token_0001", message_id: str | None = 
     return ("\r\n".join(head) + f"\r\n\r\nBody {n}\r\n").encode()
 
 
-@pytest.fixture(params=sorted(ADAPTERS))
-def world(request: pytest.FixtureRequest) -> tuple[PoolFolders, PoolInbox]:
+@pytest.fixture(params=["fake", *IMAP_EXTENSIONS])
+def world(request: pytest.FixtureRequest) -> Iterator[tuple[PoolFolders, PoolInbox]]:
     folders = PoolFolders()
-    return folders, ADAPTERS[request.param](folders)
+    if request.param == "fake":
+        yield folders, FakePoolInbox(folders)
+        return
+    with ImapTwin(folders, IMAP_EXTENSIONS[request.param]) as server:
+        login = ServerLogin("127.0.0.1", server.port, "none", "anna@pool.example", "pw", 5.0)
+        yield folders, ImapPoolInbox(login)
 
 
 def test_lists_only_warmup_mail_after_the_cursor_in_uid_order(
