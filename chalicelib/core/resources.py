@@ -197,6 +197,10 @@ SOURCES: dict[str, Source] = {
     "decommission_state_machine_arn": Source(
         "PM_DECOMMISSION_STATE_MACHINE_ARN", "DecommissionStateMachineArn", "state_machine"
     ),
+    "warmup_state_machine_arn": Source(
+        "PM_WARMUP_STATE_MACHINE_ARN", "WarmupStateMachineArn", "state_machine"
+    ),
+    "warmup_day_seconds": Source("PM_WARMUP_DAY_SECONDS", default="86400", parse="int"),
 }
 
 

@@ -84,6 +84,8 @@ class Settings:
     tls_trust_bundle: str | None
     provision_state_machine_arn: str
     decommission_state_machine_arn: str
+    warmup_state_machine_arn: str
+    warmup_day_seconds: int  # one warm-up day (86400 deployed; the local platform's shorter)
     tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
 
     def table(self, name: str) -> str:

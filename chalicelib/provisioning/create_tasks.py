@@ -269,9 +269,12 @@ def start_warmup(job: Job) -> dict[str, Any]:
     plan = job.server.request.warmup_plan
     if not plan:
         return {"step_status": "skipped"}
-    # The warm-up feature (its own state machine) is not built yet: the plan is kept on
-    # the server for it, and nothing sends warm-up mail.
-    job.keep(warmup={"plan": plan, "status": "requested"})
+    # every created mailbox warms on the plan (a retry: the ones warming already are fine)
+    started = {
+        email: job.ports.platform.start_warmup(job.server.tenant_id, mailbox_id, plan)
+        for email, mailbox_id in sorted(job.server.resources.get("mailbox_ids", {}).items())
+    }
+    job.keep(warmup={"plan": plan, "status": "started", "mailboxes": started})
     return {}
 
 

@@ -1,12 +1,12 @@
 """The ``Platform`` port over the other features' public surfaces: the tenant's plan
-(accounts), the sending domain (domains: its DKIM key, its records, its verification) and
-the mailboxes (mailboxes), all as platform work done for the tenant."""
+(accounts), the sending domain (domains: its DKIM key, its records, its verification), the
+mailboxes (mailboxes) and their warm-up (warmup), all as platform work done for the tenant."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import accounts, domains, mailboxes
+from chalicelib import accounts, domains, mailboxes, warmup
 from chalicelib.core.errors import NotFound
 from chalicelib.core.tenancy import system_context
 from chalicelib.provisioning.ports import DnsRecord
@@ -77,6 +77,9 @@ class PlatformLink:
 
     def remove_mailbox(self, tenant_id: str, mailbox_id: str) -> None:
         mailboxes.remove_mailbox(tenant_id, mailbox_id)
+
+    def start_warmup(self, tenant_id: str, mailbox_id: str, plan: str) -> str:
+        return warmup.start_warmup(tenant_id, mailbox_id, plan)
 
     def notify(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
         accounts.notify_tenant(tenant_id, kind, facts)

@@ -220,6 +220,11 @@ class Platform(Protocol):
 
     def remove_mailbox(self, tenant_id: str, mailbox_id: str) -> None: ...
 
+    def start_warmup(self, tenant_id: str, mailbox_id: str, plan: str) -> str:
+        """Start the mailbox's warm-up on ``plan`` (the warm-up feature): ``started``, or
+        ``already_warming`` (its run is started again, a no-op when it runs)."""
+        ...
+
     def notify(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None: ...
 
 

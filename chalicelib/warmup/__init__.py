@@ -1,11 +1,13 @@
 """Warm-up: a mailbox's ramp from its plan's start volume to its peak, gated each day by
-its bounce, complaint and deferral rates; its record, routes and decisions. Other
-features may use what is listed here."""
+its bounce, complaint and deferral rates; its record, routes, decisions and daily workflow
+(``run_task``: the tasks of ``warmup.asl.json``). Other features may use what is listed
+here (``start_warmup``: provisioning's new mailboxes)."""
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.warmup.rules import PLAN_NAMES, DayStats, Decision, decide, spread, volume
+    from chalicelib.warmup.wiring import run_task, start_warmup
 else:
     from chalicelib.core.lazy import exports
 
@@ -18,7 +20,18 @@ else:
             "decide": "chalicelib.warmup.rules",
             "spread": "chalicelib.warmup.rules",
             "volume": "chalicelib.warmup.rules",
+            "run_task": "chalicelib.warmup.wiring",
+            "start_warmup": "chalicelib.warmup.wiring",
         },
     )
 
-__all__ = ["PLAN_NAMES", "DayStats", "Decision", "decide", "spread", "volume"]
+__all__ = [
+    "PLAN_NAMES",
+    "DayStats",
+    "Decision",
+    "decide",
+    "run_task",
+    "spread",
+    "start_warmup",
+    "volume",
+]

@@ -53,11 +53,11 @@ def start_warmup(call: Call, mailbox_id: str) -> Reply:
     tag="warmup",
     reply=M + "WarmupReply",
     errors=(401, 403, 404),
-    summary="The warm-up: day, today's target and volume, rates, the last decision and why, "
-    "every day's history.",
+    summary="The warm-up: day, today's target and volume, inbox vs spam placement, opens and "
+    "replies the pool saw today, rates, the last decision and why, every day's history.",
 )
 def get_warmup(call: Call, mailbox_id: str) -> Reply:
-    return Reply(service.to_public(service.find(wiring.ports(), call.tenant, mailbox_id)))
+    return Reply(service.view(wiring.ports(), call.tenant, mailbox_id))
 
 
 @route(

@@ -12,14 +12,12 @@ plan's last day passed its gates). A stopped or completed warm-up may be started
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from datetime import date, timedelta
+from typing import Any
 
 from chalicelib.core.errors import Conflict
 from chalicelib.core.events import Event, new_event
 from chalicelib.warmup.rules import DayStats, Decision, decide, ensure_plan, volume
-
-if TYPE_CHECKING:
-    from datetime import date
 
 STATUSES = ("warming", "paused", "stopped", "completed")
 RUNNING = ("warming", "paused")
@@ -75,6 +73,8 @@ class Warmup:
     history: tuple[DayEntry, ...] = ()
     status_reason: str | None = None
     version: int = 0
+    run: int = 0  # the workflow run: bumped on start and resume (its execution's name)
+    address: str = ""  # the mailbox's email address (the pool's partners write to it)
 
     @property
     def today(self) -> DayEntry | None:
@@ -98,6 +98,8 @@ class Warmup:
             "updated_at": self.updated_at,
             "history": [e.to_dict() for e in self.history],
             "status_reason": self.status_reason,
+            "run": self.run,
+            "address": self.address,
         }
 
     @staticmethod
@@ -115,6 +117,8 @@ class Warmup:
             tuple(DayEntry.from_dict(e) for e in body.get("history") or ()),
             body.get("status_reason"),
             version,
+            int(body.get("run") or 0),
+            str(body.get("address") or ""),
         )
 
 
@@ -126,6 +130,7 @@ def start(
     today: date,
     now: str,
     previous: Warmup | None = None,
+    address: str = "",
 ) -> Warmup:
     """A new warm-up on day 0; 409 when the mailbox's warm-up is running already. A stopped
     or completed one is replaced (its version kept, so the save still checks it)."""
@@ -147,6 +152,8 @@ def start(
         now,
         (DayEntry(today.isoformat(), 0, target),),
         version=previous.version if previous else 0,
+        run=(previous.run if previous else 0) + 1,
+        address=address,
     )
 
 
@@ -157,7 +164,7 @@ def pause(warmup: Warmup, reason: str, now: str) -> Warmup:
 
 def resume(warmup: Warmup, now: str) -> Warmup:
     _ensure(warmup, ("paused",), "resume")
-    return replace(warmup, status="warming", status_reason=None, updated_at=now)
+    return replace(warmup, status="warming", status_reason=None, updated_at=now, run=warmup.run + 1)
 
 
 def stop(warmup: Warmup, reason: str, now: str) -> Warmup:
@@ -171,6 +178,25 @@ def _ensure(warmup: Warmup, allowed: tuple[str, ...], action: str) -> None:
             f"a {warmup.status} warm-up cannot {action}",
             {"status": warmup.status, "allowed_from": list(allowed)},
         )
+
+
+def next_on(warmup: Warmup) -> str:
+    """The label of the day after the warm-up's last one (a warm-up calendar: each day is
+    the previous + 1, however long a day lasts on the wall clock)."""
+    last = date.fromisoformat(warmup.history[-1].on) if warmup.history else None
+    if last is None:
+        return warmup.started_at[:10]
+    return (last + timedelta(days=1)).isoformat()
+
+
+def open_day(warmup: Warmup, now: str) -> Warmup:
+    """The warm-up with a running day: its open one, or a new one after the last (a warm-up
+    resumed after the gates paused it) on its current warm-up day and target."""
+    _ensure(warmup, ("warming",), "open a day")
+    if warmup.today is not None:
+        return warmup
+    opened = DayEntry(next_on(warmup), warmup.day, warmup.target)
+    return replace(warmup, history=(*warmup.history, opened), updated_at=now)
 
 
 def close_day(warmup: Warmup, stats: DayStats, tomorrow: date, now: str) -> tuple[Warmup, Event]:

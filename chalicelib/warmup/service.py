@@ -4,7 +4,7 @@ gates, the sends) belongs to the ``Workflow`` the service starts and stops."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.errors import Conflict, NotFound
@@ -15,7 +15,7 @@ from chalicelib.warmup.rules import DayStats, last_day
 if TYPE_CHECKING:
     from chalicelib.core.clock import Clock
     from chalicelib.core.tenancy import TenantContext
-    from chalicelib.warmup.ports import Mailboxes, WarmupStore, Workflow
+    from chalicelib.warmup.ports import Mailboxes, PoolStore, WarmupStore, Workflow
 
 
 @dataclass
@@ -24,17 +24,19 @@ class WarmupPorts:
     mailboxes: Mailboxes
     workflow: Workflow
     clock: Clock
+    pool: PoolStore | None = None  # the pool's counters of today (GET); none: history only
 
 
 def start(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str, plan: str, pool: bool) -> Warmup:
     """Start the mailbox's warm-up on day 0: 404 when it is not the tenant's, 409 when its
     warm-up runs already or the mailbox is paused."""
-    if ports.mailboxes.status_of(ctx, mailbox_id) is None:
+    address = ports.mailboxes.address_of(ctx, mailbox_id)
+    if address is None or ports.mailboxes.status_of(ctx, mailbox_id) is None:
         raise _missing(mailbox_id)
     now = ports.clock.now()
     previous = ports.warmups.get(ctx.tenant_id, mailbox_id)
     warmup = records.start(
-        ctx.tenant_id, mailbox_id, plan, pool, now.date(), ports.clock.now_iso(), previous
+        ctx.tenant_id, mailbox_id, plan, pool, now.date(), ports.clock.now_iso(), previous, address
     )
     # the mailbox first: a failed save after it leaves a warming mailbox a retry completes
     ports.mailboxes.start_warming(ctx, mailbox_id, plan, now.date().isoformat())
@@ -48,6 +50,17 @@ def find(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
     if warmup is None:
         raise NotFound(f"mailbox {mailbox_id} has no warm-up", {"id": mailbox_id})
     return warmup
+
+
+def view(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> dict[str, Any]:
+    """The warm-up as GET shows it: today's placement and engagement from the pool's
+    counters of today (closed days carry theirs in the history)."""
+    warmup = find(ports, ctx, mailbox_id)
+    today = warmup.today
+    if ports.pool is None or today is None:
+        return to_public(warmup)
+    counts = ports.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, today.on)
+    return to_public(warmup, counts)
 
 
 def pause(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
@@ -72,9 +85,12 @@ def stop(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
     return saved
 
 
-def to_public(warmup: Warmup) -> dict[str, Any]:
+def to_public(warmup: Warmup, pool_counts: dict[str, int] | None = None) -> dict[str, Any]:
     today = warmup.today
     stats = today.stats if today else DayStats()
+    if pool_counts:
+        pooled = {k: int(pool_counts.get(k, 0)) for k in ("inbox", "spam", "opened", "replied")}
+        stats = replace(stats, **pooled)
     decision = warmup.last_decision
     return {
         "mailbox_id": warmup.mailbox_id,

@@ -1,7 +1,12 @@
 """Warm-ups in DynamoDB (``WarmupsTable``): one item per mailbox (``tenant_id`` + the
 mailbox id), the record as a JSON ``data`` attribute, and a ``version`` every save checks and
 bumps (two writers never overwrite each other: the later one gets ``StaleWarmup`` and
-re-reads)."""
+re-reads).
+
+The pool: a warming warm-up with ``pool`` on carries ``pool_shard`` (``"pool"``) and
+``pool_key`` (``<tenant>#<mailbox>#<address>``), the keys of the sparse ``by_pool`` index
+(keys only) that lists the members of every tenant without a Scan. The pool's counters of a
+sender's day are the item ``POOL#<mailbox>#<on>`` (numbers the pool worker ADDs)."""
 
 from __future__ import annotations
 
@@ -10,16 +15,31 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.aws import outbox
+from chalicelib.aws import clients, outbox
 from chalicelib.aws.dynamodb import table_model
+from chalicelib.warmup.partners import PoolMember
 from chalicelib.warmup.records import StaleWarmup, Warmup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from chalicelib.core.events import Event
+
+
+POOL_SHARD = "pool"
+POOL_COUNTERS = ("inbox", "spam", "opened", "clicked", "replied")
+
+
+class PoolIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_pool"
+        projection = KeysOnlyProjection()
+
+    pool_shard = UnicodeAttribute(hash_key=True)
+    pool_key = UnicodeAttribute(range_key=True)
 
 
 @table_model("WarmupsTable")
@@ -31,6 +51,13 @@ class WarmupItem(Model):
     sk = UnicodeAttribute(range_key=True)
     data = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    pool_shard = UnicodeAttribute(null=True)
+    pool_key = UnicodeAttribute(null=True)
+    by_pool = PoolIndex()
+
+
+def pool_counters_key(mailbox_id: str, on: str) -> str:
+    return f"POOL#{mailbox_id}#{on}"
 
 
 def _warmup(item: WarmupItem) -> Warmup:
@@ -53,6 +80,9 @@ class DynamoWarmupRepository:
             data=json.dumps(warmup.to_dict(), separators=(",", ":")),
             version=warmup.version + 1,
         )
+        if warmup.pool and warmup.status == "warming":
+            item.pool_shard = POOL_SHARD
+            item.pool_key = f"{warmup.tenant_id}#{warmup.mailbox_id}#{warmup.address}"
         condition = (
             WarmupItem.sk.does_not_exist()
             if warmup.version == 0
@@ -87,3 +117,24 @@ class DynamoWarmupRepository:
             if reasons[0].get("Code") == "ConditionalCheckFailed":
                 raise StaleWarmup(warmup.mailbox_id) from exc
             raise
+
+
+class DynamoPoolStore:
+    """The pool's members (the ``by_pool`` index) and a sender's day counters."""
+
+    def pool_members(self) -> list[PoolMember]:
+        members = []
+        for item in WarmupItem.by_pool.query(POOL_SHARD):
+            tenant_id, mailbox_id, address = str(item.pool_key).split("#", 2)
+            members.append(PoolMember(tenant_id, mailbox_id, address))
+        return members
+
+    def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
+        meta: Any = WarmupItem.Meta
+        reply = clients.dynamodb().get_item(
+            TableName=meta.table_name,
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": pool_counters_key(mailbox_id, on)}},
+            ConsistentRead=True,
+        )
+        item = reply.get("Item") or {}
+        return {name: int(item.get(name, {}).get("N", "0")) for name in POOL_COUNTERS}

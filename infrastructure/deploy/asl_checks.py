@@ -1,12 +1,15 @@
 """Our own checks of the state machines, beyond cfn-lint's ASL schema (``validate.sh`` runs
 both): the graph (targets exist, every state reachable, no dead end), the tie to the template
 (each task's ``${...}`` placeholder is a DefinitionSubstitution naming a function whose handler
-exists, the state machine role invokes exactly those functions, a task waits longer than its
-function may run), the error names (Retry and Catch name ``chalicelib.provisioning.errors``
-classes or ``States.``/``Lambda.`` errors, no error twice in one task's Retry), the rollback
-(every provisioning task up to ``Ready`` catches into ``RecordFailure``; a rollback task's
-Catch goes on to its next step), and the state names and their order
-(``chalicelib.provisioning.rules``).
+exists in the machine's handlers module, each state machine role invokes exactly those
+functions, a task waits longer than its function may run), the error names (Retry and Catch
+name the machine's error classes or ``States.``/``Lambda.`` errors, no error twice in one
+task's Retry), the rollback (provision: every task up to ``Ready`` catches into
+``RecordFailure``; a rollback task's Catch goes on to its next step), and the state names and
+their order (``chalicelib.provisioning.rules``; the warm-up's ``chalicelib.warmup.day``).
+
+What differs per machine (handlers, error classes, the ids every task gets, the steps) is its
+``MachineRules`` in ``RULES``, by definition file stem.
 
 Run: ``python -m infrastructure.deploy.asl_checks`` (every state machine of the template);
 exits 1 and prints each problem otherwise.
@@ -15,15 +18,18 @@ exits 1 and prints each problem otherwise.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import json
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.provisioning import errors, rules
+from chalicelib.provisioning import rules
+from chalicelib.warmup import day
 from infrastructure.local import template as tpl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,19 +40,59 @@ TERMINAL = {"Succeed", "Fail"}
 ROLLBACK_START = "RecordFailure"
 LAST_ROLLED_BACK_STEP = "Ready"  # after it the server stands: a failure must not tear it down
 CATCH_ALL = "States.ALL"
-# The states of each machine beside the steps of rules.py, by definition file stem.
-HELPERS = {
-    "provision": {"PollVps", "IpReady", "RecordFailure", "NotifyRolledBack", "ProvisioningFailed"},
-    "decommission": {"Notify"},
-}
 State = dict[str, Any]
 
 
-def error_names() -> set[str]:
-    """The error names tasks raise: ``chalicelib.provisioning.errors`` class names."""
+@dataclass(frozen=True)
+class MachineRules:
+    """What one state machine's tasks must follow."""
+
+    handlers: str  # the module of its task handlers
+    errors: str  # the module whose exception classes name the errors it retries or catches
+    ids: tuple[str, ...]  # what every task gets from the execution's input (``x.$: $.x``)
+    chains: tuple[tuple[str, tuple[str, ...], str | None], ...]  # (label, steps, first)
+    helpers: frozenset[str]  # its states beside the steps
+    rollback: bool = False
+
+
+PROVISION_IDS = ("tenant_id", "server_id")
+RULES = {
+    "provision": MachineRules(
+        HANDLERS_MODULE,
+        "chalicelib.provisioning.errors",
+        PROVISION_IDS,
+        (
+            ("rules.PROVISION_STEPS", rules.PROVISION_STEPS, None),
+            ("rules.ROLLBACK_STEPS", rules.ROLLBACK_STEPS, ROLLBACK_START),
+        ),
+        frozenset(
+            {"PollVps", "IpReady", "RecordFailure", "NotifyRolledBack", "ProvisioningFailed"}
+        ),
+        rollback=True,
+    ),
+    "decommission": MachineRules(
+        HANDLERS_MODULE,
+        "chalicelib.provisioning.errors",
+        PROVISION_IDS,
+        (("rules.DECOMMISSION_STEPS", rules.DECOMMISSION_STEPS, None),),
+        frozenset({"Notify"}),
+    ),
+    "warmup": MachineRules(
+        "functions.warmup",
+        "chalicelib.warmup.day",
+        ("tenant_id", "mailbox_id", "run"),
+        (("day.DAY_STEPS", day.DAY_STEPS, None),),
+        frozenset(day.HELPERS),
+    ),
+}
+HELPERS = {stem: set(r.helpers) for stem, r in RULES.items()}
+
+
+def error_names(module: str = "chalicelib.provisioning.errors") -> set[str]:
+    """The error names tasks raise: the class names of ``module``'s exceptions."""
     return {
         name
-        for name, value in vars(errors).items()
+        for name, value in vars(importlib.import_module(module)).items()
         if inspect.isclass(value) and issubclass(value, Exception)
     }
 
@@ -128,12 +174,15 @@ def tasks(definition: dict[str, Any]) -> dict[str, State]:
 
 
 def task_problems(
-    definition: dict[str, Any], machine: tpl.StateMachineSpec, template: dict[str, Any]
+    definition: dict[str, Any],
+    machine: tpl.StateMachineSpec,
+    template: dict[str, Any],
+    rules_of: MachineRules = RULES["provision"],
 ) -> list[str]:
     """Resources, parameters, timeouts, Retry and Catch error names of every task."""
     functions = tpl.functions(template)
-    known, problems = error_names(), []
-    defined = handlers()
+    known, problems = error_names(rules_of.errors), []
+    defined = handlers(rules_of.handlers)
     for name, state in tasks(definition).items():
         match = PLACEHOLDER.match(str(state.get("Resource", "")))
         if not match:
@@ -145,11 +194,11 @@ def task_problems(
             continue
         spec = functions[function_id]
         module, _, handler = spec.handler.rpartition(".")
-        if module != HANDLERS_MODULE or handler not in defined:
+        if module != rules_of.handlers or handler not in defined:
             problems.append(
-                f"{name}: {function_id} runs {spec.handler}, not a {HANDLERS_MODULE} handler"
+                f"{name}: {function_id} runs {spec.handler}, not a {rules_of.handlers} handler"
             )
-        problems += _parameter_problems(name, state)
+        problems += _parameter_problems(name, state, rules_of.ids)
         timeout = state.get("TimeoutSeconds")
         if not isinstance(timeout, int) or timeout <= spec.timeout:
             problems.append(f"{name}: TimeoutSeconds must exceed {function_id}'s {spec.timeout} s")
@@ -157,9 +206,9 @@ def task_problems(
     return problems
 
 
-def _parameter_problems(name: str, state: State) -> list[str]:
+def _parameter_problems(name: str, state: State, ids: tuple[str, ...]) -> list[str]:
     parameters = state.get("Parameters") or {}
-    wanted = {"tenant_id.$": "$.tenant_id", "server_id.$": "$.server_id"}
+    wanted = {f"{i}.$": f"$.{i}" for i in ids}
     problems = [
         f"{name}: Parameters lack {k}: {v}" for k, v in wanted.items() if parameters.get(k) != v
     ]
@@ -179,7 +228,7 @@ def _retry_problems(name: str, state: State, known: set[str]) -> list[str]:
             seen.add(error)
     for catcher in state.get("Catch", []):
         problems += [
-            f"{name}: Catch on {error!r}, no error class of errors.py"
+            f"{name}: Catch on {error!r}, no error class of the machine's errors"
             for error in catcher.get("ErrorEquals", [])
             if error not in known and not BUILTIN_ERROR.match(error)
         ]
@@ -236,33 +285,24 @@ def rollback_problems(definition: dict[str, Any]) -> list[str]:
 
 
 def name_problems(stem: str, definition: dict[str, Any]) -> list[str]:
-    """The machine's states are rules.py's steps plus its helpers, in rules.py's order."""
+    """The machine's states are its steps plus its helpers, in its steps' order."""
+    if stem not in RULES:
+        return [f"{stem}: no rules for this state machine (asl_checks.RULES)"]
+    rules_of = RULES[stem]
     states = set(definition.get("States", {}))
     start = definition.get("StartAt", "")
-    chains: dict[str, tuple[tuple[str, ...], str]]
-    if stem == "provision":
-        chains = {
-            "PROVISION_STEPS": (rules.PROVISION_STEPS, start),
-            "ROLLBACK_STEPS": (rules.ROLLBACK_STEPS, ROLLBACK_START),
-        }
-    elif stem == "decommission":
-        chains = {"DECOMMISSION_STEPS": (rules.DECOMMISSION_STEPS, start)}
-    else:
-        return [f"{stem}: no steps in rules.py for this state machine"]
-    steps = {s for chain, _ in chains.values() for s in chain}
+    steps = {s for _, chain, _ in rules_of.chains for s in chain}
     problems = []
-    expected = steps | HELPERS[stem]
+    expected = steps | rules_of.helpers
     if states != expected:
         problems.append(
             f"states {sorted(states - expected)} are not in rules.py, "
             f"{sorted(expected - states)} are missing"
         )
-    for label, (chain, first) in chains.items():
-        found = [s for s in main_path(definition, first) if s in set(chain)]
+    for label, chain, first in rules_of.chains:
+        found = [s for s in main_path(definition, first or start) if s in set(chain)]
         if found != list(chain):
-            problems.append(
-                f"the states run in the order {found}, rules.{label} says {list(chain)}"
-            )
+            problems.append(f"the states run in the order {found}, {label} says {list(chain)}")
     return problems
 
 
@@ -273,10 +313,12 @@ def check_machine(
     machine: tpl.StateMachineSpec, template: dict[str, Any], definition: dict[str, Any]
 ) -> list[str]:
     stem = machine.definition.name.removesuffix(".asl.json")
-    problems = graph_problems(definition) + task_problems(definition, machine, template)
-    problems += name_problems(stem, definition)
-    if stem == "provision":
-        problems += rollback_problems(definition)
+    rules_of = RULES.get(stem)
+    problems = graph_problems(definition) + name_problems(stem, definition)
+    if rules_of is not None:
+        problems += task_problems(definition, machine, template, rules_of)
+        if rules_of.rollback:
+            problems += rollback_problems(definition)
     unused = set(machine.substitutions) - {
         m.group(1) for s in tasks(definition).values() if (m := PLACEHOLDER.match(s["Resource"]))
     }

@@ -59,7 +59,11 @@ def test_every_mapped_output_and_the_role_output_exist_in_every_deployed_stage()
         assert output in outputs and outputs[output].get("Condition") in (None, "Deployed"), output
     assert outputs[d.ROLE_OUTPUT]["Value"] == {"Fn::GetAtt": ["ApiRole", "Arn"]}
     deployed_only = {o for o in d.ENV_FROM_OUTPUTS.values() if "Condition" in outputs[o]}
-    assert deployed_only == {"ProvisionStateMachineArn", "DecommissionStateMachineArn"}
+    assert deployed_only == {
+        "ProvisionStateMachineArn",
+        "DecommissionStateMachineArn",
+        "WarmupStateMachineArn",
+    }
 
 
 def test_every_mapped_variable_is_one_the_settings_read():

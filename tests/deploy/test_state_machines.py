@@ -32,8 +32,8 @@ def problems(stem: str, changed: Definition, template: dict[str, Any] | None = N
     return asl_checks.check_machine(MACHINES[stem], template or TEMPLATE, changed)
 
 
-def test_the_template_has_both_state_machines_and_they_pass_every_check():
-    assert set(MACHINES) == {"provision", "decommission"}
+def test_the_template_has_its_state_machines_and_they_pass_every_check():
+    assert set(MACHINES) == {"provision", "decommission", "warmup"}
     assert asl_checks.check(TEMPLATE) == []
     assert asl_checks.main() == 0
 
@@ -159,6 +159,55 @@ def test_a_broken_provision_machine_is_reported(case):
     assert any(expected in p for p in found), found
 
 
+def _warmup_no_run(d: Definition) -> None:
+    del _states(d)["SendDay"]["Parameters"]["run.$"]
+
+
+def _warmup_unknown_error(d: Definition) -> None:
+    _states(d)["CloseDay"]["Retry"][1]["ErrorEquals"] = ["ProviderUnavailable"]
+
+
+def _warmup_days_swapped(d: Definition) -> None:
+    states = _states(d)
+    states["IsOpen"]["Choices"][0]["Next"] = "WaitDay"
+    states["WaitDay"]["Next"] = "SendDay"
+    states["SendDay"]["Next"] = "StartSettling"
+
+
+def _warmup_loop_to_nowhere(d: Definition) -> None:
+    _states(d)["NextDay"]["Choices"][0]["Next"] = "OpenTomorrow"
+
+
+def _warmup_server_handler(d: Definition) -> None:
+    _states(d)["HandOver"]["Resource"] = "${MarkReadyFunctionArn}"
+
+
+WARMUP_BROKEN: dict[str, tuple[Callable[[Definition], None], str]] = {
+    "a task without its run": (_warmup_no_run, "SendDay: Parameters lack run.$"),
+    "a provisioning error": (_warmup_unknown_error, "'ProviderUnavailable', no error class"),
+    "the day's steps swapped": (_warmup_days_swapped, "day.DAY_STEPS says"),
+    "the loop to no state": (_warmup_loop_to_nowhere, "'OpenTomorrow', no such state"),
+    "another machine's function": (_warmup_server_handler, "MarkReadyFunctionArn is no"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WARMUP_BROKEN))
+def test_a_broken_warmup_machine_is_reported(case):
+    breaking, expected = WARMUP_BROKEN[case]
+    changed = copy.deepcopy(definition("warmup"))
+    breaking(changed)
+    found = problems("warmup", changed)
+    assert any(expected in p for p in found), found
+
+
+def test_a_warmup_task_running_a_provisioning_handler_is_reported():
+    template = copy.deepcopy(TEMPLATE)
+    props = template["Resources"]["WarmupCloseDayFunction"]["Properties"]
+    props["Handler"] = "functions.provisioning.mark_ready"
+    found = problems("warmup", definition("warmup"), template)
+    assert any("not a functions.warmup handler" in p for p in found), found
+
+
 def test_a_decommission_step_out_of_order_is_reported():
     changed = definition("decommission")
     changed["StartAt"] = "RemoveDns"
@@ -204,6 +253,8 @@ def test_the_error_names_are_the_error_classes():
     names = asl_checks.error_names()
     assert {"ProviderUnavailable", "ServerNotReady", "CertificateRejected"} <= names
     assert "annotations" not in names
+    warmup = asl_checks.error_names(asl_checks.RULES["warmup"].errors)
+    assert "WarmupTaskFailed" in warmup and "ProviderUnavailable" not in warmup
 
 
 # --- cfn-lint's ASL schema, the way validate.sh runs it -------------------------------------

@@ -203,6 +203,7 @@ class FakePlatform:
         self.verified = True
         self.other_domains: set[str] = set()
         self.reserved: dict[str, tuple[str, str]] = {}
+        self.warmups: dict[str, tuple[str, str]] = {}  # mailbox id -> (tenant, plan)
 
     def plan_of(self, tenant_id: str) -> str | None:
         return self.plans.get(tenant_id)
@@ -264,6 +265,12 @@ class FakePlatform:
 
     def remove_mailbox(self, tenant_id: str, mailbox_id: str) -> None:
         self.mailboxes.pop(mailbox_id, None)
+
+    def start_warmup(self, tenant_id: str, mailbox_id: str, plan: str) -> str:
+        self.failures.check("platform.start_warmup")
+        known = self.warmups.get(mailbox_id)
+        self.warmups[mailbox_id] = (tenant_id, plan)
+        return "already_warming" if known else "started"
 
     def notify(self, tenant_id: str, kind: str, facts: dict[str, str]) -> None:
         self.notices.append((tenant_id, kind, facts))

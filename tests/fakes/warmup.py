@@ -1,14 +1,19 @@
 """In-memory twins of the warm-up ports: the warm-up store (same optimistic lock as the
-real one), the mailboxes link and a workflow that records what it was asked."""
+real one), the pool (members and counters), the mailboxes link, the send path (warm-up mail
+created once per message id, outcomes a test scripts) and a workflow that records what it
+was asked."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 
 from chalicelib.core.errors import Conflict
 from chalicelib.core.events import Event
 from chalicelib.core.tenancy import TenantContext
+from chalicelib.warmup.partners import PoolMember
+from chalicelib.warmup.ports import WarmupOutcome, WarmupSend
 from chalicelib.warmup.records import StaleWarmup, Warmup
 
 
@@ -31,17 +36,45 @@ class FakeWarmups:
 
 
 class FakeMailboxes:
-    """The mailboxes feature as the warm-up sees it: ``status`` per (tenant, mailbox)."""
+    """The mailboxes feature as the warm-up sees it: ``status`` per (tenant, mailbox), its
+    address, pause reason, warm-up target and daily cap."""
 
     def __init__(self) -> None:
         self.status: dict[tuple[str, str], str] = {}
         self.plans: dict[tuple[str, str], tuple[str, str]] = {}
+        self.addresses: dict[tuple[str, str], str] = {}
+        self.pause_reasons: dict[tuple[str, str], str] = {}
+        self.targets: dict[tuple[str, str], int] = {}
+        self.caps: dict[tuple[str, str], int] = {}
 
-    def add(self, tenant_id: str, mailbox_id: str, status: str = "active") -> None:
+    def add(
+        self, tenant_id: str, mailbox_id: str, status: str = "active", address: str = ""
+    ) -> None:
         self.status[(tenant_id, mailbox_id)] = status
+        self.addresses[(tenant_id, mailbox_id)] = address or f"{mailbox_id}@example.test"
 
     def status_of(self, ctx: TenantContext, mailbox_id: str) -> str | None:
         return self.status.get((ctx.tenant_id, mailbox_id))
+
+    def address_of(self, ctx: TenantContext, mailbox_id: str) -> str | None:
+        return self.addresses.get((ctx.tenant_id, mailbox_id))
+
+    def pause(self, ctx: TenantContext, mailbox_id: str, reason: str) -> None:
+        key = (ctx.tenant_id, mailbox_id)
+        if key in self.status:
+            self.status[key] = "paused"
+            self.pause_reasons[key] = reason
+
+    def set_target(self, ctx: TenantContext, mailbox_id: str, target: int) -> None:
+        if self.status.get((ctx.tenant_id, mailbox_id)) == "warming":
+            self.targets[(ctx.tenant_id, mailbox_id)] = target
+
+    def hand_over(self, ctx: TenantContext, mailbox_id: str, daily_cap: int) -> None:
+        key = (ctx.tenant_id, mailbox_id)
+        if key in self.status:
+            self.status[key] = "active"
+            self.plans.pop(key, None)
+            self.caps[key] = daily_cap
 
     def start_warming(self, ctx: TenantContext, mailbox_id: str, plan: str, day_0: str) -> None:
         key = (ctx.tenant_id, mailbox_id)
@@ -68,3 +101,67 @@ class RecordingWorkflow:
 
     def stop(self, warmup: Warmup) -> None:
         self.calls.append(("stop", warmup.tenant_id, warmup.mailbox_id))
+
+
+class FakePool:
+    """The pool: its members (a test lists them) and the counters of each sender's day."""
+
+    def __init__(self) -> None:
+        self.members: list[PoolMember] = []
+        self.counts: dict[tuple[str, str, str], dict[str, int]] = {}
+
+    def pool_members(self) -> list[PoolMember]:
+        return list(self.members)
+
+    def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
+        return dict(self.counts.get((tenant_id, mailbox_id, on), {}))
+
+
+class FakeSender:
+    """The send path for warm-up mail: a message is created once per id (a second enqueue
+    of the same id changes nothing); every message is ``queued`` until ``deliver`` (or a
+    test's ``outcome``) settles it."""
+
+    def __init__(self) -> None:
+        self.messages: dict[tuple[str, str], WarmupSend] = {}
+        self.results: dict[tuple[str, str], WarmupOutcome] = {}
+        self.enqueues = 0
+
+    def message_id(self, key: str) -> str:
+        return "msg_" + hashlib.sha256(("warmup:" + key).encode()).hexdigest()[:20]
+
+    def enqueue(self, tenant_id: str, sends: Sequence[WarmupSend]) -> list[str]:
+        self.enqueues += 1
+        for send in sends:
+            self.messages.setdefault((tenant_id, send.message_id), send)
+        return [send.message_id for send in sends]
+
+    def outcomes(self, tenant_id: str, message_ids: Sequence[str]) -> dict[str, WarmupOutcome]:
+        found = {}
+        for mid in message_ids:
+            if (tenant_id, mid) in self.messages:
+                found[mid] = self.results.get((tenant_id, mid), WarmupOutcome("queued", False))
+        return found
+
+    def outcome(self, tenant_id: str, message_id: str, outcome: WarmupOutcome) -> None:
+        self.results[(tenant_id, message_id)] = outcome
+
+    def deliver(self, tenant_id: str, bounced: int = 0, mailbox_id: str | None = None) -> None:
+        """Settle every queued message of the tenant: the first ``bounced`` bounce."""
+        pending = sorted(
+            mid
+            for (t, mid), send in self.messages.items()
+            if t == tenant_id
+            and (mailbox_id is None or send.mailbox_id == mailbox_id)
+            and (t, mid) not in self.results
+        )
+        for i, mid in enumerate(pending):
+            status = "bounced" if i < bounced else "delivered"
+            self.results[(tenant_id, mid)] = WarmupOutcome(status, True, bounced=i < bounced)
+
+    def of(self, tenant_id: str, mailbox_id: str) -> list[WarmupSend]:
+        return [
+            s
+            for (t, _), s in self.messages.items()
+            if t == tenant_id and s.mailbox_id == mailbox_id
+        ]

@@ -125,6 +125,26 @@ def nothing_left(world: ProvisioningWorld) -> None:
     assert [n for n in world.secrets.values if "/server/" in n or "/acme/" in n] == []
 
 
+def test_start_warmup_again_keeps_the_warming_mailboxes_and_starts_nothing_new() -> None:
+    # given a provisioned server whose mailboxes warm
+    world = provisioning_world()
+    server = provision(world, new_server(world, warmup_plan="standard"))
+    before = dict(world.platform.warmups)
+    # when its StartWarmup step runs again (a retry)
+    call(world, server, "StartWarmup", "start_warmup")
+    # then the same mailboxes warm, each reported as warming already
+    again = world.servers.get(server.tenant_id, server.server_id)
+    assert again is not None and world.platform.warmups == before
+    assert set(again.resources["warmup"]["mailboxes"].values()) == {"already_warming"}
+
+
+def test_a_server_without_a_plan_starts_no_warmup() -> None:
+    world = provisioning_world()
+    server = provision(world, new_server(world))
+    assert world.platform.warmups == {}
+    assert server.steps["StartWarmup"].status == "skipped"
+
+
 def test_a_server_is_provisioned_with_every_step_booked() -> None:
     world = provisioning_world()
     server = provision(world, new_server(world, warmup_plan="standard"))
@@ -143,7 +163,14 @@ def test_a_server_is_provisioned_with_every_step_booked() -> None:
     assert len(world.platform.mailboxes) == 2
     assert world.platform.last_smtp["host"] == "mail.acme-agency.test"
     assert world.platform.notices[-1][1] == "server.ready"
-    assert server.resources["warmup"] == {"plan": "standard", "status": "requested"}
+    # every created mailbox's warm-up was started on the plan
+    boxes = server.resources["mailbox_ids"]
+    assert world.platform.warmups == {m: (server.tenant_id, "standard") for m in boxes.values()}
+    assert server.resources["warmup"] == {
+        "plan": "standard",
+        "status": "started",
+        "mailboxes": {email: "started" for email in boxes},
+    }
     # no password in the record
     assert "password" not in str(server.to_dict())
     assert all(pw not in str(server.to_dict()) for pw in world.mail.users_.values())
