@@ -104,17 +104,32 @@ class RecordingWorkflow:
 
 
 class FakePool:
-    """The pool: its members (a test lists them) and the counters of each sender's day."""
+    """The pool: the warming warm-ups with ``pool`` on of ``warmups`` (as the real index
+    lists them) plus any member a test adds, and the counters of each sender's day."""
 
-    def __init__(self) -> None:
+    def __init__(self, warmups: FakeWarmups | None = None) -> None:
+        self.warmups = warmups
         self.members: list[PoolMember] = []
         self.counts: dict[tuple[str, str, str], dict[str, int]] = {}
 
     def pool_members(self) -> list[PoolMember]:
-        return list(self.members)
+        found = list(self.members)
+        for w in self.warmups.items.values() if self.warmups else ():
+            if w.pool and w.status == "warming":
+                found.append(PoolMember(w.tenant_id, w.mailbox_id, w.address))
+        return found
+
+    def add_counts(self, tenant_id: str, mailbox_id: str, on: str, **counts: int) -> None:
+        """What the pool worker does: ADD to the day's counters."""
+        day = self.counts.setdefault((tenant_id, mailbox_id, on), {})
+        for name, value in counts.items():
+            day[name] = day.get(name, 0) + value
 
     def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
-        return dict(self.counts.get((tenant_id, mailbox_id, on), {}))
+        day = self.counts.get((tenant_id, mailbox_id, on), {})
+        return {
+            name: day.get(name, 0) for name in ("inbox", "spam", "opened", "clicked", "replied")
+        }
 
 
 class FakeSender:

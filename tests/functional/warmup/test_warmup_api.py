@@ -24,7 +24,13 @@ def workflow(aws) -> RecordingWorkflow:
 
 def _mailbox(api) -> tuple[str, str]:
     """A business tenant's key and a mailbox of it on a fresh domain."""
-    _, key = api.new_tenant("business")
+    _, key, mailbox_id = _tenant_mailbox(api)
+    return key, mailbox_id
+
+
+def _tenant_mailbox(api) -> tuple[str, str, str]:
+    """A business tenant's id and key, and a mailbox of it on a fresh domain."""
+    tenant, key = api.new_tenant("business")
     domain = f"warm-{secrets.token_hex(4)}.test"
     assert api.call("POST", "/v1/domains", key, {"name": domain}).status_code == 201
     smtp = {"host": "127.0.0.1", "port": 2525, "username": "a", "password": "right"}
@@ -32,7 +38,7 @@ def _mailbox(api) -> tuple[str, str]:
         "POST", "/v1/mailboxes", key, {"email": f"alice@{domain}", "smtp": smtp, "daily_limit": 40}
     )
     assert created.status_code == 201, created.data
-    return key, created.data["id"]
+    return tenant["id"], key, created.data["id"]
 
 
 def _url(mailbox_id: str, action: str = "") -> str:
@@ -120,3 +126,29 @@ def test_a_paused_mailbox_is_not_warmed(api, workflow):
     reply = api.call("POST", _url(mbx), key, {"plan": "standard"})
     assert reply.status_code == 409
     assert api.call("GET", _url(mbx), key).status_code == 404
+
+
+def test_get_shows_todays_placement_and_engagement_from_the_pool_counters(api, workflow):
+    from chalicelib.aws import clients
+    from chalicelib.warmup.store import WarmupItem, pool_counters_key
+
+    # given a warming mailbox whose mail of today the pool placed and opened
+    tenant_id, key, mbx = _tenant_mailbox(api)
+    started = api.call("POST", _url(mbx), key, {"plan": "standard"}).data
+    on = started["today"]["on"]
+    clients.dynamodb().update_item(
+        TableName=WarmupItem.Meta.table_name,  # type: ignore[attr-defined]
+        Key={"tenant_id": {"S": tenant_id}, "sk": {"S": pool_counters_key(mbx, on)}},
+        UpdateExpression="ADD inbox :i, spam :s, opened :o, replied :r",
+        ExpressionAttributeValues={
+            ":i": {"N": "6"},
+            ":s": {"N": "2"},
+            ":o": {"N": "5"},
+            ":r": {"N": "1"},
+        },
+    )
+    # when the tenant reads the warm-up
+    today = api.call("GET", _url(mbx), key).data["today"]
+    # then today's inbox vs spam placement and engagement are the pool's
+    assert (today["inbox"], today["spam"], today["opened"], today["replied"]) == (6, 2, 5, 1)
+    assert today["inbox_rate"] == 0.75
