@@ -48,6 +48,12 @@ def _args(argv: list[str]) -> argparse.Namespace:
         default=float(env("PM_LOCAL_SMTP_TIMEOUT", "10")),
         help="seconds the send worker waits for an SMTP reply",
     )
+    parser.add_argument(
+        "--warmup-day-seconds",
+        type=float,
+        default=float(env("PM_LOCAL_WARMUP_DAY_SECONDS") or "0"),
+        help="seconds a warm-up day lasts (default: 86400 / the time scale)",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not create a demo tenant")
     parser.add_argument(
         "--hold-schedule",
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         ports=ports,
         time_scale=args.time_scale,
         smtp_timeout=args.smtp_timeout,
+        warmup_day_seconds=args.warmup_day_seconds or None,
         demo=not args.no_demo,
         held_schedules=tuple(args.hold_schedule),
     )

@@ -48,6 +48,7 @@ class LocalPlatform:
     host: str = "127.0.0.1"
     time_scale: float = 60.0
     smtp_timeout: float = 10.0
+    warmup_day_seconds: float | None = None  # one warm-up day; None: 86400 / time_scale
     demo: bool = True
     held_schedules: tuple[str, ...] = ()  # never fired by themselves (``--hold-schedule``)
     emulator: Emulator | None = None
@@ -112,12 +113,19 @@ class LocalPlatform:
     def _configure_app_environment(self) -> None:
         os.environ.update(
             app_environment(
-                self.emulator, self.ports, self.host, self.time_scale, self.smtp_timeout
+                self.emulator,
+                self.ports,
+                self.host,
+                self.time_scale,
+                self.smtp_timeout,
+                self.warmup_day_seconds,
             )
         )
         os.environ.update(self.provisioning.environment())
-        self.provisioning.create_state_machines()  # its tasks run in-process, on this env
+        machines = self.provisioning.create_state_machines()  # tasks in-process, on this env
         os.environ.update(self.provisioning.environment())
+        if "WarmupStateMachine" in machines:
+            os.environ["PM_WARMUP_STATE_MACHINE_ARN"] = machines["WarmupStateMachine"]
         from infrastructure.local import resolver
 
         resolver.install(self.host, self.ports.dns)  # mail.<domain> of provisioned servers
@@ -293,6 +301,7 @@ class LocalPlatform:
             "api_url": self.api_url,
             "ports": self.ports.__dict__,
             "time_scale": self.time_scale,
+            "warmup_day_seconds": warmup_day(self.time_scale, self.warmup_day_seconds),
             "clock": clock_state(self.clock),
             "emulator": self.emulator.describe() if self.emulator else None,
             "pumps": {p.mapping.logical_id: p.status() for p in self.pumps},
@@ -355,24 +364,32 @@ def _status_check(component: Any) -> Any:
     return check
 
 
+def warmup_day(time_scale: float, seconds: float | None = None) -> int:
+    """A warm-up day locally, in whole seconds (at least 3: a day has a sending window)."""
+    return max(3, math.ceil(seconds if seconds else 86400 / time_scale))
+
+
 def app_environment(
     emulator: Emulator,
     ports: Ports,
     host: str,
     time_scale: float = 60.0,
     smtp_timeout: float = 10.0,
+    warmup_day_seconds: float | None = None,
 ) -> dict[str, str]:
     """The app's environment: the stack's outputs, as ``make deploy`` hands them to chalice,
     plus the local platform's own choices: retry backoff and the send lease scaled like the
     queues' visibility timeouts, the local SMTP server's self-signed certificate accepted,
-    the SMTP client timeout (``--smtp-timeout``), and tracking links pointing at the local
-    front door."""
+    the SMTP client timeout (``--smtp-timeout``), a warm-up day's length
+    (``--warmup-day-seconds``, default a day divided by the time scale), and tracking links
+    pointing at the local front door."""
     from chalicelib.core.resources import environment
 
     return {
         **environment(emulator.outputs),
         "PM_RETRY_SCALE": str(1 / time_scale),
         "PM_SEND_LEASE_SECONDS": str(max(2, math.ceil(150 / time_scale))),
+        "PM_WARMUP_DAY_SECONDS": str(warmup_day(time_scale, warmup_day_seconds)),
         "PM_VERIFY_SMTP_TLS": "false",
         "PM_SMTP_TIMEOUT": f"{smtp_timeout:g}",
         "PM_TRACKING_BASE_URL": f"http://{host}:{ports.api}",

@@ -17,6 +17,9 @@ error name (``StateTaskLambda._from_error``), so the ASL's Retry and Catch match
 ``IntervalSeconds`` is divided by the time scale (rounded up: ASL wants integers and moto an
 interval of at least 1 s) and each backoff is capped at its longest scaled delay
 (``MaxDelaySeconds``), so a retry budget shrinks with the scale instead of growing back.
+A Wait with ``SecondsPath`` (the warm-up's day and settle waits) is not rewritten: its
+seconds come from a task, which reads them from ``PM_WARMUP_DAY_SECONDS`` (the platform sets
+it to a day divided by the time scale, or ``--warmup-day-seconds``).
 The state machines are Deployed-only resources: the emulator's stack (Stage ``local``) has
 none, the way it runs no function.
 """

@@ -185,6 +185,10 @@ def test_creating_the_state_machines_again_updates_them(emulator, machines, scri
     assert again == machines
     sfn = emulator.client("stepfunctions")
     listed = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
-    assert sorted(listed) == ["penguinmails-local-decommission", "penguinmails-local-provision"]
+    assert sorted(listed) == [
+        "penguinmails-local-decommission",
+        "penguinmails-local-provision",
+        "penguinmails-local-warmup",
+    ]
     created = sfn.describe_state_machine(stateMachineArn=machines["ProvisionStateMachine"])
     assert json.loads(created["definition"])["States"]["WaitForIp"]["Seconds"] == 10
