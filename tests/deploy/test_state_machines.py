@@ -281,3 +281,13 @@ def test_cfn_lint_passes_the_real_definitions_and_fails_a_broken_one(tmp_path, c
     failed = cfn_lint([tmp_path / "broken.asl.json"], tmp_path / "broken")
     assert failed.returncode != 0
     assert failed.stdout.count("E3601") >= 2, failed.stdout
+
+
+def test_the_warmup_tasks_get_every_setting_they_cannot_run_without():
+    from chalicelib.core.resources import SOURCES, table_env
+
+    required = {s.env for s in SOURCES.values() if s.default is None}
+    required |= {table_env("WarmupsTable"), table_env("MailboxesTable"), "PM_WARMUP_DAY_SECONDS"}
+    for function in set(MACHINES["warmup"].substitutions.values()):
+        env = TEMPLATE["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert required <= set(env), (function, sorted(required - set(env)))
