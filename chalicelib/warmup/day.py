@@ -194,7 +194,10 @@ def close_day(ports: DayPorts, event: dict[str, Any]) -> dict[str, Any]:
             changed, decided = records.close_day(w, stats, tomorrow, now)
             return changed, [decided]
 
-        warmup = _change_with_events(ports, ask, close) or warmup
+        saved = _change_with_events(ports, ask, close)
+        if saved is None:  # gone, or a newer run took it over meanwhile
+            return {"status": "superseded"}
+        warmup = saved
     _apply(ports, ask, warmup, on)
     return {"status": warmup.status}
 

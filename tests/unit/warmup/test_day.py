@@ -277,3 +277,34 @@ def test_a_message_still_deferred_at_the_close_counts_as_deferred(world: World) 
     day.close_day(world.ports, world.event(on=opened["on"], sent=sent))
     stats = world.warmup().history[0].stats
     assert (stats.sent, stats.deferred) == (10, 1)
+
+
+class RacingWarmups(FakeWarmups):
+    """Another writer saves the warm-up just before the first save of a task: that save is
+    stale (the task must re-read and try again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.race = False
+
+    def save(self, warmup: Warmup, events: Any = ()) -> Warmup:
+        if self.race:
+            self.race = False
+            current = self.items[(warmup.tenant_id, warmup.mailbox_id)]
+            super().save(replace(current, updated_at="2026-03-02T10:00:00.000Z"))
+        return super().save(warmup, events)
+
+
+def test_a_stale_save_at_the_close_rereads_and_decides_once(world: World) -> None:
+    racing = RacingWarmups()
+    world.warmups = racing
+    world.ports.warmups = racing
+    world.start()
+    opened = day.open_day(world.ports, world.event())
+    sent = day.send_day(world.ports, world.event(on=opened["on"]))["sent"]
+    world.sender.deliver(CTX.tenant_id)
+    racing.race = True
+    closed = day.close_day(world.ports, world.event(on=opened["on"], sent=sent))
+    assert closed == {"status": "warming"} and racing.race is False
+    assert world.warmup().day == 1
+    assert [e["type"] for e in racing.events] == ["warmup.decision"]
