@@ -11,6 +11,11 @@ A mail sent to a message's unsubscribe address (``unsubscribe+<id>@bounces.<doma
 recognised by that address before classification and unsubscribes the message's recipient
 through the sending feature, exactly as the one-click POST does (``how``: ``mailto``), when
 the id is one of this tenant's messages; a forged or foreign id does nothing.
+Warm-up mail (an ``X-PM-Warmup`` header, or a reply or auto-reply that answers one of our
+warm-up messages) is kept as ``warmup``: never a reply, a lead or unmatched reply, never a
+campaign's reaction; a person's reply to one of the tenant's own warm-up messages is recorded
+on it (``message.replied``, which analytics counts only as the mailbox's ``warmup_replies``,
+the message carrying ``purpose=warmup``), anything else does nothing more.
 Unmatched mail is kept, never dropped. Each inbound message has a deterministic id (mailbox +
 UID), so processing one twice changes nothing.
 
@@ -60,6 +65,7 @@ if TYPE_CHECKING:
 
 SOFT_BOUNCES_TO_SUPPRESS = 3
 EVENT_FOR = {"reply": "message.replied", "auto_reply": "message.auto_replied"}
+WARMUP = "warmup"
 
 
 @dataclass
@@ -87,12 +93,13 @@ def handle(ports: InboundPorts, mailbox: Mailbox, uid: int, raw: bytes) -> Inbou
         matched = _unsubscribed(ports, tenant_id, targets)
     else:
         matched = _match(ports, tenant_id, found.message_ids)
+    warmup = not targets and is_warmup_mail(found, matched)
     record = InboundMessage(
         tenant_id=tenant_id,
         inbound_id=inbound_id(mailbox.mailbox_id, uid),
         mailbox_id=mailbox.mailbox_id,
         received_at=found.received_at or at,
-        kind="unsubscribe" if targets else found.kind,
+        kind="unsubscribe" if targets else WARMUP if warmup else found.kind,
         from_address=found.from_address,
         subject=found.subject[:500],
         message_id_header=found.message_id_header[:500],
@@ -105,13 +112,41 @@ def handle(ports: InboundPorts, mailbox: Mailbox, uid: int, raw: bytes) -> Inbou
         feedback_type=found.feedback_type,
     )
     ports.store.put_raw(record.raw_key, raw)
-    if found.kind in EVENT_FOR and found.reply_text:
+    if found.kind in EVENT_FOR and found.reply_text and not warmup:
         text_key = record.raw_key[:-4] + ".txt"
         record = replace(record, reply_text_key=text_key)
         ports.store.put_text(text_key, found.reply_text)
     ports.inbound.save(record)
-    _act(ports, record, matched, at, _return_on(found, record.received_at))
+    if warmup:
+        _warmup_reply(ports, record, matched, found.kind, at)
+    else:
+        _act(ports, record, matched, at, _return_on(found, record.received_at))
     return record
+
+
+def is_warmup_message(message: Message | None) -> bool:
+    """Whether ``message`` is one of our warm-up messages."""
+    return message is not None and (
+        message.metadata.get("purpose") == WARMUP or WARMUP in message.tags
+    )
+
+
+def is_warmup_mail(found: Classification, matched: Message | None) -> bool:
+    """Warm-up mail: a reply, auto-reply or unknown mail with an ``X-PM-Warmup`` header, or
+    one answering our warm-up message. Bounces and complaints stay what they are."""
+    if found.kind not in ("reply", "auto_reply", "unknown"):
+        return False
+    return bool(found.warmup_token) or is_warmup_message(matched)
+
+
+def _warmup_reply(
+    ports: InboundPorts, record: InboundMessage, matched: Message | None, kind: str, at: str
+) -> None:
+    """A person's reply to our warm-up message, noted on it; nothing else is acted on."""
+    if kind != "reply" or matched is None or not is_warmup_message(matched):
+        return
+    event = _event("message.replied", record, matched, at)
+    _note(ports, matched, at, event, event="reply", inbound_id=record.inbound_id, warmup=True)
 
 
 def _return_on(found: Classification, received_at: str) -> str | None:

@@ -6,7 +6,8 @@ item holds only the secret's name.
 
 Warm-up: a mailbox being warmed carries its plan and the day it started (the warm-up
 feature sets them); while ``warming``, the send guards cap its day at the plan's volume
-for the day it is on (``warmup_day``), below its own daily limit.
+for the day it is on (``warmup_day``), below its own daily limit; when the warm-up has
+written its target for the day (``warmup_target``) that target replaces the plan's volume.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Mailbox:
     last_test: dict[str, Any] | None = None
     warmup_plan: str | None = None
     warmup_started_on: str | None = None  # YYYY-MM-DD, the warm-up's day 0
+    warmup_target: int | None = None  # the warm-up's volume today (caps campaign sends)
 
     def warmup_day(self, today: date) -> int | None:
         """Which day of its warm-up plan the mailbox is on (0 the day it started), or None
@@ -172,20 +174,32 @@ def record_test(mailbox: Mailbox, steps: list[dict[str, Any]], ok: bool, now: st
     return replace(mailbox, last_test=result, status=status, updated_at=now)
 
 
-def warm(mailbox: Mailbox, plan: str, day_0: str, now: str) -> Mailbox:
-    """The mailbox in warm-up on ``plan`` from ``day_0``; a paused mailbox must be resumed
-    first (409)."""
+def warm(mailbox: Mailbox, plan: str, day_0: str, now: str, target: int | None = None) -> Mailbox:
+    """The mailbox in warm-up on ``plan`` from ``day_0`` with today's ``target`` (None: the
+    plan's volume); a paused mailbox must be resumed first (409)."""
     if mailbox.status == "paused":
         raise Conflict(
             f"mailbox {mailbox.mailbox_id} is paused; resume it before warming it",
             {"status": mailbox.status},
         )
     return replace(
-        mailbox, status="warming", warmup_plan=plan, warmup_started_on=day_0, updated_at=now
+        mailbox,
+        status="warming",
+        warmup_plan=plan,
+        warmup_started_on=day_0,
+        warmup_target=target,
+        updated_at=now,
     )
 
 
 def end_warmup(mailbox: Mailbox, now: str) -> Mailbox:
     """The mailbox out of warm-up: ``active`` if it was warming (a pause stays), no plan."""
     status = "active" if mailbox.status == "warming" else mailbox.status
-    return replace(mailbox, status=status, warmup_plan=None, warmup_started_on=None, updated_at=now)
+    return replace(
+        mailbox,
+        status=status,
+        warmup_plan=None,
+        warmup_started_on=None,
+        warmup_target=None,
+        updated_at=now,
+    )

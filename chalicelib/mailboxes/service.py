@@ -136,10 +136,16 @@ def lower_daily_limit(
 
 
 def set_warmup(
-    ports: MailboxPorts, ctx: TenantContext, mailbox_id: str, plan: str | None, day_0: str
+    ports: MailboxPorts,
+    ctx: TenantContext,
+    mailbox_id: str,
+    plan: str | None,
+    day_0: str,
+    target: int | None = None,
 ) -> str:
-    """Put a mailbox in warm-up on ``plan`` from ``day_0`` (YYYY-MM-DD), or out of it when
-    ``plan`` is None: ``warming``, ``ended`` or ``not_found``."""
+    """Put a mailbox in warm-up on ``plan`` from ``day_0`` (YYYY-MM-DD) with today's
+    ``target`` volume (None: the plan's), or out of it when ``plan`` is None: ``warming``,
+    ``ended`` or ``not_found``."""
     mailbox = ports.mailboxes.get(ctx, mailbox_id)
     if mailbox is None:
         return "not_found"
@@ -147,5 +153,7 @@ def set_warmup(
     if plan is None:
         ports.mailboxes.save(ctx, mailboxes.end_warmup(mailbox, now))
         return "ended"
-    ports.mailboxes.save(ctx, mailboxes.warm(mailbox, plan, day_0, now))
+    if target is not None and (not isinstance(target, int) or target < 0):
+        raise ValueError(f"a warm-up target is a count of emails, not {target!r}")
+    ports.mailboxes.save(ctx, mailboxes.warm(mailbox, plan, day_0, now, target))
     return "warming"

@@ -64,15 +64,19 @@ def lower_daily_limit(tenant_id: str, mailbox_id: str, daily_limit: int) -> int 
     return lower(ports(), system_context(tenant_id), mailbox_id, daily_limit)
 
 
-def set_mailbox_warmup(tenant_id: str, mailbox_id: str, plan: str | None, day_0: str = "") -> str:
+def set_mailbox_warmup(
+    tenant_id: str, mailbox_id: str, plan: str | None, day_0: str = "", target: int | None = None
+) -> str:
     """For the warm-up feature: set a mailbox ``warming`` on ``plan`` from ``day_0``
-    (YYYY-MM-DD), or, with ``plan`` None, take it out of warm-up (``active``; a pause
-    stays). ``warming``, ``ended`` or ``not_found``; 409 (Conflict) when a paused mailbox
-    would be warmed."""
+    (YYYY-MM-DD) with today's ``target`` (what campaign sends are capped at, below the daily
+    limit; None: the plan's calendar volume), or, with ``plan`` None, take it out of warm-up
+    (``active``; a pause stays). ``warming``, ``ended`` or ``not_found``; 409 (Conflict) when
+    a paused mailbox would be warmed."""
     from chalicelib.core.tenancy import system_context
     from chalicelib.mailboxes.service import set_warmup
 
-    return set_warmup(ports(), system_context(tenant_id, actor="warmup"), mailbox_id, plan, day_0)
+    ctx = system_context(tenant_id, actor="warmup")
+    return set_warmup(ports(), ctx, mailbox_id, plan, day_0, target)
 
 
 def register_mailbox(

@@ -1,5 +1,6 @@
 """Sending: messages and their timelines, suppressions, and the send path (guards, claim,
-build, send, record) through the tenants' own SMTP servers. Other features may use what is
+build, send, record) through the tenants' own SMTP servers, warm-up mail included
+(``enqueue_warmup``). Other features may use what is
 listed here (loaded on first use)."""
 
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.sending.rules.suppressions import Suppression, normalise
     from chalicelib.sending.rules.tokens import TokenClaims, TokenKeys, load_keys
     from chalicelib.sending.rules.tokens import decode as decode_token
+    from chalicelib.sending.rules.warmup import WarmupOutcome, WarmupSend, warmup_message_id
     from chalicelib.sending.service.delivered import sweep as deliver_due
     from chalicelib.sending.service.delivery import SendBatch
     from chalicelib.sending.service.unsubscribe import unsubscribe, unsubscribe_message
@@ -31,9 +33,11 @@ if TYPE_CHECKING:
         breaker_health,
         breaker_state,
         campaign_ports,
+        decode_warmup_token,
         delivered_ports,
         engagement,
         enqueue_campaign,
+        enqueue_warmup,
         is_suppressed,
         mailbox_capacity,
         message_facts,
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
         suppressions,
         tracking_keys,
         unsubscribe_ports,
+        warmup_outcomes,
     )
 else:
     from chalicelib.core.lazy import exports
@@ -77,6 +82,12 @@ else:
             "TokenKeys": "chalicelib.sending.rules.tokens",
             "load_keys": "chalicelib.sending.rules.tokens",
             "decode_token": "chalicelib.sending.rules.tokens:decode",
+            "WarmupOutcome": "chalicelib.sending.rules.warmup",
+            "WarmupSend": "chalicelib.sending.rules.warmup",
+            "warmup_message_id": "chalicelib.sending.rules.warmup",
+            "enqueue_warmup": "chalicelib.sending.wiring",
+            "warmup_outcomes": "chalicelib.sending.wiring",
+            "decode_warmup_token": "chalicelib.sending.wiring",
             "SendBatch": "chalicelib.sending.service.delivery",
             "deliver_due": "chalicelib.sending.service.delivered:sweep",
             "delivered_ports": "chalicelib.sending.wiring",
@@ -108,15 +119,19 @@ __all__ = [
     "TokenClaims",
     "TokenKeys",
     "WAITING",
+    "WarmupOutcome",
+    "WarmupSend",
     "breaker_health",
     "breaker_state",
     "campaign_message_id",
     "campaign_ports",
     "decode_token",
+    "decode_warmup_token",
     "deliver_due",
     "delivered_ports",
     "engagement",
     "enqueue_campaign",
+    "enqueue_warmup",
     "entry",
     "is_suppressed",
     "load_keys",
@@ -136,5 +151,7 @@ __all__ = [
     "unsubscribe",
     "unsubscribe_message",
     "unsubscribe_ports",
+    "warmup_message_id",
+    "warmup_outcomes",
     "with_status",
 ]

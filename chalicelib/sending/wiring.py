@@ -31,12 +31,14 @@ if TYPE_CHECKING:
         SuppressionStore,
     )
     from chalicelib.sending.rules.campaigns import CampaignSend, EnqueueOutcome, MailboxCapacity
+    from chalicelib.sending.rules.warmup import WarmupOutcome, WarmupSend
     from chalicelib.sending.service.accept import MessagePorts
     from chalicelib.sending.service.campaign import CampaignPorts
     from chalicelib.sending.service.capacity import CapacityPorts
     from chalicelib.sending.service.delivered import DeliveredPorts
     from chalicelib.sending.service.delivery import SendPorts
     from chalicelib.sending.service.unsubscribe import UnsubscribePorts
+    from chalicelib.sending.service.warmup import WarmupPorts
 
 
 @provider("sending.messages")
@@ -253,6 +255,41 @@ def enqueue_campaign(
     from chalicelib.sending.service.campaign import enqueue
 
     return enqueue(campaign_ports(), tenant_id, plan, sends)
+
+
+@provider("sending.warmup_ports")
+def warmup_ports() -> WarmupPorts:
+    from chalicelib.sending.service.warmup import WarmupPorts
+
+    return WarmupPorts(
+        messages=messages(),
+        bodies=bodies(),
+        mailboxes=mailbox_store(),
+        queue=queues(),
+        clock=system_clock(),
+    )
+
+
+def enqueue_warmup(tenant_id: str, sends: Sequence[WarmupSend]) -> list[EnqueueOutcome]:
+    """Create (once) and enqueue warm-up mail (``service.warmup.enqueue``)."""
+    from chalicelib.sending.service.warmup import enqueue
+
+    return enqueue(warmup_ports(), tenant_id, sends)
+
+
+def warmup_outcomes(tenant_id: str, message_ids: Sequence[str]) -> dict[str, WarmupOutcome]:
+    """What became of warm-up messages, by message id (``service.warmup.outcomes``)."""
+    from chalicelib.sending.service.warmup import outcomes
+
+    return outcomes(warmup_ports(), tenant_id, message_ids)
+
+
+def decode_warmup_token(token: str) -> tuple[str, str] | None:
+    """(tenant id, message id) named by a valid, unexpired ``X-PM-Warmup`` token, else None."""
+    from chalicelib.sending.rules.tokens import decode_warmup
+
+    now = int(system_clock().now().timestamp())
+    return decode_warmup(token, tracking_keys(), now)
 
 
 @provider("sending.capacity_ports")

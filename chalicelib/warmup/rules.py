@@ -78,6 +78,8 @@ class DayStats:
     spam: int = 0
     opened: int = 0
     replied: int = 0
+    rescued: int = 0  # moved by the pool from spam to the inbox
+    clicked: int = 0
 
     @property
     def delivered(self) -> int:

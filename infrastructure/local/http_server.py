@@ -5,8 +5,11 @@ the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
                            DELETE: forget them. Query: ``to``, ``limit``.
 ``/local/smtp/users``      GET: the SMTP users; POST ``{email, password}`` adds one.
 ``/local/smtp/inbox``      GET ``?user=``: what landed in a local mailbox (deliveries and the
-                           simulator's DSNs, ARF reports, auto-replies, replies); no user:
-                           the count per mailbox.
+                           simulator's DSNs, ARF reports, auto-replies, replies), whatever
+                           its folder, positions never changing; no user: the count per
+                           mailbox. With ``folder``, and ``/local/smtp/inbox/flags|move``,
+                           ``/local/smtp/placement``, ``/local/simulator/bounces``: see
+                           ``mail_routes``.
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
 ``/local/faults``          GET: the faults switched on and what each injected; POST
                            ``{name, on, ...params}`` switches one (``events_stream``,
@@ -54,6 +57,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer
+
+from infrastructure.local.mail_routes import MailRoutes
 
 MAX_LOCAL_BODY = 64 * 1024
 _PER_REQUEST = ("current_request", "lambda_context")
@@ -110,7 +115,9 @@ class LocalRoutes:
         extra: dict[tuple[str, str], ExtraRoute] | None = None,
     ) -> None:
         self.smtp = smtp
-        self.extra = extra if extra is not None else {}  # more /local/ routes (provisioning)
+        self.mail = MailRoutes(smtp)
+        # more /local/ routes: the mailboxes' state and the simulator's, provisioning's
+        self.extra = {**self.mail.routes(), **(extra or {})}
         self.describe = describe
         self.faults = faults
         self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
@@ -152,6 +159,8 @@ class LocalRoutes:
         return 200, {"items": items[-limit:][::-1], "count": len(items)}
 
     def _inbox(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if "folder" in query:
+            return self.mail.folder_listing(query)
         if not query.get("user"):
             return 200, {"inboxes": self.smtp.inboxes()}
         return 200, {"items": self.smtp.inbox(query["user"])}

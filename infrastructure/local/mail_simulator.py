@@ -5,15 +5,19 @@ Owns: the rules for addresses at ``sim.penguinmails.test`` (plus-addressing and 
 (sender, recipient) pair, ``slow@`` delays the DATA reply, and ``dsn@``, ``complaint@``,
 ``ooto@`` and ``reply@`` are accepted and then answered with a generated message (RFC 3464
 DSN, RFC 5965 ARF report, auto-reply with a return date a few days after the original was
-sent, human reply) for the sending mailbox's inbox. The
-builders are pure functions over the stdlib ``email`` package; ``Simulator`` keeps the only
-state (deferral counts). It never touches sockets: ``smtp_server`` calls it.
+sent, human reply) for the sending mailbox's inbox. Forced bounces make it refuse at RCPT
+(550 5.1.1, a hard bounce) exactly ``rate`` of the recipients an authenticated sender's
+session names, whatever their address: the n-th is refused when floor(n*rate) grows, so
+after n recipients floor(n*rate) were refused. The builders are pure functions over the
+stdlib ``email`` package; ``Simulator`` keeps the only state (deferral counts, forced
+bounces). It never touches sockets: ``smtp_server`` calls it.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import math
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -25,6 +29,7 @@ from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid, parsedate_to_datetime
+from fractions import Fraction
 from typing import Any
 
 SIM_DOMAIN = "sim.penguinmails.test"
@@ -55,6 +60,16 @@ def behaviour(address: str) -> str | None:
 
 def bounce_reply(address: str) -> str:
     return f"550 5.1.1 <{address}>: Recipient address rejected: user unknown"
+
+
+def exact_rate(rate: float) -> Fraction:
+    """``rate`` as the decimal it was written as (0.29 is 29/100, not the float below it)."""
+    return Fraction(str(rate))
+
+
+def nth_refused(n: int, rate: Fraction) -> bool:
+    """Whether the ``n``-th recipient (from 1) is refused at ``rate``: floor(n*rate) grows."""
+    return math.floor(n * rate) > math.floor((n - 1) * rate)
 
 
 # --- message builders -------------------------------------------------------------------------
@@ -243,22 +258,72 @@ class Delivery:
     raw: str
 
 
+@dataclass
+class ForcedBounces:
+    """A sender's forced bounce rate and what it did so far."""
+
+    rate: Fraction
+    recipients: int = 0
+    refused: int = 0
+
+    def next_refused(self) -> bool:
+        self.recipients += 1
+        refused = nth_refused(self.recipients, self.rate)
+        self.refused += refused
+        return refused
+
+
 class Simulator:
-    """Simulator rules plus the per-(sender, recipient) deferral counts; thread safe."""
+    """Simulator rules plus the per-(sender, recipient) deferral counts and the forced
+    bounces per authenticated sender; thread safe."""
 
     def __init__(self, slow_seconds: float = DEFAULT_SLOW_SECONDS) -> None:
         self.slow_seconds = slow_seconds
         self._lock = threading.Lock()
         self._tries: dict[tuple[str, str], int] = {}
+        self._forced: dict[str, ForcedBounces] = {}
 
-    def rcpt_reply(self, mail_from: str, address: str) -> str | None:
-        """SMTP error reply for RCPT TO ``address`` (None accepts)."""
+    def force_bounces(self, sender: str, rate: float) -> None:
+        """Refuse ``rate`` (0..1) of the recipients ``sender``'s sessions name from now on
+        (counting afresh); 0 stops it."""
+        key, exact = sender.strip().lower(), exact_rate(rate)
+        if not 0 <= exact <= 1:
+            raise ValueError("rate must be a number from 0 to 1")
+        with self._lock:
+            if exact == 0:
+                self._forced.pop(key, None)
+            else:
+                self._forced[key] = ForcedBounces(exact)
+
+    def forced_bounces(self) -> list[dict[str, Any]]:
+        """Every forced bounce rate: sender, rate, recipients seen and refused since set."""
+        with self._lock:
+            return [
+                {
+                    "sender": sender,
+                    "rate": float(f.rate),
+                    "recipients": f.recipients,
+                    "refused": f.refused,
+                }
+                for sender, f in sorted(self._forced.items())
+            ]
+
+    def rcpt_reply(self, mail_from: str, address: str, sender: str | None = None) -> str | None:
+        """SMTP error reply for RCPT TO ``address`` (None accepts); ``sender``: the session's
+        authenticated user (None without AUTH), whose forced bounces apply."""
+        if sender is not None and self._forced_refusal(sender):
+            return bounce_reply(address)
         kind = behaviour(address)
         if kind == "bounce":
             return bounce_reply(address)
         if kind == "defer" and self._count_try(mail_from, address) <= DEFER_TIMES:
             return DEFER_REPLY
         return None
+
+    def _forced_refusal(self, sender: str) -> bool:
+        with self._lock:
+            forced = self._forced.get(sender.strip().lower())
+            return forced is not None and forced.next_refused()
 
     def _count_try(self, mail_from: str, address: str) -> int:
         key = (mail_from.strip().lower(), address.strip().lower())

@@ -6,12 +6,14 @@ by ``start()`` and deleted by ``stop()``; AUTH PLAIN/LOGIN, offered only after S
 against a MailU-like user table that keeps salted scrypt hashes, never clear passwords; and an
 in-memory, lock-protected store of every accepted message (envelope, raw MIME, auth user, TLS
 flag, peer) that the platform's HTTP handler threads read. It never relays mail to the outside:
-mail for one of its own users lands in that user's inbox; mail for a sending domain's bounce
+mail for one of its own users lands in that user's mailbox (``mail_store``: inbox or spam
+folder, flags and uids as IMAP keeps them); mail for a sending domain's bounce
 host (``b+<message id>@bounces.<domain>``, ``unsubscribe+<message id>@bounces.<domain>``)
 lands in the inbox of the mailbox that sent that message, as the tenant's MailU delivers its
 bounce host's catch-all; and the mailbox simulator (``mail_simulator``, on by default)
 answers ``sim.penguinmails.test`` recipients, delivering its bounces, complaints and replies
-into the sending mailbox's inbox.
+into the sending mailbox's inbox, and refuses the share of an authenticated sender's
+recipients that a forced bounce rate names.
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ import logging
 import ssl
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from infrastructure.local.mail_simulator import DEFAULT_SLOW_SECONDS, Delivery, Simulator
+from infrastructure.local.mail_store import MailStore, build_message, inbox_record
+from infrastructure.local.mail_store import copy_message as _copy
 from infrastructure.local.smtp_credentials import (  # noqa: F401 - re-exported for tests
     hash_password,
     normalize_email,
@@ -53,51 +55,11 @@ MessageSink = Callable[[dict[str, Any]], None]
 # --- messages ---------------------------------------------------------------------------------
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _format_peer(peer: Any) -> str:
-    if not isinstance(peer, tuple) or len(peer) < 2:
-        return str(peer)
-    ip, port = peer[0], peer[1]
-    return f"[{ip}]:{port}" if ":" in str(ip) else f"{ip}:{port}"
-
-
-def build_message(session: Session, envelope: Envelope) -> dict[str, Any]:
-    """The stored record of one accepted message."""
-    raw: bytes = envelope.original_content or b""
-    return {
-        "id": f"smtp_{uuid.uuid4().hex}",
-        "mail_from": envelope.mail_from or "",
-        "rcpt_tos": list(envelope.rcpt_tos),
-        "raw": raw.decode("utf-8", errors="replace"),
-        "size": len(raw),
-        "received_at": _utc_now(),
-        "auth_user": session.auth_data if session.authenticated else None,
-        "tls": session.ssl is not None,
-        "peer": _format_peer(session.peer),
-    }
-
-
 def simulated_record(delivery: Delivery) -> dict[str, Any]:
     """Inbox record (stored-message shape plus ``kind``) of a simulator-generated message."""
-    return {
-        "id": f"smtp_{uuid.uuid4().hex}",
-        "mail_from": delivery.mail_from,
-        "rcpt_tos": [delivery.mailbox],
-        "raw": delivery.raw,
-        "size": len(delivery.raw.encode("utf-8")),
-        "received_at": _utc_now(),
-        "auth_user": None,
-        "tls": False,
-        "peer": SIMULATOR_PEER,
-        "kind": delivery.kind,
-    }
-
-
-def _copy(message: dict[str, Any]) -> dict[str, Any]:
-    return {**message, "rcpt_tos": list(message["rcpt_tos"])}
+    return inbox_record(
+        delivery.mailbox, delivery.mail_from, delivery.raw, delivery.kind, SIMULATOR_PEER
+    )
 
 
 def address_syntax_reply(address: str) -> str | None:
@@ -134,7 +96,7 @@ class LocalSmtpHandler:
     ) -> str:
         reply = (
             address_syntax_reply(address)
-            or self._simulated_reply(envelope, address)
+            or self._simulated_reply(session, envelope, address)
             or self.rcpt_reply(address)
         )
         if reply is not None:
@@ -143,10 +105,11 @@ class LocalSmtpHandler:
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
 
-    def _simulated_reply(self, envelope: Envelope, address: str) -> str | None:
+    def _simulated_reply(self, session: Session, envelope: Envelope, address: str) -> str | None:
         if self.simulator is None:
             return None
-        return self.simulator.rcpt_reply(envelope.mail_from or "", address)
+        sender = session.auth_data if session.authenticated else None
+        return self.simulator.rcpt_reply(envelope.mail_from or "", address, sender)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         delay = 0.0 if self.simulator is None else self.simulator.data_delay(envelope.rcpt_tos)
@@ -278,7 +241,7 @@ class LocalSmtpServer:
         self._lifecycle = threading.Lock()
         self._users: dict[str, str] = {}
         self._messages: list[dict[str, Any]] = []
-        self._inboxes: dict[str, list[dict[str, Any]]] = {}
+        self.mail_store = MailStore()  # the users' inboxes (folders, flags, uids, placement)
         self._controller: _Controller | None = None
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._cert_path: Path | None = None
@@ -445,8 +408,8 @@ class LocalSmtpServer:
         return None
 
     def _deliver(self, mailbox: str, record: dict[str, Any]) -> None:
-        """Append to ``mailbox``'s inbox; the caller holds ``_lock``."""
-        self._inboxes.setdefault(mailbox, []).append(record)
+        """Deliver to ``mailbox`` (its inbox or spam folder); the caller holds ``_lock``."""
+        self.mail_store.deliver(mailbox, record)
 
     def messages(self) -> list[dict[str, Any]]:
         """Copies of the accepted messages, oldest first (newest last)."""
@@ -454,20 +417,19 @@ class LocalSmtpServer:
             return [_copy(m) for m in self._messages]
 
     def inbox(self, user: str) -> list[dict[str, Any]]:
-        """Copies of the messages delivered to ``user``'s inbox, oldest first."""
-        with self._lock:
-            return [_copy(m) for m in self._inboxes.get(normalize_email(user), [])]
+        """Copies of the messages delivered to ``user``, oldest first, whatever their folder
+        (positions never change; each has ``folder``, ``flags``, ``uid``, ``message_id``)."""
+        return self.mail_store.records(normalize_email(user))
 
     def inboxes(self) -> dict[str, int]:
         """Message count of every non-empty inbox."""
-        with self._lock:
-            return {user: len(box) for user, box in sorted(self._inboxes.items())}
+        return self.mail_store.counts()
 
     def clear(self) -> None:
         """Forget every stored message, inbox and simulator deferral (users are kept)."""
         with self._lock:
             self._messages.clear()
-            self._inboxes.clear()
+            self.mail_store.clear()
         if self.simulator is not None:
             self.simulator.reset()
 

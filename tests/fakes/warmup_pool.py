@@ -4,6 +4,7 @@ The in-test IMAP server serves the same ``PoolFolders``, so both pass one contra
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
@@ -17,7 +18,7 @@ class StoredMail:
     raw: bytes
     flags: set[str] = field(default_factory=set)
 
-    @property
+    @functools.cached_property
     def message_id(self) -> str:
         return (BytesHeaderParser().parsebytes(self.raw).get("Message-ID") or "").strip()
 
@@ -75,3 +76,61 @@ class FakePoolInbox:
             if found:
                 return True
         return False
+
+
+class FakeReceivedStore:
+    """The pool's receiving-side store in memory: the same once-only rules as
+    ``DynamoPoolStore`` (a message received once, an action done and counted once)."""
+
+    def __init__(self) -> None:
+        from chalicelib.warmup.pool_store import Received
+
+        self.records: dict[tuple[str, str, str], Received] = {}
+        self.cursors: dict[tuple[str, str], dict[str, int]] = {}
+        self.counters: dict[tuple[str, str, str], dict[str, int]] = {}
+
+    def cursor(self, tenant_id: str, mailbox_id: str) -> dict[str, int]:
+        return dict(self.cursors.get((tenant_id, mailbox_id), {"inbox": 0, "spam": 0}))
+
+    def advance(self, tenant_id: str, mailbox_id: str, folder: str, uid: int) -> None:
+        current = self.cursors.setdefault((tenant_id, mailbox_id), {"inbox": 0, "spam": 0})
+        current[folder] = max(current[folder], uid)
+
+    def receive(self, record) -> bool:  # noqa: ANN001 - Received
+        key = (record.tenant_id, record.mailbox_id, record.message_id)
+        if key in self.records:
+            return False
+        self.records[key] = record
+        self._count(record.sender, record.folder)
+        return True
+
+    def due(self, tenant_id: str, mailbox_id: str, now: str, limit: int) -> list:
+        found = [
+            r
+            for (t, m, _), r in self.records.items()
+            if t == tenant_id and m == mailbox_id and r.next_at is not None and r.next_at <= now
+        ]
+        return found[:limit]
+
+    def complete(self, record, kind: str, counter: str | None) -> bool:  # noqa: ANN001
+        import dataclasses
+
+        key = (record.tenant_id, record.mailbox_id, record.message_id)
+        stored = self.records.get(key)
+        if stored is None or kind in stored.done:
+            return False
+        self.records[key] = dataclasses.replace(stored, done=stored.done | {kind})
+        if counter:
+            self._count(record.sender, counter)
+        return True
+
+    def counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
+        from chalicelib.warmup.pool_store import COUNTERS
+
+        found = self.counters.get((tenant_id, mailbox_id, on), {})
+        return {c: found.get(c, 0) for c in COUNTERS}
+
+    def _count(self, sender, counter: str) -> None:  # noqa: ANN001 - SenderRef
+        key = (sender.tenant_id, sender.mailbox_id, sender.on)
+        bucket = self.counters.setdefault(key, {})
+        bucket[counter] = bucket.get(counter, 0) + 1

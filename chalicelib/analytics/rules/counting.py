@@ -196,8 +196,12 @@ def local_time(occurred_at: str, zone: str | None) -> datetime | None:
 
 
 def event_increments(event: Event, enrichment: Enrichment | None) -> Increments:
-    """Every counter item an event adds to: its per-tenant event counters and its metrics."""
-    found: Increments = {p: {counter_attribute(event["type"]): 1} for p in counter_names(event)}
+    """Every counter item an event adds to: its per-tenant event counters and its metrics.
+    Warm-up mail's events are counted apart (``n_warmup_message_sent``, …), so the monthly
+    allowance and a mailbox's daily cap (``message_sent``) never count them."""
+    facts = enrichment.facts if enrichment is not None else None
+    kind = ("warmup." if is_warmup(event, facts) else "") + str(event["type"])
+    found: Increments = {p: {counter_attribute(kind): 1} for p in counter_names(event)}
     return merge(found, increments(event, enrichment))
 
 

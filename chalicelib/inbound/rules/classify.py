@@ -76,6 +76,7 @@ class Classification:
     received_at: str | None  # Date header as ISO 8601 UTC, if parseable
     reply_text: str  # replies and auto-replies: the new text, at most 10 000 characters
     feedback_type: str | None  # ARF Feedback-Type (complaints only)
+    warmup_token: str = ""  # its X-PM-Warmup header (warm-up mail), at most 1000 characters
 
 
 UNREADABLE = Classification("unknown", None, (), (), "", (), "", "", "", None, "", None)
@@ -328,6 +329,7 @@ def _fields(mail: _Mail, kind: str, ids: tuple[str, ...], **rest: object) -> Cla
         from_address=first_address(headers.raw("from")),
         message_id_header=headers.clean("message-id")[:1000],
         received_at=_date(headers.raw("date")),
+        warmup_token=headers.raw("x-pm-warmup").strip()[:1000],
         **values,  # type: ignore[arg-type]
     )
 

@@ -1,5 +1,7 @@
 """Inbound messages as kept: what arrived at a mailbox, how it was classified, and which of
 our messages it belongs to (or ``unmatched`` — unmatched mail is kept, never dropped).
+Warm-up mail (``warmup``: it carries an ``X-PM-Warmup`` header or answers one of our warm-up
+messages) is kept too, but is never a reply, a lead or an unmatched reply.
 The raw MIME lives in S3 under ``tenant/<id>/inbound/``; the item stays small."""
 
 from __future__ import annotations
@@ -7,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TYPES = ("bounce", "complaint", "auto_reply", "reply", "unsubscribe", "unknown")
+TYPES = ("bounce", "complaint", "auto_reply", "reply", "unsubscribe", "warmup", "unknown")
 
 
 @dataclass(frozen=True)

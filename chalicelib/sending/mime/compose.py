@@ -6,6 +6,10 @@ RSA through ``cryptography``).
 Every email carries one-click unsubscribe headers (signed) and the tenant's postal-address
 footer: cold email is bulk mail under Gmail's and Yahoo's sender rules and CAN-SPAM. The
 unsubscribe link is a signed token on the tenant's tracking host, never rewritten for clicks.
+
+Warm-up mail (``rules.warmup.is_warmup``) is not: it goes to pool mailboxes, never to a
+contact, so it has no tracking, no unsubscribe headers and no footer; it carries its signed
+``X-PM-Warmup`` header instead (made here, at send time) and is DKIM-signed like the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domains import Domain, dkim_secret_name
 from chalicelib.mail.addresses import bounce_domain, unsubscribe_mailto
 from chalicelib.sending.mime import build as mime
+from chalicelib.sending.rules import tokens as tracking_tokens
+from chalicelib.sending.rules import warmup as warmup_rules
 from chalicelib.templates import render_message
 
 if TYPE_CHECKING:
@@ -68,6 +74,8 @@ def build(
     now: datetime,
 ) -> Built:
     """Raises ``ValueError`` (or a templating error) for an email that cannot be built."""
+    if warmup_rules.is_warmup(message):
+        return build_warmup(message, sources, identity, keys, now)
     parts = render(message, sources)
     tracking = mime.Tracking(
         base_url=identity.tracking_base_url,
@@ -99,6 +107,43 @@ def build(
         bulk=True,
         postal_address=identity.postal_address,
         tracking=tracking if message.track_clicks or message.track_opens else None,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+    )
+    raw, mail_from, smtputf8 = mime.build(email, now)
+    signed = mime.sign(raw, identity.domain_name, identity.selector, identity.private_key_pem)
+    return Built(signed, mail_from, smtputf8)
+
+
+def build_warmup(
+    message: Message,
+    sources: dict[str, Any],
+    identity: SendingIdentity,
+    keys: TokenKeys,
+    now: datetime,
+) -> Built:
+    """A warm-up email: as written, untracked, no unsubscribe, its ``X-PM-Warmup`` token."""
+    parts = render(message, sources)
+    token = tracking_tokens.warmup_token(
+        message.tenant_id, message.message_id, keys, int(now.timestamp())
+    )
+    email = mime.OutgoingEmail(
+        message_id=message.message_id,
+        from_address=message.from_address,
+        from_name=message.from_name,
+        to=message.to,
+        subject=str(parts["subject"]),
+        html=parts["html"],
+        text=parts["text"],
+        reply_to=message.reply_to,
+        headers={**message.headers, warmup_rules.HEADER: token},
+        sending_domain=identity.domain_name,
+        bounce_domain=bounce_domain(identity.domain_name),
+        unsubscribe_url=None,
+        unsubscribe_mailto=None,
+        bulk=False,
+        postal_address=None,
+        tracking=None,
         in_reply_to=message.in_reply_to,
         references=message.references,
     )

@@ -4,6 +4,11 @@ Each step is a small named function over the facts of one send (``SendFacts``); 
 step that objects stops the message with its verdict and reason: ``suppressed`` (it will
 never be sent) or ``deferred`` (caps: try again later, usually the next day). Steps run in
 the order of ``STEPS``; each has its own tests.
+
+Warm-up mail (``SendFacts.warmup``) is the warm-up's own volume: the monthly allowance, the
+mailbox's daily cap and the bulk-mail compliance step (it carries no unsubscribe) do not
+stop it; the tenant, cancellation, suppression, domain and mailbox status steps do (and the
+send path's cool-downs and circuit breaker after them).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class SendFacts:
     bulk: bool
     has_unsubscribe: bool
     has_postal_address: bool
+    warmup: bool = False  # the message is warm-up mail
+    warmup_target: int | None = None  # the mailbox's warm-up target today, when written
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ def hold_if_tenant_inactive(f: SendFacts) -> Verdict | None:
 
 
 def defer_if_over_monthly_quota(f: SendFacts) -> Verdict | None:
+    if f.warmup:
+        return None
     if f.monthly_allowance is not None and f.monthly_sent >= f.monthly_allowance:
         return Verdict(
             "deferred",
@@ -89,11 +98,20 @@ def mailbox_sends(status: str) -> bool:
 
 
 def daily_cap(
-    status: str, daily_limit: int, warmup_plan: str | None, warmup_day: int | None
+    status: str,
+    daily_limit: int,
+    warmup_plan: str | None,
+    warmup_day: int | None,
+    warmup_target: int | None = None,
 ) -> int:
-    """What a mailbox may send in a day: its daily limit, or its warm-up plan's volume for
-    the day it is on when it is warming and that is lower."""
-    if status == "warming" and warmup_plan and warmup_day is not None:
+    """What a mailbox may send in a day (campaign and API mail): its daily limit, or, while
+    it is warming and when lower, the warm-up's target for today (``warmup_target``, written
+    by the warm-up) or else its plan's calendar volume for the day it is on."""
+    if status != "warming":
+        return daily_limit
+    if warmup_target is not None:
+        return min(daily_limit, warmup_target)
+    if warmup_plan and warmup_day is not None:
         return min(daily_limit, warmup_limit(warmup_plan, warmup_day))
     return daily_limit
 
@@ -107,7 +125,11 @@ def hold_if_mailbox_inactive(f: SendFacts) -> Verdict | None:
 
 
 def defer_if_mailbox_over_cap(f: SendFacts) -> Verdict | None:
-    cap = daily_cap(f.mailbox_status, f.mailbox_daily_limit, f.warmup_plan, f.warmup_day)
+    if f.warmup:
+        return None
+    cap = daily_cap(
+        f.mailbox_status, f.mailbox_daily_limit, f.warmup_plan, f.warmup_day, f.warmup_target
+    )
     if f.mailbox_sent_today >= cap:
         return Verdict(
             "deferred", "defer_if_mailbox_over_cap", f"the mailbox has sent its {cap} for today"
@@ -116,7 +138,7 @@ def defer_if_mailbox_over_cap(f: SendFacts) -> Verdict | None:
 
 
 def hold_if_not_compliant(f: SendFacts) -> Verdict | None:
-    if f.bulk and not (f.has_unsubscribe and f.has_postal_address):
+    if f.bulk and not f.warmup and not (f.has_unsubscribe and f.has_postal_address):
         return Verdict(
             "suppressed",
             "hold_if_not_compliant",

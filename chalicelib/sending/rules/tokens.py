@@ -1,9 +1,11 @@
-"""Signed tracking tokens: what ``/t/o/{token}``, ``/t/c/{token}`` and ``/u/{token}`` carry.
+"""Signed tracking tokens: what ``/t/o/{token}``, ``/t/c/{token}`` and ``/u/{token}`` carry,
+and the ``X-PM-Warmup`` header of warm-up mail (kind ``warmup``: tenant and message, valid
+for ``WARMUP_LIFETIME_SECONDS``).
 
 A token is base64url, without padding, of a compact binary payload followed by its MAC:
 
     version   1 byte (1, or 2 when the token carries its send time)
-    kind      1 byte (open=1, click=2, unsubscribe=3)
+    kind      1 byte (open=1, click=2, unsubscribe=3, warmup=4)
     key id    1 byte length + ASCII ([A-Za-z0-9_.-], 1-16 characters)
     tenant id 1 byte length + UTF-8 (1-255 bytes)
     message   1 byte length + UTF-8 (1-255 bytes)
@@ -41,7 +43,8 @@ if TYPE_CHECKING:
 
 VERSION = 1
 VERSION_WITH_SENT = 2
-KINDS = {"open": 1, "click": 2, "unsubscribe": 3}
+KINDS = {"open": 1, "click": 2, "unsubscribe": 3, "warmup": 4}
+WARMUP_LIFETIME_SECONDS = 14 * 86400  # a warm-up message is acted on within days
 MAC_BYTES = 16
 MAX_URL_BYTES = 2000
 MIN_SECRET_BYTES = 32
@@ -134,7 +137,7 @@ def _payload(claims: TokenClaims, key_id: str) -> bytes:
         url = check_click_url(claims.url or "").encode("utf-8")
         parts.append(struct.pack(">HH", index, len(url)) + url)
     elif claims.link_index is not None or claims.url is not None:
-        raise ValueError(f"an {claims.kind} token carries no link_index or url")
+        raise ValueError(f"a {claims.kind} token carries no link_index or url")
     parts += (sent, expiry)
     return b"".join(parts)
 
@@ -237,3 +240,18 @@ def load_keys(value: str) -> TokenKeys:
         keys = {str(k): str(v).encode("utf-8") for k, v in parsed["keys"].items()}
         return TokenKeys(keys, str(parsed["current"]))
     return TokenKeys({"k1": value.encode("utf-8")}, "k1")
+
+
+def warmup_token(tenant_id: str, message_id: str, keys: TokenKeys, now: int) -> str:
+    """The ``X-PM-Warmup`` token of a warm-up message, valid for 14 days from ``now``."""
+    claims = TokenClaims("warmup", tenant_id, message_id, now + WARMUP_LIFETIME_SECONDS)
+    return encode(claims, keys)
+
+
+def decode_warmup(token: str, keys: TokenKeys, now: int) -> tuple[str, str] | None:
+    """(tenant id, message id) of a valid, unexpired warm-up token; None for anything else
+    (another kind of token included)."""
+    claims = decode(token.strip() if isinstance(token, str) else token, keys, now)
+    if claims is None or claims.kind != "warmup":
+        return None
+    return claims.tenant_id, claims.message_id

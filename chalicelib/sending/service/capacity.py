@@ -64,7 +64,11 @@ def _capacity(
     ports: CapacityPorts, mailbox: Mailbox, on: date, reason: str | None
 ) -> MailboxCapacity:
     cap = daily_cap(
-        mailbox.status, mailbox.daily_limit, mailbox.warmup_plan, mailbox.warmup_day(on)
+        mailbox.status,
+        mailbox.daily_limit,
+        mailbox.warmup_plan,
+        mailbox.warmup_day(on),
+        mailbox.warmup_target,
     )
     period = mailbox_day_period(mailbox.mailbox_id, on.isoformat())
     sent = ports.counters.read(mailbox.tenant_id, period).get("message_sent", 0)

@@ -37,6 +37,7 @@ from chalicelib.sending.rules import delivery as delivery_rules
 from chalicelib.sending.rules import guards as send_guards
 from chalicelib.sending.rules import messages, send_rate
 from chalicelib.sending.rules.messages import Message, StaleWrite
+from chalicelib.sending.rules.warmup import is_warmup
 from chalicelib.sending.service import outcomes, pacing
 from chalicelib.sending.service.breakers import BatchBreakers
 from chalicelib.sending.service.facts import BatchFacts
@@ -280,7 +281,8 @@ class SendBatch:
             messages.with_status(message, "sending", at, attempt=message.attempts + 1),
             attempts=message.attempts + 1,
         )
-        self._facts.note_sent(message.tenant_id, mailbox.mailbox_id)
+        if not is_warmup(message):  # warm-up mail is not counted against the daily cap
+            self._facts.note_sent(message.tenant_id, mailbox.mailbox_id)
         try:
             identity = self.ports.identity(tenant, domain, mailbox)
             sources = self.ports.bodies.get(message.body_key)

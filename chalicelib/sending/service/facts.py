@@ -11,6 +11,7 @@ from chalicelib.core.plans import plan_named
 from chalicelib.core.tenancy import system_context
 from chalicelib.sending.rules.guards import SendFacts
 from chalicelib.sending.rules.suppressions import normalise
+from chalicelib.sending.rules.warmup import is_warmup
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -103,6 +104,7 @@ class BatchFacts:
         self, message: Message, tenant: Tenant, mailbox: Mailbox, domain: Domain, now: datetime
     ) -> SendFacts:
         scope = self._suppressed.get((message.tenant_id, normalise(message.to)))
+        warmup = is_warmup(message)
         return SendFacts(
             tenant_active=tenant.status == "active",
             monthly_sent=self.monthly_sent(message.tenant_id, now),
@@ -116,7 +118,9 @@ class BatchFacts:
             mailbox_daily_limit=mailbox.daily_limit,
             warmup_plan=mailbox.warmup_plan,
             warmup_day=mailbox.warmup_day(now.date()),
-            bulk=True,
+            bulk=not warmup,  # warm-up mail carries no unsubscribe and no footer
             has_unsubscribe=True,
             has_postal_address=bool((tenant.postal_address or "").strip()),
+            warmup=warmup,
+            warmup_target=mailbox.warmup_target,
         )

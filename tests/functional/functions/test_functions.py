@@ -205,6 +205,20 @@ def _message_sample(status: str) -> dict:
     return {**sample, **extra[status]}
 
 
+def _warmup_decision_sample() -> dict:
+    from chalicelib.warmup.rules import DayStats, decide
+
+    decision = decide("standard", 3, DayStats(sent=45, bounced=1, inbox=30, spam=10, opened=28))
+    return {
+        "mailbox_id": "mbx_abc",
+        "plan": "standard",
+        "on": "2026-11-28",
+        "day": 3,
+        **{k: v for k, v in decision.to_dict().items() if k != "inputs"},
+        "inputs": decision.inputs,
+    }
+
+
 @pytest.mark.parametrize("schema", sorted((EVENTS / "schemas").glob("*.json")))
 def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
     spec = json.loads(schema.read_text())
@@ -257,6 +271,7 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
             "reason": "replied to msg_abc",
         },
         "contact.deleted": {"contact_id": "ctc_abcdefghijklmnop"},
+        "warmup.decision": _warmup_decision_sample(),
         "contact.erased": {"contact_id": "ctc_abcdefghijklmnop"},
         "campaign.created": {"campaign_id": "cmp_abcdefghijklmnop", "status": "draft"},
         "campaign.started": {

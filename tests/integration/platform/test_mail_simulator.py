@@ -50,7 +50,12 @@ def _message(to: str, subject: str = "Quick question") -> EmailMessage:
 
 
 async def _transaction(
-    server: LocalSmtpServer, recipients: list[str], message: EmailMessage, *, auth: bool = True
+    server: LocalSmtpServer,
+    recipients: list[str],
+    message: EmailMessage,
+    *,
+    auth: bool = True,
+    mail_from: str = USER,
 ) -> tuple[Replies, aiosmtplib.SMTPResponse | None]:
     """One MAIL/RCPT.../DATA transaction; DATA only if some recipient was accepted."""
     client = _Client(
@@ -64,7 +69,7 @@ async def _transaction(
         await client.ehlo()
         if auth:
             await client.auth_plain(USER, PASSWORD)
-        await client.mail(USER)
+        await client.mail(mail_from)
         replies = {
             r: await client.execute_command(b"RCPT", f"TO:<{r}>".encode()) for r in recipients
         }
@@ -217,3 +222,32 @@ def test_simulator_can_be_turned_off() -> None:
         replies, _ = _send(plain, _sim("bounce"))
         assert plain.inboxes() == {}
     assert replies[_sim("bounce")].code == 250
+
+
+def test_forced_bounces_refuse_that_share_of_the_authenticated_senders_recipients(
+    server: LocalSmtpServer,
+) -> None:
+    assert server.simulator is not None
+    server.simulator.force_bounces(USER, 0.5)
+    leads = [OTHER, _sim("success"), "lead1@prospect.test", "lead2@prospect.test"]
+
+    # the envelope sender is a VERP return path: the session's AUTH user is what counts
+    verp = "b+msg_1@bounces.acme.test"
+    replies, data = asyncio.run(_transaction(server, leads, _message(OTHER), mail_from=verp))
+
+    assert [replies[lead].code for lead in leads] == [250, 550, 250, 550]
+    assert replies[leads[1]].message.startswith("5.1.1 ")
+    assert data is not None and data.code == 250
+    [stored] = server.messages()
+    assert stored["rcpt_tos"] == [OTHER, "lead1@prospect.test"]
+    assert server.simulator.forced_bounces()[0]["refused"] == 2
+
+
+def test_warmup_mail_lands_in_the_folder_its_placement_names(server: LocalSmtpServer) -> None:
+    server.mail_store.spam_rate = 1
+    warmup = _message(OTHER)
+    warmup["X-PM-Warmup"] = "wt_token"
+    asyncio.run(_transaction(server, [OTHER], warmup))
+    asyncio.run(_transaction(server, [OTHER], _message(OTHER)))
+
+    assert [(r["folder"], r["uid"]) for r in server.inbox(OTHER)] == [("spam", 1), ("inbox", 1)]

@@ -87,8 +87,11 @@ def test_warmup_mail_counts_only_in_its_mailbox_under_warmup_names():
     assert adds == {"m#mbx_1#day#2026-11-28": {"m_warmup_sent": 1}}
     tagged = {**sent, "tags": ["warmup"], "purpose": None}
     assert increments(tagged, None) == {"m#mbx_1#day#2026-11-28": {"m_warmup_sent": 1}}
-    # the per-tenant event counters (quotas, caps) do not change for warm-up mail
-    assert event_increments(tagged, None)["mailbox#mbx_1#day#2026-11-28"] == {"n_message_sent": 1}
+    # the per-tenant event counters count warm-up mail apart: the monthly allowance and the
+    # mailbox's daily cap (``message_sent``) never see it (issue 15)
+    counters = event_increments(tagged, None)
+    assert counters["mailbox#mbx_1#day#2026-11-28"] == {"n_warmup_message_sent": 1}
+    assert counters["month#2026-11"] == {"n_warmup_message_sent": 1}
 
 
 def test_events_without_metrics_move_only_the_event_counters():

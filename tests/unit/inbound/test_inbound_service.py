@@ -26,6 +26,7 @@ class Verdict:
     received_at: str | None = None
     reply_text: str = ""
     feedback_type: str | None = None
+    warmup_token: str = ""
 
 
 @dataclass

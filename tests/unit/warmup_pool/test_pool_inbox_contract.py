@@ -1,15 +1,19 @@
-"""The ``PoolInbox`` contract, passed by the in-memory twin and by ``ImapPoolInbox`` against
-the in-test IMAP server (``imap_twin``) with MOVE, with UIDPLUS only, and with neither."""
+"""The ``PoolInbox`` contract, passed by the in-memory twin, by ``ImapPoolInbox`` against
+the in-test IMAP server (``imap_twin``) with MOVE, with UIDPLUS only, and with neither, and by
+``LocalPoolInbox`` against a real local SMTP server's store through the local HTTP routes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from chalicelib.mail.connection import ServerLogin
 from chalicelib.warmup.inbox import ImapPoolInbox, PoolInbox, read_pool_message
+from chalicelib.warmup.local_inbox import LocalPoolInbox
 from tests.fakes.warmup_pool import FakePoolInbox, PoolFolders
+from tests.unit.local.local_mailbox import StoreFolders, local_mailbox
 from tests.unit.warmup_pool.imap_twin import ImapTwin
 
 # IMAP servers with MOVE, and without it (COPY, \Deleted, UID EXPUNGE or plain EXPUNGE).
@@ -32,11 +36,19 @@ def _mail(n: int, token: str | None = "wt_token_0001", message_id: str | None = 
     return ("\r\n".join(head) + f"\r\n\r\nBody {n}\r\n").encode()
 
 
-@pytest.fixture(params=["fake", *IMAP_EXTENSIONS])
-def world(request: pytest.FixtureRequest) -> Iterator[tuple[PoolFolders, PoolInbox]]:
+ANNA = "anna@pool.example"
+
+
+@pytest.fixture(params=["fake", *IMAP_EXTENSIONS, "local"])
+def world(request: pytest.FixtureRequest) -> Iterator[tuple[Any, PoolInbox]]:
+    """(the mailbox's folders as ``PoolFolders`` shows them, the adapter over them)."""
     folders = PoolFolders()
     if request.param == "fake":
         yield folders, FakePoolInbox(folders)
+        return
+    if request.param == "local":
+        with local_mailbox() as mailbox:
+            yield StoreFolders(mailbox.smtp, ANNA), LocalPoolInbox(mailbox.base_url, ANNA)
         return
     with ImapTwin(folders, IMAP_EXTENSIONS[request.param]) as server:
         login = ServerLogin("127.0.0.1", server.port, "none", "anna@pool.example", "pw", 5.0)
@@ -44,7 +56,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[tuple[PoolFolders, PoolInb
 
 
 def test_lists_only_warmup_mail_after_the_cursor_in_uid_order(
-    world: tuple[PoolFolders, PoolInbox],
+    world: tuple[Any, PoolInbox],
 ) -> None:
     folders, inbox = world
     uids = [folders.deliver("inbox", _mail(1)), folders.deliver("inbox", _mail(2, token=None))]
@@ -64,7 +76,7 @@ def test_lists_only_warmup_mail_after_the_cursor_in_uid_order(
 
 
 def test_listing_is_bounded_and_never_marks_mail_seen(
-    world: tuple[PoolFolders, PoolInbox],
+    world: tuple[Any, PoolInbox],
 ) -> None:
     folders, inbox = world
     for n in range(5):
@@ -77,7 +89,7 @@ def test_listing_is_bounded_and_never_marks_mail_seen(
 
 
 def test_mark_seen_and_flag_important_find_the_message_in_either_folder(
-    world: tuple[PoolFolders, PoolInbox],
+    world: tuple[Any, PoolInbox],
 ) -> None:
     folders, inbox = world
     folders.deliver("inbox", _mail(1))
@@ -92,7 +104,7 @@ def test_mark_seen_and_flag_important_find_the_message_in_either_folder(
 
 
 def test_move_to_inbox_takes_the_message_out_of_spam_with_its_flags(
-    world: tuple[PoolFolders, PoolInbox],
+    world: tuple[Any, PoolInbox],
 ) -> None:
     folders, inbox = world
     folders.deliver("inbox", _mail(1))
@@ -108,7 +120,7 @@ def test_move_to_inbox_takes_the_message_out_of_spam_with_its_flags(
     assert moved[0].uid > 1
 
 
-def test_actions_on_a_missing_message_report_false(world: tuple[PoolFolders, PoolInbox]) -> None:
+def test_actions_on_a_missing_message_report_false(world: tuple[Any, PoolInbox]) -> None:
     folders, inbox = world
     folders.deliver("inbox", _mail(1))
 
@@ -120,7 +132,7 @@ def test_actions_on_a_missing_message_report_false(world: tuple[PoolFolders, Poo
 
 @pytest.mark.parametrize("bad", ['<a"b@x>', "no-brackets", "<a b@x>", "<a\\b@x>"])
 def test_a_message_id_that_cannot_be_searched_is_refused(
-    world: tuple[PoolFolders, PoolInbox], bad: str
+    world: tuple[Any, PoolInbox], bad: str
 ) -> None:
     _folders, inbox = world
 
