@@ -49,7 +49,10 @@ if TYPE_CHECKING:
 SEND_WINDOW = 2 / 3  # the sending window: the day's first two thirds
 SETTLE_POLLS = 12  # a poll every 1/48 day: a quarter day at most past the day's end
 SAVE_TRIES = 5
-NOT_SENT = frozenset({"queued", "scheduled", "sending", "cancelled", "failed", "suppressed"})
+# statuses of a message never handed to a server (``missing``: the send path has none)
+NOT_SENT = frozenset(
+    {"queued", "scheduled", "sending", "cancelled", "failed", "suppressed", "missing"}
+)
 # The states of warmup.asl.json: the day's steps in order, then the helpers.
 DAY_STEPS = ("OpenDay", "SendDay", "WaitDay", "SettleDay", "CloseDay")
 HELPERS = ("IsOpen", "StartSettling", "IsSettled", "WaitSettle", "NextDay", "HandOver", "Done")
@@ -225,6 +228,8 @@ def day_stats(ports: DayPorts, warmup: Warmup, on: str, sent: int) -> DayStats:
         spam=counts.get("spam", 0),
         opened=counts.get("opened", 0),
         replied=counts.get("replied", 0),
+        rescued=counts.get("rescued", 0),
+        clicked=counts.get("clicked", 0),
     )
 
 

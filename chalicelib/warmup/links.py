@@ -1,18 +1,14 @@
-"""The warm-up's adapters to the rest of the platform: the mailboxes feature and the send
-path (through their public surfaces).
-
-``SendPathSender`` and ``MailboxLink.set_target`` call names the sending and mailboxes
-features add in issue 15 on other branches (``enqueue_warmup``, ``warmup_outcomes``,
-``WarmupSend``, ``warmup_message_id``; ``set_mailbox_warmup(..., target=)``): they are
-reached through an untyped handle until those branches are merged, then the integrator
-types them (INTEGRATION: replace ``_surface`` with the direct imports)."""
+"""The warm-up's adapters to the rest of the platform, through their public surfaces: the
+mailboxes feature (status, address, warming, pause, today's target, hand-over) and the send
+path warm-up mail goes through (``chalicelib.sending``'s ``enqueue_warmup``,
+``warmup_outcomes``, ``warmup_message_id``)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from chalicelib import sending
 from chalicelib.mailboxes import (
     lower_daily_limit,
     mailbox_store,
@@ -26,11 +22,6 @@ if TYPE_CHECKING:
 
     from chalicelib.core.tenancy import TenantContext
     from chalicelib.warmup.ports import WarmupSend
-
-
-def _surface(name: str) -> Any:
-    """A feature's public surface, untyped (INTEGRATION: see the module docstring)."""
-    return importlib.import_module(name)
 
 
 class MailboxLink:
@@ -52,16 +43,12 @@ class MailboxLink:
         pause_mailbox(ctx.tenant_id, mailbox_id, "warmup", reason)
 
     def set_target(self, ctx: TenantContext, mailbox_id: str, target: int) -> None:
+        """Only on a warming mailbox (a paused or handed-over one keeps what it has)."""
         mailbox = mailbox_store().get(ctx, mailbox_id)
         if mailbox is None or mailbox.status != "warming" or not mailbox.warmup_plan:
             return
-        _surface("chalicelib.mailboxes").set_mailbox_warmup(
-            ctx.tenant_id,
-            mailbox_id,
-            mailbox.warmup_plan,
-            mailbox.warmup_started_on or "",
-            target=target,
-        )
+        day_0 = mailbox.warmup_started_on or ""
+        set_mailbox_warmup(ctx.tenant_id, mailbox_id, mailbox.warmup_plan, day_0, target=target)
 
     def hand_over(self, ctx: TenantContext, mailbox_id: str, daily_cap: int) -> None:
         """``active``, and the daily limit lowered to the plan's peak (a tenant's lower limit
@@ -71,25 +58,18 @@ class MailboxLink:
 
 
 class SendPathSender:
-    """Warm-up mail through the send path (``chalicelib.sending``'s warm-up surface)."""
+    """Warm-up mail through the send path (the sending feature's warm-up surface)."""
 
     def enqueue(self, tenant_id: str, sends: Sequence[WarmupSend]) -> list[str]:
-        sending = _surface("chalicelib.sending")
         converted = [sending.WarmupSend(**asdict(send)) for send in sends]
-        return [str(o.message_id) for o in sending.enqueue_warmup(tenant_id, converted)]
+        return [o.message_id for o in sending.enqueue_warmup(tenant_id, converted)]
 
     def outcomes(self, tenant_id: str, message_ids: Sequence[str]) -> dict[str, WarmupOutcome]:
-        found = _surface("chalicelib.sending").warmup_outcomes(tenant_id, message_ids)
+        found = sending.warmup_outcomes(tenant_id, message_ids)
         return {
-            str(mid): WarmupOutcome(
-                str(o.status),
-                bool(o.settled),
-                bool(o.bounced),
-                bool(o.deferred),
-                bool(o.complained),
-            )
+            mid: WarmupOutcome(o.status, o.settled, o.bounced, o.deferred, o.complained)
             for mid, o in found.items()
         }
 
     def message_id(self, key: str) -> str:
-        return str(_surface("chalicelib.sending").warmup_message_id(key))
+        return sending.warmup_message_id(key)

@@ -56,7 +56,8 @@ class WarmupSender(Protocol):
         ...
 
     def outcomes(self, tenant_id: str, message_ids: Sequence[str]) -> dict[str, WarmupOutcome]:
-        """The outcome of each of the tenant's messages found (unknown ids are left out)."""
+        """The outcome of each of ``message_ids``: an id the tenant has no message for is
+        ``missing`` (settled, never sent)."""
         ...
 
     def message_id(self, key: str) -> str:
@@ -81,7 +82,7 @@ class PoolStore(Protocol):
 
     def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
         """What the pool did with the mailbox's mail of day ``on``: ``inbox``, ``spam``,
-        ``opened``, ``clicked``, ``replied`` (0 when nothing was counted)."""
+        ``rescued``, ``opened``, ``clicked``, ``replied`` (0 when nothing was counted)."""
         ...
 
 

@@ -33,6 +33,8 @@ class DayStatsReply(BaseModel):
     spam: int
     opened: int
     replied: int
+    rescued: int  # moved by the pool from spam to the inbox
+    clicked: int
 
 
 class DayReply(BaseModel):

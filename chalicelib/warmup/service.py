@@ -89,7 +89,8 @@ def to_public(warmup: Warmup, pool_counts: dict[str, int] | None = None) -> dict
     today = warmup.today
     stats = today.stats if today else DayStats()
     if pool_counts:
-        pooled = {k: int(pool_counts.get(k, 0)) for k in ("inbox", "spam", "opened", "replied")}
+        names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
+        pooled = {k: int(pool_counts.get(k, 0)) for k in names}
         stats = replace(stats, **pooled)
     decision = warmup.last_decision
     return {

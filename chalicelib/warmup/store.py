@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 POOL_SHARD = "pool"
-POOL_COUNTERS = ("inbox", "spam", "opened", "clicked", "replied")
+POOL_COUNTERS = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
 
 
 class PoolIndex(GlobalSecondaryIndex):
@@ -119,8 +119,12 @@ class DynamoWarmupRepository:
             raise
 
 
-class DynamoPoolStore:
-    """The pool's members (the ``by_pool`` index) and a sender's day counters."""
+class DynamoPoolDirectory:
+    """The pool's members (the ``by_pool`` index) and a sender's day counters; also the
+    pool worker's ``PoolDirectory`` (``members``)."""
+
+    def members(self) -> list[PoolMember]:
+        return self.pool_members()
 
     def pool_members(self) -> list[PoolMember]:
         members = []

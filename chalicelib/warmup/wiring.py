@@ -31,10 +31,10 @@ def store() -> WarmupStore:
 
 @provider("warmup.pool")
 def pool() -> PoolStore:
-    from chalicelib.warmup.store import DynamoPoolStore
+    from chalicelib.warmup.store import DynamoPoolDirectory
 
     dynamodb.bind_models()
-    return DynamoPoolStore()
+    return DynamoPoolDirectory()
 
 
 @provider("warmup.mailboxes")

@@ -127,9 +127,8 @@ class FakePool:
 
     def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
         day = self.counts.get((tenant_id, mailbox_id, on), {})
-        return {
-            name: day.get(name, 0) for name in ("inbox", "spam", "opened", "clicked", "replied")
-        }
+        names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
+        return {name: day.get(name, 0) for name in names}
 
 
 class FakeSender:
@@ -156,6 +155,8 @@ class FakeSender:
         for mid in message_ids:
             if (tenant_id, mid) in self.messages:
                 found[mid] = self.results.get((tenant_id, mid), WarmupOutcome("queued", False))
+            else:
+                found[mid] = WarmupOutcome("missing", True)
         return found
 
     def outcome(self, tenant_id: str, message_id: str, outcome: WarmupOutcome) -> None:

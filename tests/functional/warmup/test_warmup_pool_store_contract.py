@@ -1,4 +1,4 @@
-"""The ``PoolStore`` contract: ``FakePool`` (over ``FakeWarmups``) and ``DynamoPoolStore``
+"""The ``PoolStore`` contract: ``FakePool`` (over ``FakeWarmups``) and ``DynamoPoolDirectory``
 (the sparse ``by_pool`` index of ``WarmupsTable``, the ``POOL#<mailbox>#<on>`` counters)
 pass the same tests: only warming warm-ups with the pool on are members, with their
 address, and a day's counters read back (0 when nothing was counted)."""
@@ -107,6 +107,6 @@ def test_a_days_counters_read_back_and_another_day_is_zero(twins: Twins) -> None
     twins.add_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-28", inbox=3, spam=1)
     twins.add_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-28", inbox=2, opened=4)
     counts = twins.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-28")
-    assert counts == {"inbox": 5, "spam": 1, "opened": 4, "clicked": 0, "replied": 0}
+    assert counts == {"inbox": 5, "spam": 1, "rescued": 0, "opened": 4, "clicked": 0, "replied": 0}
     other = twins.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-29")
-    assert other == {"inbox": 0, "spam": 0, "opened": 0, "clicked": 0, "replied": 0}
+    assert other == dict.fromkeys(("inbox", "spam", "rescued", "opened", "clicked", "replied"), 0)
