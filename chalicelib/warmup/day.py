@@ -21,7 +21,7 @@ reads the warm-up afresh; a stale save re-reads and retries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -158,8 +158,12 @@ def plan_sends(ports: DayPorts, warmup: Warmup, on: str, day: int, target: int) 
 
 
 def message_id(ports: DayPorts, warmup: Warmup, on: str, sequence: int) -> str:
+    return _message_id(ports.sender, warmup, on, sequence)
+
+
+def _message_id(sender: WarmupSender, warmup: Warmup, on: str, sequence: int) -> str:
     key = f"{warmup.tenant_id}:{warmup.mailbox_id}:{warmup.started_at}:{on}:{sequence}"
-    return ports.sender.message_id(key)
+    return sender.message_id(key)
 
 
 def settle_day(ports: DayPorts, event: dict[str, Any]) -> dict[str, Any]:
@@ -217,19 +221,29 @@ def _apply(ports: DayPorts, ask: Ask, warmup: Warmup, on: str) -> None:
 
 
 def day_stats(ports: DayPorts, warmup: Warmup, on: str, sent: int) -> DayStats:
-    found = [o for o in _outcomes(ports, warmup, on, sent) if o is not None]
+    sending = sent_stats(ports.sender, warmup, on, sent)
     counts = ports.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, on)
-    return DayStats(
-        sent=sum(1 for o in found if o.status not in NOT_SENT or o.bounced or o.deferred),
-        bounced=sum(1 for o in found if o.bounced),
-        complained=sum(1 for o in found if o.complained),
-        deferred=sum(1 for o in found if o.deferred),
+    return replace(
+        sending,
         inbox=counts.get("inbox", 0),
         spam=counts.get("spam", 0),
         opened=counts.get("opened", 0),
         replied=counts.get("replied", 0),
         rescued=counts.get("rescued", 0),
         clicked=counts.get("clicked", 0),
+    )
+
+
+def sent_stats(sender: WarmupSender, warmup: Warmup, on: str, count: int) -> DayStats:
+    """What the send path did with the first ``count`` messages of day ``on`` (sent,
+    bounced, complained, deferred; the pool's counters left at 0)."""
+    ids = [_message_id(sender, warmup, on, i) for i in range(count)]
+    found = [o for o in sender.outcomes(warmup.tenant_id, ids).values()] if ids else []
+    return DayStats(
+        sent=sum(1 for o in found if o.status not in NOT_SENT or o.bounced or o.deferred),
+        bounced=sum(1 for o in found if o.bounced),
+        complained=sum(1 for o in found if o.complained),
+        deferred=sum(1 for o in found if o.deferred),
     )
 
 

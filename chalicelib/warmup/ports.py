@@ -85,6 +85,11 @@ class PoolStore(Protocol):
         ``rescued``, ``opened``, ``clicked``, ``replied`` (0 when nothing was counted)."""
         ...
 
+    def pool_days(self, tenant_id: str, mailbox_id: str) -> dict[str, dict[str, int]]:
+        """The same counters of every day of the mailbox, by day label (one query): they
+        keep moving after a day closed, as opens and replies come hours later."""
+        ...
+
 
 class Mailboxes(Protocol):
     def status_of(self, ctx: TenantContext, mailbox_id: str) -> str | None:

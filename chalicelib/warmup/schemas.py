@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from chalicelib.http.schemas import Strict
 
@@ -37,12 +37,25 @@ class DayStatsReply(BaseModel):
     clicked: int
 
 
+class PoolDayReply(BaseModel):
+    inbox: int
+    spam: int
+    rescued: int
+    opened: int
+    clicked: int
+    replied: int
+
+
 class DayReply(BaseModel):
     on: str
     day: int
     target: int
     stats: DayStatsReply
     decision: DecisionReply | None
+    pool: PoolDayReply | None = Field(
+        description="The pool's counters of the day now (opens and replies keep coming after "
+        "the day closed); null before the pool saw any of its mail."
+    )
 
 
 class TodayReply(DayStatsReply):

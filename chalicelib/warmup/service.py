@@ -15,7 +15,7 @@ from chalicelib.warmup.rules import DayStats, last_day
 if TYPE_CHECKING:
     from chalicelib.core.clock import Clock
     from chalicelib.core.tenancy import TenantContext
-    from chalicelib.warmup.ports import Mailboxes, PoolStore, WarmupStore, Workflow
+    from chalicelib.warmup.ports import Mailboxes, PoolStore, WarmupSender, WarmupStore, Workflow
 
 
 @dataclass
@@ -24,7 +24,8 @@ class WarmupPorts:
     mailboxes: Mailboxes
     workflow: Workflow
     clock: Clock
-    pool: PoolStore | None = None  # the pool's counters of today (GET); none: history only
+    pool: PoolStore | None = None  # the pool's counters (GET); none: the closed days' only
+    sender: WarmupSender | None = None  # today's sends so far (GET); none: not shown
 
 
 def start(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str, plan: str, pool: bool) -> Warmup:
@@ -57,10 +58,13 @@ def view(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> dict[str, A
     counters of today (closed days carry theirs in the history)."""
     warmup = find(ports, ctx, mailbox_id)
     today = warmup.today
-    if ports.pool is None or today is None:
-        return to_public(warmup)
-    counts = ports.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, today.on)
-    return to_public(warmup, counts)
+    days = ports.pool.pool_days(warmup.tenant_id, warmup.mailbox_id) if ports.pool else {}
+    sending = None
+    if ports.sender is not None and today is not None:
+        from chalicelib.warmup.day import sent_stats
+
+        sending = sent_stats(ports.sender, warmup, today.on, today.target)
+    return to_public(warmup, days.get(today.on) if today else None, sending, days)
 
 
 def pause(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
@@ -85,9 +89,26 @@ def stop(ports: WarmupPorts, ctx: TenantContext, mailbox_id: str) -> Warmup:
     return saved
 
 
-def to_public(warmup: Warmup, pool_counts: dict[str, int] | None = None) -> dict[str, Any]:
+def to_public(
+    warmup: Warmup,
+    pool_counts: dict[str, int] | None = None,
+    sending: DayStats | None = None,
+    pool_days: dict[str, dict[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The reply: today's figures (``sending``: today's sends so far; ``pool_counts``: the
+    pool's counters of today), each closed day with its figures at closing (what the gates
+    saw) and ``pool``, the pool's counters of that day now (opens and replies keep coming
+    after a day closed)."""
     today = warmup.today
     stats = today.stats if today else DayStats()
+    if sending is not None:
+        stats = replace(
+            stats,
+            sent=sending.sent,
+            bounced=sending.bounced,
+            complained=sending.complained,
+            deferred=sending.deferred,
+        )
     if pool_counts:
         names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
         pooled = {k: int(pool_counts.get(k, 0)) for k in names}
@@ -108,7 +129,9 @@ def to_public(warmup: Warmup, pool_counts: dict[str, int] | None = None) -> dict
             **stats.rates(),
         },
         "last_decision": decision.to_dict() if decision else None,
-        "history": [entry.to_dict() for entry in warmup.history],
+        "history": [
+            {**entry.to_dict(), "pool": (pool_days or {}).get(entry.on)} for entry in warmup.history
+        ],
         "started_at": warmup.started_at,
         "updated_at": warmup.updated_at,
     }

@@ -142,3 +142,21 @@ class DynamoPoolDirectory:
         )
         item = reply.get("Item") or {}
         return {name: int(item.get(name, {}).get("N", "0")) for name in POOL_COUNTERS}
+
+    def pool_days(self, tenant_id: str, mailbox_id: str) -> dict[str, dict[str, int]]:
+        meta: Any = WarmupItem.Meta
+        prefix = pool_counters_key(mailbox_id, "")
+        days: dict[str, dict[str, int]] = {}
+        query: dict[str, Any] = {
+            "TableName": meta.table_name,
+            "KeyConditionExpression": "tenant_id = :t AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}, ":p": {"S": prefix}},
+        }
+        while True:
+            page = clients.dynamodb().query(**query)
+            for item in page.get("Items", []):
+                on = item["sk"]["S"][len(prefix) :]
+                days[on] = {n: int(item.get(n, {}).get("N", "0")) for n in POOL_COUNTERS}
+            if not page.get("LastEvaluatedKey"):
+                return days
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

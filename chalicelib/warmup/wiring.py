@@ -68,6 +68,7 @@ def ports() -> WarmupPorts:
         workflow=workflow(),
         clock=system_clock(),
         pool=pool(),
+        sender=sender(),
     )
 
 

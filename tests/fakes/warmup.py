@@ -130,6 +130,13 @@ class FakePool:
         names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
         return {name: day.get(name, 0) for name in names}
 
+    def pool_days(self, tenant_id: str, mailbox_id: str) -> dict[str, dict[str, int]]:
+        return {
+            on: self.pool_counts(tenant_id, mailbox_id, on)
+            for (t, m, on) in self.counts
+            if (t, m) == (tenant_id, mailbox_id)
+        }
+
 
 class FakeSender:
     """The send path for warm-up mail: a message is created once per id (a second enqueue

@@ -110,3 +110,13 @@ def test_a_days_counters_read_back_and_another_day_is_zero(twins: Twins) -> None
     assert counts == {"inbox": 5, "spam": 1, "rescued": 0, "opened": 4, "clicked": 0, "replied": 0}
     other = twins.pool.pool_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-29")
     assert other == dict.fromkeys(("inbox", "spam", "rescued", "opened", "clicked", "replied"), 0)
+
+
+def test_every_days_counters_come_in_one_read(twins: Twins) -> None:
+    warmup = _warming(twins)
+    twins.add_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-28", inbox=3, spam=1)
+    twins.add_counts(warmup.tenant_id, warmup.mailbox_id, "2026-11-29", replied=2)
+    days = twins.pool.pool_days(warmup.tenant_id, warmup.mailbox_id)
+    assert set(days) == {"2026-11-28", "2026-11-29"}
+    assert (days["2026-11-28"]["inbox"], days["2026-11-29"]["replied"]) == (3, 2)
+    assert twins.pool.pool_days(warmup.tenant_id, "mbx_nobodyhere00000000") == {}
