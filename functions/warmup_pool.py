@@ -10,7 +10,7 @@ from functions._runtime import count, invocation
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from chalicelib.warmup.pool_wiring import run_pool
+    from chalicelib.warmup import run_pool
 
     with invocation("warmup_pool", context):
         result = run_pool()
