@@ -1,6 +1,8 @@
 """The emulator's plain JSON for DynamoDB item answers (``infrastructure.local.moto_dynamo_json``):
 every item operation answers the very body moto's own serializer writes, for items holding
-every attribute type, and errors still go through moto."""
+every attribute type, and errors still go through moto. On the tier's session emulator (a
+nested ``mock_aws`` would reset every backend, the template's stack included), in a table of
+the test's own that it drops again."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infrastructure.local import moto_dynamo_json, moto_patches
 
+TABLE = "pm-test-emulator-json"
 ITEM = {
     "pk": {"S": "t#1"},
     "sk": {"S": "m#1"},
@@ -32,16 +34,16 @@ ITEM = {
 def _operations(client: Any) -> Iterator[str]:
     """Each item operation once; yields its name after the call."""
     key = {"pk": ITEM["pk"], "sk": ITEM["sk"]}
-    client.put_item(TableName="t", Item=ITEM, ReturnConsumedCapacity="TOTAL")
+    client.put_item(TableName=TABLE, Item=ITEM, ReturnConsumedCapacity="TOTAL")
     yield "PutItem"
-    client.put_item(TableName="t", Item={**ITEM, "sk": {"S": "m#2"}}, ReturnValues="ALL_OLD")
+    client.put_item(TableName=TABLE, Item={**ITEM, "sk": {"S": "m#2"}}, ReturnValues="ALL_OLD")
     yield "PutItem"
-    client.get_item(TableName="t", Key=key)
+    client.get_item(TableName=TABLE, Key=key)
     yield "GetItem"
-    client.get_item(TableName="t", Key={"pk": {"S": "none"}, "sk": {"S": "none"}})
+    client.get_item(TableName=TABLE, Key={"pk": {"S": "none"}, "sk": {"S": "none"}})
     yield "GetItem"
     client.update_item(
-        TableName="t",
+        TableName=TABLE,
         Key=key,
         UpdateExpression="ADD n :one SET s2 = :s",
         ExpressionAttributeValues={":one": {"N": "1"}, ":s": {"S": "é"}},
@@ -49,7 +51,7 @@ def _operations(client: Any) -> Iterator[str]:
     )
     yield "UpdateItem"
     client.query(
-        TableName="t",
+        TableName=TABLE,
         KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "t#1"}},
         ScanIndexForward=False,
@@ -58,56 +60,55 @@ def _operations(client: Any) -> Iterator[str]:
     )
     yield "Query"
     client.query(
-        TableName="t",
+        TableName=TABLE,
         KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "nobody"}},
     )
     yield "Query"
-    client.scan(TableName="t", ProjectionExpression="pk, b, m")
+    client.scan(TableName=TABLE, ProjectionExpression="pk, b, m")
     yield "Scan"
-    client.batch_get_item(RequestItems={"t": {"Keys": [key, {**key, "sk": {"S": "m#9"}}]}})
+    client.batch_get_item(RequestItems={TABLE: {"Keys": [key, {**key, "sk": {"S": "m#9"}}]}})
     yield "BatchGetItem"
-    client.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {**key, "x": ITEM["b"]}}}]})
+    client.batch_write_item(
+        RequestItems={TABLE: [{"PutRequest": {"Item": {**key, "x": ITEM["b"]}}}]}
+    )
     yield "BatchWriteItem"
-    client.transact_get_items(TransactItems=[{"Get": {"TableName": "t", "Key": key}}])
+    client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}])
     yield "TransactGetItems"
     client.transact_write_items(
-        TransactItems=[{"Put": {"TableName": "t", "Item": {**ITEM, "sk": {"S": "m#3"}}}}]
+        TransactItems=[{"Put": {"TableName": TABLE, "Item": {**ITEM, "sk": {"S": "m#3"}}}}]
     )
     yield "TransactWriteItems"
-    client.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD")
+    client.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")
     yield "DeleteItem"
 
 
 def _bodies(fast: bool) -> list[tuple[str, Any]]:
-    """The raw answer of each operation on a new table "t" (dropped after), with the plain
-    writer on or off."""
+    """The raw answer of each operation on a new table (dropped after), with the plain writer
+    on or off."""
     moto_dynamo_json.switch["on"] = fast
     seen: list[tuple[str, bytes]] = []
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.meta.events.register(
+        "after-call.dynamodb",
+        lambda http_response, model, **_: seen.append((model.name, http_response.content)),
+    )
     try:
-        with mock_aws():
-            client = boto3.client("dynamodb", region_name="us-east-1")
-            client.create_table(
-                TableName="t",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            client.meta.events.register(
-                "after-call.dynamodb",
-                lambda http_response, model, **_: seen.append((model.name, http_response.content)),
-            )
-            try:
-                names = list(_operations(client))
-            finally:
-                client.delete_table(TableName="t")
+        names = list(_operations(client))
     finally:
+        client.delete_table(TableName=TABLE)
         moto_dynamo_json.switch["on"] = True
     answers = [(name, json.loads(body)) for name, body in seen if name in names]
     assert [name for name, _ in answers] == names
@@ -115,7 +116,7 @@ def _bodies(fast: bool) -> list[tuple[str, Any]]:
 
 
 @pytest.fixture(autouse=True)
-def _patched() -> None:
+def _patched(aws) -> None:
     moto_patches.apply()
 
 
@@ -132,8 +133,7 @@ def test_every_item_operation_answers_the_body_moto_writes():
 
 def test_an_error_still_answers_through_moto():
     # given the plain writer on
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        # when an item operation fails; then the error is moto's, parsed as AWS's
-        with pytest.raises(client.exceptions.ResourceNotFoundException):
-            client.get_item(TableName="missing", Key={"pk": {"S": "x"}})
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    # when an item operation fails; then the error is moto's, parsed as AWS's
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_item(TableName="pm-test-missing", Key={"pk": {"S": "x"}})
