@@ -18,7 +18,8 @@ Two more ways the emulator is made to behave as AWS does: an UpdateItem is atomi
 handler reads the old item, updates and answers in steps that concurrent requests could
 interleave, so two ``ADD`` updates could both return the same total: the plan send rate's
 counters rely on each caller seeing its own), and standard SQS queues serve messages fairly by
-``MessageGroupId`` (``moto_sqs``). Applied to the local platform's emulator and the
+``MessageGroupId`` (``moto_sqs``). DynamoDB's item answers skip moto's generic serializer
+(``moto_dynamo_json``). Applied to the local platform's emulator and the
 functional tier; nothing deployed imports it.
 """
 
@@ -38,11 +39,12 @@ def apply() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
 
-    from infrastructure.local import moto_sqs
+    from infrastructure.local import moto_dynamo_json, moto_sqs
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     DynamoHandler.update_item = _one_at_a_time(DynamoHandler.update_item)  # type: ignore[method-assign]
     moto_sqs.apply()
+    moto_dynamo_json.apply()
     _remember_backend_per_host()
     _applied["done"] = True
 

@@ -1,12 +1,11 @@
-"""The chaos run, shared by the integration test (``sending/test_chaos.py``) and the bench
-(``tests/bench/chaos.py``): messages through a running local platform to a chaos SMTP server
-(``infrastructure/local/chaos_smtp.py``: 421/451/550, connections dropped mid-DATA, stalls
-past the client timeout, broken STARTTLS), while the platform's fault switches make SQS
-deliver some batches twice, kill send-worker invocations mid-batch and slow the AWS
-emulator down for a while.
+"""The chaos run of ``tests/bench/chaos.py`` (``make bench``): messages through a running
+local platform to a chaos SMTP server (``infrastructure/local/chaos_smtp.py``: 421/451/550,
+connections dropped mid-DATA, stalls past the client timeout, broken STARTTLS), while the
+platform's fault switches make SQS deliver some batches twice, kill send-worker invocations
+mid-batch and slow the AWS emulator down for a while.
 
-``run_chaos`` returns the figures; it asserts nothing, so the test and the bench judge the
-same numbers. Definitions:
+``run_chaos`` returns the figures; it asserts nothing: the bench judges them
+(``chaos.broken_checks``). Definitions:
 
 - *final*: sent, delivered, bounced, failed, suppressed or cancelled; *stuck*: any other
   status once the run settled (or the hang guard ran out);
