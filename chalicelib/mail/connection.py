@@ -8,6 +8,8 @@ describe failures and keep passwords out of texts the same way.
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import socket
 import ssl
 import threading
@@ -74,6 +76,15 @@ class Failure:
 
 
 def tls_context(verify: bool) -> ssl.SSLContext:
+    """A client TLS context, shared per process: building one loads the system's trust
+    store (about a tenth of a send-worker run when made per sender), and a configured
+    context is safe to share between connections and threads. Keyed by the trust-store
+    variables too, so pointing them elsewhere takes effect."""
+    return _tls_context(verify, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context(verify: bool, _cafile: str | None, _capath: str | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if not verify:
         context.check_hostname = False

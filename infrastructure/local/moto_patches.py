@@ -14,10 +14,13 @@ milliseconds a call, serialised, paid by every API call and every pump poll. The
 host never changes, so it is remembered per host (the API rate limit's local check needs the
 platform to serve a burst faster than a starter tenant's 20 requests a second).
 
-Two more ways the emulator is made to behave as AWS does: an UpdateItem is atomic (moto's
-handler reads the old item, updates and answers in steps that concurrent requests could
-interleave, so two ``ADD`` updates could both return the same total: the plan send rate's
-counters rely on each caller seeing its own), and standard SQS queues serve messages fairly by
+Two more ways the emulator is made to behave as AWS does: every item operation is atomic
+(moto's handlers read, check, write and answer in steps that concurrent requests could
+interleave: two ``ADD`` updates could both return the same total, which the plan send rate's
+counters rely on never happening; a conditional put could pass its check beside another; and
+a read walking an item's attributes while an update adds one failed with "dictionary changed
+size during iteration"), so they run one at a time (one lock; the emulator is bound by one
+interpreter lock anyway), and standard SQS queues serve messages fairly by
 ``MessageGroupId`` (``moto_sqs``). DynamoDB's item answers skip moto's generic serializer
 (``moto_dynamo_json``). Applied to the local platform's emulator and the
 functional tier; nothing deployed imports it.
@@ -42,19 +45,33 @@ def apply() -> None:
     from infrastructure.local import moto_dynamo_json, moto_sqs
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-    DynamoHandler.update_item = _one_at_a_time(DynamoHandler.update_item)  # type: ignore[method-assign]
+    for name in ITEM_HANDLERS:
+        setattr(DynamoHandler, name, _one_at_a_time(getattr(DynamoHandler, name)))
     moto_sqs.apply()
     moto_dynamo_json.apply()
     _remember_backend_per_host()
     _applied["done"] = True
 
 
-def _one_at_a_time(handler: Any) -> Any:
-    lock = threading.Lock()
+ITEM_HANDLERS = (
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+)
+_ITEMS_LOCK = threading.RLock()
 
+
+def _one_at_a_time(handler: Any) -> Any:
     @functools.wraps(handler)
     def serialised(self: Any) -> Any:
-        with lock:
+        with _ITEMS_LOCK:
             return handler(self)
 
     return serialised

@@ -94,6 +94,19 @@ def _closed(warmup: dict[str, Any]) -> list[dict[str, Any]]:
     return [day for day in warmup.get("history", []) if day.get("decision")]
 
 
+def _engagement_tail(
+    api: Api, result: DemoResult, boxes: dict[str, Any], day_seconds: float
+) -> None:
+    """Replies come up to 48 hours after a message arrived: wait two warm-up days more
+    (the pool keeps acting), then read every day's pool counters as they are now."""
+    print(f"waiting {2 * day_seconds:.0f} s (two warm-up days) for the pool's late replies")
+    time.sleep(2 * day_seconds)
+    for email in result.days:
+        warmup = api.call("GET", f"/v1/mailboxes/{boxes[email]['id']}/warmup")
+        closed = {d["on"]: d for d in _closed(warmup)}
+        result.days[email] = [closed.get(d["on"], d) for d in result.days[email]]
+
+
 def _print_day(email: str, day: dict[str, Any]) -> None:
     s, d = day["stats"], day["decision"]
     print(
@@ -144,6 +157,7 @@ def run(
         time.sleep(1.0)
     else:
         result.problems.append(f"not every mailbox closed {days} days within {timeout:.0f} s")
+    _engagement_tail(api, result, boxes, float(platform.get("warmup_day_seconds") or 20))
     _summarise(local, api, result, warmers, bouncer["email"], days)
     return result
 
@@ -160,7 +174,7 @@ def _summarise(
     totals: dict[str, int] = {}
     for email in [*warmers, bouncer]:
         for day in result.days.get(email, []):
-            for name, value in day["stats"].items():
+            for name, value in {**day["stats"], **(day.get("pool") or {})}.items():
                 totals[name] = totals.get(name, 0) + int(value)
     result.pool = totals
     received = totals.get("inbox", 0) + totals.get("spam", 0)
@@ -170,7 +184,8 @@ def _summarise(
         return totals.get(part, 0) / whole if whole else 0.0
 
     print(
-        f"pool: received {received}, in spam {totals.get('spam', 0)}; "
+        f"pool (its counters now, every day): sent {totals.get('sent', 0)}, received "
+        f"{received}, in spam {totals.get('spam', 0)}; "
         f"opened {share('opened', received):.1%} (configured {rates.open:.0%}), "
         f"rescued from spam {share('rescued', totals.get('spam', 0)):.1%} (configured 100%), "
         f"replied {share('replied', received):.1%} (configured {rates.reply:.0%})"
