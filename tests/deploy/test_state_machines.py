@@ -283,6 +283,19 @@ def test_cfn_lint_passes_the_real_definitions_and_fails_a_broken_one(tmp_path, c
     assert failed.stdout.count("E3601") >= 2, failed.stdout
 
 
+def test_every_function_gets_every_setting_it_cannot_start_without():
+    # settings() reads every required variable at once: a function missing one fails on
+    # its first call (26 functions did, until this test)
+    from chalicelib.core.resources import SOURCES
+
+    required = {s.env for s in SOURCES.values() if s.default is None}
+    for name, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::Lambda::Function":
+            continue
+        env = set(resource["Properties"].get("Environment", {}).get("Variables", {}))
+        assert required <= env, (name, sorted(required - env))
+
+
 def test_the_warmup_tasks_get_every_setting_they_cannot_run_without():
     from chalicelib.core.resources import SOURCES, table_env
 
