@@ -7,8 +7,10 @@ the order of ``STEPS``; each has its own tests.
 
 Warm-up mail (``SendFacts.warmup``) is the warm-up's own volume: the monthly allowance, the
 mailbox's daily cap and the bulk-mail compliance step (it carries no unsubscribe) do not
-stop it; the tenant, cancellation, suppression, domain and mailbox status steps do (and the
-send path's cool-downs and circuit breaker after them).
+stop it, nor does the tenant's own suppression list (pool mailboxes are not the tenant's
+contacts, and a pool bounce puts nobody on that list: it counts against the sending
+mailbox in the warm-up's gates); the tenant, cancellation, platform-wide suppression, domain
+and mailbox status steps do (and the send path's cool-downs and circuit breaker after them).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def drop_if_cancelled(f: SendFacts) -> Verdict | None:
 def hold_if_suppressed(f: SendFacts) -> Verdict | None:
     if f.recipient_suppressed_global:
         return Verdict("suppressed", "hold_if_suppressed", "recipient on the global list")
-    if f.recipient_suppressed_tenant:
+    if f.recipient_suppressed_tenant and not f.warmup:
         return Verdict("suppressed", "hold_if_suppressed", "recipient on the tenant's list")
     return None
 

@@ -373,7 +373,7 @@ class SendBatch:
         return changed.status
 
     def _after(self, message: Message, outcome: Outcome, status: str, delay: float | None) -> None:
-        if status == "bounced":
+        if status == "bounced" and not is_warmup(message):
             outcomes.suppress_after_bounce(
                 self.ports.soft_bounces, self.ports.suppressions, self.ports.clock, message, outcome
             )

@@ -194,13 +194,17 @@ def test_warmup_mail_is_not_stopped_by_the_monthly_or_daily_caps(cw):
     assert run_batch(cw.world, campaign, queue="bulk") == ["deferred"]
 
 
-def test_warmup_mail_needs_no_postal_address_but_obeys_suppression_and_mailbox_status(cw):
+def test_warmup_mail_obeys_the_global_list_and_mailbox_status_not_the_tenants_list(cw):
     world = cw.world
     ctx = system_context(cw.tenant_id)
     world.suppressions.add(
         cw.tenant_id, Suppression("pool-s@partner.test", "tenant", "r", "manual", DAY, "x")
     )
-    assert _enqueue_and_send(cw, _send(cw, "s"))[0] == "suppressed"
+    assert _enqueue_and_send(cw, _send(cw, "s"))[0] == "sent"  # a contact list, not the pool's
+    world.suppressions.add(
+        cw.tenant_id, Suppression("pool-s@partner.test", "global", "r", "complaint", DAY, "x")
+    )
+    assert _enqueue_and_send(cw, _send(cw, "g", to="pool-s@partner.test"))[0] == "suppressed"
     world.ports.mailboxes.save(ctx, replace(world.mailbox, status="paused"))
     assert _enqueue_and_send(cw, _send(cw, "p"))[0] == "suppressed"
     assert _stored(cw, warmup_message_id("p")).timeline[-1]["step"] == "hold_if_mailbox_inactive"
@@ -232,7 +236,9 @@ def test_the_guards_let_warmup_mail_past_the_caps_only():
     assert run_guards(_facts(**over)).step == "defer_if_over_monthly_quota"
     assert run_guards(_facts(warmup=True, **over)) is None
     assert run_guards(_facts(warmup=True, mailbox_status="paused")) is not None
-    assert run_guards(_facts(warmup=True, recipient_suppressed_tenant=True)) is not None
+    assert run_guards(_facts(warmup=True, recipient_suppressed_tenant=True)) is None
+    assert run_guards(_facts(warmup=True, recipient_suppressed_global=True)) is not None
+    assert run_guards(_facts(recipient_suppressed_tenant=True)) is not None
 
 
 def test_campaign_mail_from_a_warming_mailbox_is_capped_at_the_warmup_target():
@@ -312,3 +318,13 @@ def test_a_warmup_messages_events_count_only_as_the_mailboxs_warmup_metrics(cw):
     assert day == {"warmup_message_sent": 1}
     month = counters.read(cw.tenant_id, month_period(DAY[:7]))
     assert month["warmup_message_sent"] == 1 and "message_sent" not in month
+
+
+def test_a_warmup_hard_bounce_bounces_the_message_but_suppresses_nobody(cw):
+    # a pool bounce counts against the sender in the warm-up's gates; the pool address is
+    # not one of the tenant's contacts, so the tenant's list stays as it was
+    cw.sink.script("pool-b@partner.test", "550 5.1.1 no such user")
+    outcome, _ = _enqueue_and_send(cw, _send(cw, "b"))
+    assert outcome == "bounced"
+    assert not cw.world.suppressions.check([(cw.tenant_id, "pool-b@partner.test")])
+    assert "recipient.suppressed" not in cw.world.events.types()
