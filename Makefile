@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: install pebble run test unit functional integration lint fmt validate bench deploy redrive clean
+.PHONY: install pebble run warmup-demo test unit functional integration lint fmt validate bench deploy redrive clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,11 @@ pebble:
 	  echo "pebble: not installed (Debian: apt-get install pebble, as root); local certificates (provisioning) are off"; \
 	fi
 
-run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it)
-	$(PY) -m infrastructure.local
+run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it; RUN_ARGS="--warmup-day-seconds 20")
+	$(PY) -m infrastructure.local $(RUN_ARGS)
+
+warmup-demo: install  ## a platform with 20-second warm-up days: 3 mailboxes warm 7 days, one bounces and pauses
+	$(PY) -m infrastructure.local.warmup_demo --start --day-seconds 20 --days 7 --check
 
 test: install lint validate  ## everything: lint, deploy validation, unit, functional, integration
 	$(PY) -m pytest tests/unit tests/functional tests/integration -q -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
