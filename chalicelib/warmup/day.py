@@ -101,6 +101,10 @@ def open_day(ports: DayPorts, event: dict[str, Any]) -> dict[str, Any]:
     if warmup is None or not ask.owns(warmup) or warmup.status != "warming":
         return closed
     now = ports.clock.now_iso()
+    if ports.mailboxes.status_of(ask.ctx, ask.mailbox_id) is None:  # deleted meanwhile
+        gone = "the mailbox was deleted"
+        _change(ports, ask, lambda w: records.stop(w, gone, now) if _warming(w) else w)
+        return closed
     warmup = _change(ports, ask, lambda w: records.open_day(w, now) if _warming(w) else w)
     today = warmup.today if warmup else None
     if warmup is None or today is None:

@@ -241,6 +241,15 @@ def test_a_paused_warmup_sends_nothing_and_its_day_stays_open(world: World) -> N
     assert world.sender.messages == {}
 
 
+def test_a_deleted_mailbox_stops_its_warmup_at_the_next_day(world: World) -> None:
+    world.start()
+    del world.mailboxes.status[(CTX.tenant_id, MBX)]  # deleted, e.g. by a server's rollback
+    assert day.open_day(world.ports, world.event())["open"] is False
+    assert world.warmup().status == "stopped"
+    assert world.warmup().status_reason == "the mailbox was deleted"
+    assert world.sender.messages == {}
+
+
 def test_an_older_run_does_nothing_once_a_newer_one_owns_the_warmup(world: World) -> None:
     world.start()
     old = world.event()
