@@ -201,6 +201,7 @@ SOURCES: dict[str, Source] = {
         "PM_WARMUP_STATE_MACHINE_ARN", "WarmupStateMachineArn", "state_machine"
     ),
     "warmup_day_seconds": Source("PM_WARMUP_DAY_SECONDS", default="86400", parse="int"),
+    "warmup_settle_seconds": Source("PM_WARMUP_SETTLE_SECONDS", default="0", parse="int"),
 }
 
 

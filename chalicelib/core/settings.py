@@ -86,6 +86,7 @@ class Settings:
     decommission_state_machine_arn: str
     warmup_state_machine_arn: str
     warmup_day_seconds: int  # one warm-up day (86400 deployed; the local platform's shorter)
+    warmup_settle_seconds: int  # longest wait past a day's end for its mail (0: a quarter day)
     tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
 
     def table(self, name: str) -> str:

@@ -9,7 +9,8 @@
   mailbox, the warm-up's start, the day's label and the sequence, so a rerun of the day
   creates nothing new.
 - ``settle_day``: whether every message of the day is settled (the sender's outcomes); after
-  ``SETTLE_POLLS`` polls (a quarter day) the day is closed with what is known.
+  the settle bound (a quarter day; ``PM_WARMUP_SETTLE_SECONDS`` when set: the local platform
+  sets a floor) the day is closed with what is known.
 - ``close_day``: the day's stats (outcomes + the pool's counters), ``records.close_day`` with
   its ``warmup.decision`` event; a pause pauses the mailbox too, otherwise the new target is
   written on it. A rerun after the save re-applies those (both idempotent).
@@ -70,6 +71,22 @@ class DayPorts:
     sender: WarmupSender
     clock: Clock
     day_seconds: int
+    settle_seconds: int = 0  # the longest wait for a day's mail after it; 0: a quarter day
+
+    @property
+    def settle_bound(self) -> int:
+        return self.settle_seconds or self.day_seconds // 4
+
+    @property
+    def settle_wait(self) -> int:
+        """Seconds between two polls: 1/48 day, or more when the bound is long for the day
+        (the local floor), so a day is polled at most ``2 * SETTLE_POLLS`` times."""
+        return max(1, self.day_seconds // 48, self.settle_bound // (2 * SETTLE_POLLS))
+
+    @property
+    def settle_polls(self) -> int:
+        """Polls before a day closes with what is known (within the bound)."""
+        return max(1, self.settle_bound // self.settle_wait)
 
 
 @dataclass(frozen=True)
@@ -172,16 +189,16 @@ def _message_id(sender: WarmupSender, warmup: Warmup, on: str, sequence: int) ->
 
 def settle_day(ports: DayPorts, event: dict[str, Any]) -> dict[str, Any]:
     """``{"settled", "polls", "wait_seconds"}``: settled when every message of the day is,
-    or when ``SETTLE_POLLS`` polls are done (the day closes with what is known)."""
+    or when ``ports.settle_polls`` polls are done (the day closes with what is known)."""
     ask = Ask.of(event)
     polls = int(event.get("polls") or 0) + 1
-    wait = max(1, ports.day_seconds // 48)
+    wait = ports.settle_wait
     warmup = ports.warmups.get(ask.tenant_id, ask.mailbox_id)
     if warmup is None or not ask.owns(warmup) or warmup.status != "warming":
         return {"settled": True, "polls": polls, "wait_seconds": wait}
     found = _outcomes(ports, warmup, str(event.get("on") or ""), int(event.get("sent") or 0))
     done = all(o is not None and o.settled for o in found)
-    return {"settled": done or polls >= SETTLE_POLLS, "polls": polls, "wait_seconds": wait}
+    return {"settled": done or polls >= ports.settle_polls, "polls": polls, "wait_seconds": wait}
 
 
 def close_day(ports: DayPorts, event: dict[str, Any]) -> dict[str, Any]:

@@ -83,6 +83,7 @@ def day_ports() -> DayPorts:
         sender=sender(),
         clock=system_clock(),
         day_seconds=settings().warmup_day_seconds,
+        settle_seconds=settings().warmup_settle_seconds,
     )
 
 

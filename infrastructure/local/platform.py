@@ -369,6 +369,17 @@ def warmup_day(time_scale: float, seconds: float | None = None) -> int:
     return max(3, math.ceil(seconds if seconds else 86400 / time_scale))
 
 
+LOCAL_SETTLE_FLOOR = 180
+
+
+def settle_bound(day_seconds: int) -> int:
+    """How long a local warm-up day may wait for its mail after it ends: a quarter day, but
+    at least three minutes. The emulator sends a few messages a second on 2 cores, so a day
+    of seconds could otherwise close before its mail went out and hold its volume for a
+    reason no real server has; deployed the bound is a quarter day (six hours)."""
+    return max(day_seconds // 4, LOCAL_SETTLE_FLOOR)
+
+
 def app_environment(
     emulator: Emulator,
     ports: Ports,
@@ -390,6 +401,7 @@ def app_environment(
         "PM_RETRY_SCALE": str(1 / time_scale),
         "PM_SEND_LEASE_SECONDS": str(max(2, math.ceil(150 / time_scale))),
         "PM_WARMUP_DAY_SECONDS": str(warmup_day(time_scale, warmup_day_seconds)),
+        "PM_WARMUP_SETTLE_SECONDS": str(settle_bound(warmup_day(time_scale, warmup_day_seconds))),
         "PM_VERIFY_SMTP_TLS": "false",
         "PM_SMTP_TIMEOUT": f"{smtp_timeout:g}",
         "PM_TRACKING_BASE_URL": f"http://{host}:{ports.api}",

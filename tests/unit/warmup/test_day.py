@@ -127,9 +127,19 @@ def test_settling_waits_for_every_message_then_gives_up_after_a_quarter_day(worl
     polled = day.settle_day(world.ports, {**ask, "polls": 0})
     assert polled == {"settled": False, "polls": 1, "wait_seconds": DAY // 48}
     # the bound: the last allowed poll closes the day with what is known
-    last = day.settle_day(world.ports, {**ask, "polls": day.SETTLE_POLLS - 1})
+    last = day.settle_day(world.ports, {**ask, "polls": world.ports.settle_polls - 1})
     assert last["settled"] is True
-    assert day.SETTLE_POLLS * (DAY // 48) <= DAY / 4
+    assert world.ports.settle_polls * (DAY // 48) <= DAY / 4
+    assert world.ports.settle_polls == day.SETTLE_POLLS  # a poll every 1/48 day, 12 of them
+
+
+def test_a_longer_settle_bound_polls_less_often_within_it() -> None:
+    from dataclasses import replace
+
+    ports = day.DayPorts(None, None, None, None, None, 20, settle_seconds=180)  # type: ignore[arg-type]
+    assert (ports.settle_wait, ports.settle_polls) == (7, 25)  # 175 s of 180
+    deployed = replace(ports, day_seconds=86400, settle_seconds=0)
+    assert (deployed.settle_wait, deployed.settle_polls) == (1800, 12)
 
 
 def test_a_clean_day_increases_and_the_mailbox_gets_tomorrows_target(world: World) -> None:
