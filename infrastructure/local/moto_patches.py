@@ -20,10 +20,11 @@ interleave: two ``ADD`` updates could both return the same total, which the plan
 counters rely on never happening; a conditional put could pass its check beside another; and
 a read walking an item's attributes while an update adds one failed with "dictionary changed
 size during iteration"), so they run one at a time (one lock; the emulator is bound by one
-interpreter lock anyway), and standard SQS queues serve messages fairly by
-``MessageGroupId`` (``moto_sqs``). DynamoDB's item answers skip moto's generic serializer
-(``moto_dynamo_json``). Applied to the local platform's emulator and the
-functional tier; nothing deployed imports it.
+interpreter lock anyway), as do a Kinesis stream's reads and writes (a GetRecords walking a
+shard while a PutRecords appended failed with "OrderedDict mutated during iteration"); and
+standard SQS queues serve messages fairly by ``MessageGroupId`` (``moto_sqs``). DynamoDB's
+item answers skip moto's generic serializer (``moto_dynamo_json``). Applied to the local
+platform's emulator and the functional tier; nothing deployed imports it.
 """
 
 from __future__ import annotations
@@ -41,12 +42,17 @@ def apply() -> None:
         return
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
+    from moto.kinesis.responses import KinesisResponse
 
     from infrastructure.local import moto_dynamo_json, moto_sqs
 
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name in ITEM_HANDLERS:
         setattr(DynamoHandler, name, _one_at_a_time(getattr(DynamoHandler, name)))
+    for name in ("get_records", "put_record", "put_records"):
+        setattr(
+            KinesisResponse, name, _one_at_a_time(getattr(KinesisResponse, name), _RECORDS_LOCK)
+        )
     moto_sqs.apply()
     moto_dynamo_json.apply()
     _remember_backend_per_host()
@@ -66,12 +72,13 @@ ITEM_HANDLERS = (
     "transact_write_items",
 )
 _ITEMS_LOCK = threading.RLock()
+_RECORDS_LOCK = threading.RLock()
 
 
-def _one_at_a_time(handler: Any) -> Any:
+def _one_at_a_time(handler: Any, lock: Any = _ITEMS_LOCK) -> Any:
     @functools.wraps(handler)
     def serialised(self: Any) -> Any:
-        with _ITEMS_LOCK:
+        with lock:
             return handler(self)
 
     return serialised
