@@ -29,12 +29,14 @@ platform's emulator and the functional tier; nothing deployed imports it.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import threading
 from typing import Any
 
 _applied = {"done": False}
+MOTO_ORIGINALS: dict[str, Any] = {}  # what a patch replaced, for the tests that compare
 
 
 def apply() -> None:
@@ -49,6 +51,10 @@ def apply() -> None:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name in ITEM_HANDLERS:
         setattr(DynamoHandler, name, _one_at_a_time(getattr(DynamoHandler, name)))
+    from moto.kinesis.models import Shard
+
+    MOTO_ORIGINALS["Shard.get_records"] = Shard.get_records
+    Shard.get_records = _shard_records  # type: ignore[method-assign]
     for name in ("get_records", "put_record", "put_records"):
         setattr(
             KinesisResponse, name, _one_at_a_time(getattr(KinesisResponse, name), _RECORDS_LOCK)
@@ -73,6 +79,23 @@ ITEM_HANDLERS = (
 )
 _ITEMS_LOCK = threading.RLock()
 _RECORDS_LOCK = threading.RLock()
+
+
+def _shard_records(
+    self: Any, last_sequence_id: str, limit: int | None
+) -> tuple[list[Any], int, int]:
+    """moto's ``Shard.get_records`` walked every record of the shard in Python on each call
+    (a stream's consumers poll several times a second, so a long run slowed down as the
+    stream grew); the same answer found by bisecting the ascending sequence numbers."""
+    last = int(last_sequence_id)
+    keys = list(self.records)  # ascending: moto appends increasing sequence numbers
+    start = bisect.bisect_right(keys, last)
+    chosen = keys[start : start + limit] if limit else keys[start:]
+    results = [self.records[key] for key in chosen]
+    if not results:
+        return [], last, 0
+    behind = self.records[keys[-1]].created_at - results[-1].created_at
+    return results, chosen[-1], int(behind * 1000)
 
 
 def _one_at_a_time(handler: Any, lock: Any = _ITEMS_LOCK) -> Any:
