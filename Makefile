@@ -32,8 +32,8 @@ pebble:
 run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it; RUN_ARGS="--warmup-day-seconds 20")
 	$(PY) -m infrastructure.local $(RUN_ARGS)
 
-warmup-demo: install  ## a platform with 20-second warm-up days: 3 mailboxes warm 7 days, one bounces and pauses
-	$(PY) -m infrastructure.local.warmup_demo --start --day-seconds 20 --days 7 --check
+warmup-demo: install  ## a platform with 40-second warm-up days: 3 mailboxes warm 7 days, one bounces and pauses
+	$(PY) -m infrastructure.local.warmup_demo --start --day-seconds 40 --days 7 --check
 
 test: install lint validate  ## everything: lint, deploy validation, unit, functional, integration
 	$(PY) -m pytest tests/unit tests/functional tests/integration -q -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
