@@ -142,7 +142,11 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_key,
         {"email": "lead@a.example.test", "tags": ["a-only"], "lists": [a_list["id"]]},
     )
-    warmup = f"/v1/mailboxes/{mailbox['id']}/warmup"  # the workflow is the pending seam
+    from chalicelib.core import wiring
+    from tests.fakes.warmup import RecordingWorkflow
+
+    wiring.override("warmup.workflow", RecordingWorkflow())  # no state machine in this tier
+    warmup = f"/v1/mailboxes/{mailbox['id']}/warmup"
     _created(api, warmup, a_key, {"plan": "standard"})
     return World(
         a_tenant_id=a_tenant["id"],

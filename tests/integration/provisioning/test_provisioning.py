@@ -135,7 +135,9 @@ def test_provision_use_and_decommission_a_server(platform):
     assert set(ids) <= listed
     for mailbox_id in ids:
         tested = _ok(platform.request("POST", f"/v1/mailboxes/{mailbox_id}/test", key), 200)
-        assert tested["status"] == "active", tested
+        assert tested["status"] == "warming", tested  # StartWarmup started its warm-up
+        warmup = _ok(platform.get(f"/v1/mailboxes/{mailbox_id}/warmup", key), 200)
+        assert (warmup["status"], warmup["pool"]) == ("warming", True), warmup
 
     # A and PTR through the local DNS server
     r = resolver(platform)
