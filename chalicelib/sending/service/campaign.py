@@ -66,7 +66,7 @@ def enqueue(
         return []
     ctx = system_context(tenant_id, plan, actor="campaigns")
     _check_ids(unique)
-    mailboxes = _mailboxes(ports, ctx, unique)
+    mailboxes = owned_mailboxes(ports.mailboxes, ctx, [send.mailbox_id for send in unique])
     subjects = {send.message_id: _rendered_subject(send) for send in unique}
     stored = ports.messages.get_many([(tenant_id, send.message_id) for send in unique])
     new = [send for send in unique if (tenant_id, send.message_id) not in stored]
@@ -93,12 +93,13 @@ def _check_ids(sends: list[CampaignSend]) -> None:
             )
 
 
-def _mailboxes(
-    ports: CampaignPorts, ctx: TenantContext, sends: list[CampaignSend]
+def owned_mailboxes(
+    reader: MailboxReader, ctx: TenantContext, mailbox_ids: Sequence[str]
 ) -> dict[str, Mailbox]:
+    """The tenant's mailboxes by id; a 422 naming ``mailbox_id`` for one it does not own."""
     found: dict[str, Mailbox] = {}
-    for mailbox_id in dict.fromkeys(send.mailbox_id for send in sends):
-        mailbox = ports.mailboxes.get(ctx, mailbox_id)
+    for mailbox_id in dict.fromkeys(mailbox_ids):
+        mailbox = reader.get(ctx, mailbox_id)
         if mailbox is None:
             raise UnprocessableEntity(
                 f"mailbox {mailbox_id} is not one of yours",
@@ -129,6 +130,20 @@ def content_id(content: dict[str, Any]) -> str:
     return "cnt_" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 
+def store_contents(
+    bodies: BodyStore, tenant_id: str, contents: Sequence[dict[str, Any]]
+) -> dict[str, str]:
+    """Store each distinct content once, under a key made from its hash (a rerun writes
+    the same key); the body key of each content id."""
+    keys: dict[str, str] = {}
+    for content in contents:
+        body_id = content_id(content)
+        if body_id not in keys:
+            keys[body_id] = bodies.key(tenant_id, body_id)
+            bodies.put(keys[body_id], content)
+    return keys
+
+
 def _drafts(
     ports: CampaignPorts,
     tenant_id: str,
@@ -137,13 +152,7 @@ def _drafts(
     subjects: dict[str, str],
 ) -> list[Message]:
     """The messages to create, after storing each distinct content they use once."""
-    keys: dict[str, str] = {}
-    for send in sends:
-        content = _content(send)
-        body_id = content_id(content)
-        if body_id not in keys:
-            keys[body_id] = ports.bodies.key(tenant_id, body_id)
-            ports.bodies.put(keys[body_id], content)
+    keys = store_contents(ports.bodies, tenant_id, [_content(send) for send in sends])
     now = ports.clock.now_iso()
     return [
         _message(

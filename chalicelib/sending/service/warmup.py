@@ -28,7 +28,7 @@ from chalicelib.sending.rules import warmup as warmup_rules
 from chalicelib.sending.rules.campaigns import EnqueueOutcome
 from chalicelib.sending.rules.messages import Message
 from chalicelib.sending.service.accept import delay_until, parse_schedule
-from chalicelib.sending.service.campaign import content_id
+from chalicelib.sending.service.campaign import content_id, owned_mailboxes, store_contents
 from chalicelib.templates import render_message
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
     from chalicelib.core.clock import Clock
     from chalicelib.core.events import Event
-    from chalicelib.core.tenancy import TenantContext
     from chalicelib.mailboxes import Mailbox
     from chalicelib.sending.ports import BodyStore, MailboxReader, MessageStore, SendQueues
     from chalicelib.sending.rules.warmup import WarmupOutcome, WarmupSend
@@ -64,7 +63,7 @@ def enqueue(
     ctx = system_context(tenant_id, actor="warmup")
     now = ports.clock.now()
     schedules = {s.message_id: _checked(s, now) for s in unique}
-    mailboxes = _mailboxes(ports, ctx, unique)
+    mailboxes = owned_mailboxes(ports.mailboxes, ctx, [send.mailbox_id for send in unique])
     stored = ports.messages.get_many([(tenant_id, send.message_id) for send in unique])
     new = [send for send in unique if (tenant_id, send.message_id) not in stored]
     drafts = _drafts(ports, tenant_id, new, mailboxes, schedules)
@@ -124,21 +123,6 @@ def _checked(send: WarmupSend, now: datetime) -> str | None:
     return parse_schedule(send.scheduled_at, now)
 
 
-def _mailboxes(
-    ports: WarmupPorts, ctx: TenantContext, sends: list[WarmupSend]
-) -> dict[str, Mailbox]:
-    found: dict[str, Mailbox] = {}
-    for mailbox_id in dict.fromkeys(send.mailbox_id for send in sends):
-        mailbox = ports.mailboxes.get(ctx, mailbox_id)
-        if mailbox is None:
-            raise UnprocessableEntity(
-                f"mailbox {mailbox_id} is not one of yours",
-                {"field": "mailbox_id", "value": mailbox_id},
-            )
-        found[mailbox_id] = mailbox
-    return found
-
-
 def _content(send: WarmupSend) -> dict[str, str | None]:
     return {"subject": send.subject, "html": send.html, "text": send.text}
 
@@ -151,12 +135,7 @@ def _drafts(
     schedules: dict[str, str | None],
 ) -> list[Message]:
     """The messages to create, after storing each distinct content they use once."""
-    keys: dict[str, str] = {}
-    for send in sends:
-        body_id = content_id(_content(send))
-        if body_id not in keys:
-            keys[body_id] = ports.bodies.key(tenant_id, body_id)
-            ports.bodies.put(keys[body_id], _content(send))
+    keys = store_contents(ports.bodies, tenant_id, [_content(send) for send in sends])
     now = ports.clock.now_iso()
     return [
         _message(
