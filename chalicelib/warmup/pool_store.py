@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws.dynamodb import Table, TableRef
 from chalicelib.core.clock import parse_iso
+from chalicelib.warmup.rules import POOL_COUNTERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 POOL = TableRef("WarmupsTable", __name__)
-COUNTERS = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
+COUNTERS = POOL_COUNTERS
 KEEP = timedelta(days=7)
 
 
@@ -76,6 +77,11 @@ class Received:
         return min(p.at for p in pending) if pending else None
 
 
+def pool_counters_key(mailbox_id: str, on: str) -> str:
+    """The sort key of a sender mailbox's day counters (``on`` empty: their prefix)."""
+    return f"POOL#{mailbox_id}#{on}"
+
+
 def message_key(message_id: str) -> str:
     return hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
 
@@ -92,7 +98,7 @@ def _counter_update(table: str, sender: SenderRef, counter: str) -> dict[str, An
         "TableName": table,
         "Key": {
             "tenant_id": {"S": sender.tenant_id},
-            "sk": {"S": f"POOL#{sender.mailbox_id}#{sender.on}"},
+            "sk": {"S": pool_counters_key(sender.mailbox_id, sender.on)},
         },
         "UpdateExpression": "ADD #c :one",
         "ExpressionAttributeNames": {"#c": counter},
@@ -229,7 +235,7 @@ class DynamoPoolStore:
         none)."""
         found = self._client.get_item(
             TableName=self._table,
-            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": f"POOL#{mailbox_id}#{on}"}},
+            Key={"tenant_id": {"S": tenant_id}, "sk": {"S": pool_counters_key(mailbox_id, on)}},
             ConsistentRead=True,
         ).get("Item", {})
         return {c: int(found.get(c, {}).get("N", "0")) for c in COUNTERS}

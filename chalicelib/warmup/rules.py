@@ -35,6 +35,7 @@ from chalicelib.core.plans import WARMUP_PLANS, warmup_limit
 
 PLAN_NAMES = tuple(WARMUP_PLANS)
 MIN_EVIDENCE = 10  # sends a day needs before its volume may rise
+POOL_COUNTERS = ("inbox", "spam", "rescued", "opened", "clicked", "replied")  # per sender day
 
 Action = Literal["increase", "hold", "step_back", "pause", "complete"]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.warmup import records
 from chalicelib.warmup.records import StaleWarmup, Warmup
-from chalicelib.warmup.rules import DayStats, last_day
+from chalicelib.warmup.rules import POOL_COUNTERS, DayStats, last_day
 
 if TYPE_CHECKING:
     from chalicelib.core.clock import Clock
@@ -110,8 +110,7 @@ def to_public(
             deferred=sending.deferred,
         )
     if pool_counts:
-        names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
-        pooled = {k: int(pool_counts.get(k, 0)) for k in names}
+        pooled = {k: int(pool_counts.get(k, 0)) for k in POOL_COUNTERS}
         stats = replace(stats, **pooled)
     decision = warmup.last_decision
     return {

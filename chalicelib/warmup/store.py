@@ -21,7 +21,9 @@ from pynamodb.models import Model
 from chalicelib.aws import clients, outbox
 from chalicelib.aws.dynamodb import table_model
 from chalicelib.warmup.partners import PoolMember
+from chalicelib.warmup.pool_store import pool_counters_key
 from chalicelib.warmup.records import StaleWarmup, Warmup
+from chalicelib.warmup.rules import POOL_COUNTERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 
 POOL_SHARD = "pool"
-POOL_COUNTERS = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
 
 
 class PoolIndex(GlobalSecondaryIndex):
@@ -54,10 +55,6 @@ class WarmupItem(Model):
     pool_shard = UnicodeAttribute(null=True)
     pool_key = UnicodeAttribute(null=True)
     by_pool = PoolIndex()
-
-
-def pool_counters_key(mailbox_id: str, on: str) -> str:
-    return f"POOL#{mailbox_id}#{on}"
 
 
 def _warmup(item: WarmupItem) -> Warmup:

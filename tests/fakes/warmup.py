@@ -127,8 +127,9 @@ class FakePool:
 
     def pool_counts(self, tenant_id: str, mailbox_id: str, on: str) -> dict[str, int]:
         day = self.counts.get((tenant_id, mailbox_id, on), {})
-        names = ("inbox", "spam", "rescued", "opened", "clicked", "replied")
-        return {name: day.get(name, 0) for name in names}
+        from chalicelib.warmup.rules import POOL_COUNTERS
+
+        return {name: day.get(name, 0) for name in POOL_COUNTERS}
 
     def pool_days(self, tenant_id: str, mailbox_id: str) -> dict[str, dict[str, int]]:
         return {
