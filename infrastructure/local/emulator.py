@@ -12,6 +12,7 @@ each request how long to hold it first.
 from __future__ import annotations
 
 import errno
+import json
 import secrets
 import threading
 import time
@@ -139,7 +140,8 @@ class Emulator:
         cfn = self.client("cloudformation")
         cfn.create_stack(
             StackName=STACK,
-            TemplateBody=tpl.TEMPLATE.read_text(),
+            # as JSON: the patched moto parses it in milliseconds (YAML took seconds)
+            TemplateBody=json.dumps(tpl.load(), default=str),
             Parameters=[{"ParameterKey": "Stage", "ParameterValue": "local"}],
             Capabilities=["CAPABILITY_IAM"],
         )
