@@ -61,6 +61,8 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
 
     with invocation("webhook_sender", context):
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+        # a batch whose every delivery waits is a partial failure, not an error
+        processor.raise_on_entire_batch_failure = False
         return process_partial_response(
             event=event, record_handler=send_one, processor=processor, context=context
         )

@@ -199,7 +199,7 @@ def _reason(endpoint: Endpoint) -> dict[str, Any]:
     return {"disabled_reason": {"S": endpoint.disabled_reason}} if endpoint.disabled_reason else {}
 
 
-_NAMES = {"#s": "status", "#c": "cursor"}
+_NAMES = {"#s": "status", "#c": "cursor", "#t": "total", "#d": "done", "#e": "error"}
 
 
 def _job_sk(endpoint_id: str, job_id: str) -> str:
@@ -283,7 +283,7 @@ class DynamoReplayJobs:
     def started(self, job: ReplayJob, total: int, at: str) -> None:
         self._update(
             job,
-            "SET #s = :run, total = :total, updated_at = :at",
+            "SET #s = :run, #t = :total, updated_at = :at",
             "#s = :pending",
             {
                 ":run": {"S": "running"},
@@ -296,7 +296,7 @@ class DynamoReplayJobs:
     def advance(self, job: ReplayJob, cursor: dict[str, str], done: int, at: str) -> bool:
         return self._update(
             job,
-            "SET #c = :next, updated_at = :at ADD done :n",
+            "SET #c = :next, updated_at = :at ADD #d :n",
             "#c = :cur",
             {
                 ":next": {"S": json.dumps(cursor, sort_keys=True)},
@@ -312,8 +312,8 @@ class DynamoReplayJobs:
             ":total": {"N": str(total)},
             ":at": {"S": at},
         }
-        expression = "SET #s = :st, total = :total, updated_at = :at"
+        expression = "SET #s = :st, #t = :total, updated_at = :at"
         if error:
             values[":e"] = {"S": error}
-            expression += ", error = :e"
+            expression += ", #e = :e"
         self._update(job, expression, "attribute_exists(sk)", values)

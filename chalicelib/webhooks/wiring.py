@@ -69,10 +69,11 @@ def limiter() -> RateLimiter:
 
 @provider("webhooks.archive")
 def archive() -> ArchivedEvents:
-    from chalicelib import analytics
+    from chalicelib.core.wiring import get
     from chalicelib.webhooks.archive import OlapArchive
 
-    return OlapArchive(analytics.queries())
+    # by the registry: ``analytics.queries`` on the package is also a module's name
+    return OlapArchive(get("analytics.queries")())
 
 
 @provider("webhooks.vault")

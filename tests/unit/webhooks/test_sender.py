@@ -5,7 +5,6 @@ notification; a success ends the streak; over the rate limit a delivery waits un
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from chalicelib.core.events import new_event
 from chalicelib.webhooks.rules import signing
