@@ -10,6 +10,7 @@ while events remain, and completed when none do."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chalicelib.core.clock import parse_iso
@@ -88,6 +89,4 @@ def _send_some(ports: WebhookPorts, job: ReplayJob, endpoint: Endpoint) -> bool:
 
 
 def _moved(job: ReplayJob, cursor: dict[str, str], done: int) -> ReplayJob:
-    from dataclasses import replace
-
     return replace(job, cursor=cursor, done=job.done + done)
