@@ -28,6 +28,7 @@ from chalicelib.sending import api as sending_api
 from chalicelib.templates import api as templates_api
 from chalicelib.tracking import api as tracking_api
 from chalicelib.warmup import api as warmup_api
+from chalicelib.webhooks import api as webhooks_api
 
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
@@ -68,6 +69,7 @@ for feature in (
     operations_api,
     provisioning_api,
     warmup_api,
+    webhooks_api,
     reports_api,
     health_api,
     analytics_api,

@@ -49,6 +49,7 @@ EVENT_TYPES = (
     "campaign.cancelled",
     "alert.raised",
     "warmup.decision",
+    "webhook.test",
 )
 
 

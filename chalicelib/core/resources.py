@@ -104,6 +104,15 @@ SOURCES: dict[str, Source] = {
         "PM_ANALYTICS_REPORTS_QUEUE_URL", "AnalyticsReportsQueueUrl"
     ),
     "analytics_reports_dlq_url": _queue("PM_ANALYTICS_REPORTS_DLQ_URL", "AnalyticsReportsDLQUrl"),
+    # webhooks: deliveries on a FIFO queue (order per endpoint and message), replay job steps
+    "webhook_deliveries_queue_url": _queue(
+        "PM_WEBHOOK_DELIVERIES_QUEUE_URL", "WebhookDeliveriesQueueUrl"
+    ),
+    "webhook_deliveries_dlq_url": _queue(
+        "PM_WEBHOOK_DELIVERIES_DLQ_URL", "WebhookDeliveriesDLQUrl"
+    ),
+    "webhook_replays_queue_url": _queue("PM_WEBHOOK_REPLAYS_QUEUE_URL", "WebhookReplaysQueueUrl"),
+    "webhook_replays_dlq_url": _queue("PM_WEBHOOK_REPLAYS_DLQ_URL", "WebhookReplaysDLQUrl"),
     "admin_key_secret": Source("PM_ADMIN_KEY_SECRET", "AdminKeySecret", "secret", None),
     "notify_smtp_secret": Source("PM_NOTIFY_SMTP_SECRET", "NotifySmtpSecret", "secret"),
     "tracking_keys_secret": Source(
@@ -177,6 +186,7 @@ SOURCES: dict[str, Source] = {
     "smtp_timeout": Source("PM_SMTP_TIMEOUT", default="20", parse="float"),
     "verify_smtp_tls": Source("PM_VERIFY_SMTP_TLS", default="true", parse="bool"),
     "local_inbox_url": Source("PM_LOCAL_INBOX_URL"),
+    "webhook_rate_per_second": Source("PM_WEBHOOK_RATE_PER_SECOND", default="10", parse="int"),
     # --- provisioning: the providers' endpoints and the state machines ----------------------
     "hostwinds_api_url": Source("PM_HOSTWINDS_API_URL", default="https://clients.hostwinds.com"),
     "cloudflare_api_url": Source(

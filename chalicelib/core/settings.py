@@ -45,6 +45,10 @@ class Settings:
     contact_imports_dlq_url: str
     analytics_reports_queue_url: str
     analytics_reports_dlq_url: str
+    webhook_deliveries_queue_url: str
+    webhook_deliveries_dlq_url: str
+    webhook_replays_queue_url: str
+    webhook_replays_dlq_url: str
     admin_key_secret: str
     notify_smtp_secret: str
     tracking_keys_secret: str
@@ -73,6 +77,7 @@ class Settings:
     smtp_timeout: float
     verify_smtp_tls: bool
     local_inbox_url: str
+    webhook_rate_per_second: int  # deliveries per webhook endpoint per second
     hostwinds_key_secret: str
     cloudflare_token_secret: str
     hostwinds_api_url: str

@@ -143,13 +143,14 @@ def _local_every(resource: dict[str, Any]) -> float | None:
 
 
 def queue_names(template: dict[str, Any]) -> dict[str, str]:
-    """Every queue's logical id → its name (``QueueName`` after ``penguinmails-${Stage}-``)."""
+    """Every queue's logical id → its name (``QueueName`` after ``penguinmails-${Stage}-``,
+    without a FIFO queue's ``.fifo``)."""
     found = {}
     for lid, r in template["Resources"].items():
         if r["Type"] == "AWS::SQS::Queue":
             name = r["Properties"]["QueueName"]
             name = name["Fn::Sub"] if isinstance(name, dict) else name
-            found[lid] = name.removeprefix("penguinmails-${Stage}-")
+            found[lid] = name.removeprefix("penguinmails-${Stage}-").removesuffix(".fifo")
     return found
 
 

@@ -24,6 +24,7 @@ KINDS = (
     "server.ready",
     "server.rolled_back",
     "server.decommissioned",
+    "webhook.disabled",
 )
 
 _SUBJECTS = {
@@ -36,6 +37,7 @@ _SUBJECTS = {
     "server.ready": "Your new sending server is ready",
     "server.rolled_back": "Your new sending server could not be set up",
     "server.decommissioned": "Your sending server was decommissioned",
+    "webhook.disabled": "A webhook endpoint kept failing and was disabled",
 }
 
 
@@ -65,6 +67,8 @@ def _body(kind: str, facts: dict[str, str]) -> str:
         return _alert(facts)
     if kind in ("server.ready", "server.rolled_back", "server.decommissioned"):
         return _server(kind, facts)
+    if kind == "webhook.disabled":
+        return _webhook_disabled(facts)
     action = "created" if kind == "api_key.created" else "revoked"
     return (
         f"The API key {facts.get('key_name', '')} ({facts.get('key_id', '')}, prefix "
@@ -91,6 +95,16 @@ def _circuit_opened(facts: dict[str, str]) -> str:
         "wait and keep all their attempts; after the pause one message tries the server, "
         "and sending resumes as soon as it answers.\nPlease check that the server is up and "
         "reachable; every mailbox on it is affected.\n"
+    )
+
+
+def _webhook_disabled(facts: dict[str, str]) -> str:
+    return (
+        f"Deliveries to your webhook endpoint {facts.get('url', '')} "
+        f"({facts.get('endpoint_id', '')}) have failed since {facts.get('failing_since', '')}, "
+        "so we disabled it. Undelivered events are kept: fix the receiver, enable the "
+        "endpoint again (PATCH /v1/webhooks/{id} with enabled true) and replay the range "
+        "you missed (POST /v1/webhooks/{id}/replay).\n"
     )
 
 
