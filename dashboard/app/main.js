@@ -43,6 +43,7 @@ async function showApp() {
 
 async function route() {
   if (!session.key()) return;
+  if (location.hash && !location.hash.startsWith("#/")) return; // an in-page anchor, not a route
   if (cleanup) { cleanup(); cleanup = null; }
   const { name, param } = parseHash();
   for (const link of document.querySelectorAll("#nav a")) {
@@ -103,6 +104,11 @@ async function boot() {
   await loadConfig();
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => signOut("Signed out."));
+  // the skip link moves focus without touching the hash (the hash is the route)
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("main").focus();
+  });
   window.addEventListener("hashchange", route);
   if (session.key()) await showApp();
   else showSignIn();

@@ -58,9 +58,7 @@ class StaticSite:
         path = urlsplit(raw_path).path
         return path in ROOT_FILES or path.startswith(ASSET_PREFIX)
 
-    def serve(
-        self, method: str, raw_path: str, if_none_match: str | None = None
-    ) -> StaticReply:
+    def serve(self, method: str, raw_path: str, if_none_match: str | None = None) -> StaticReply:
         if method not in ("GET", "HEAD"):
             return _text(405, f"{method} is not supported here", {"Allow": "GET, HEAD"})
         target = self._file_for(urlsplit(raw_path).path)

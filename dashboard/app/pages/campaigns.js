@@ -98,7 +98,7 @@ function progressView(campaign) {
   return [
     h("ul", { class: "tiles", "aria-label": "Progress" }, [["enrolled", "Enrolled"], ["active", "Active"], ["finished", "Finished"], ["stopped", "Stopped"]]
       .map(([k, label]) => h("li", {}, h("span", { class: "value", "data-counter": k, text: fmt.n(p[k]) }), h("span", { class: "label", text: label })))),
-    p.steps.length ? table([{ label: "Step", render: (s) => String(s.step + 1) }, { label: "Waiting", key: "waiting", num: true },
+    p.steps.length ? table([{ label: "Email step", render: (s) => String(s.step) }, { label: "Waiting", key: "waiting", num: true },
       ...STEP_COLUMNS.map((k) => ({ label: k[0].toUpperCase() + k.slice(1), render: (s) => fmt.n(s[k]), num: true }))], p.steps, { caption: "Progress per step" }) : null,
   ];
 }
