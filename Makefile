@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: install pebble run warmup-demo test unit functional integration lint fmt validate bench deploy redrive clean
+.PHONY: install pebble chromium run warmup-demo test unit functional integration lint fmt validate bench deploy redrive clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP) pebble
+install: $(STAMP) pebble chromium
 
 # Let's Encrypt's test ACME server: the local platform's certificate authority. Installed on
 # Debian when missing and we are root; elsewhere one line says so and everything else goes on
@@ -27,6 +27,19 @@ pebble:
 	  || echo "pebble: could not be installed with apt-get; local certificates (provisioning) are off"; \
 	else \
 	  echo "pebble: not installed (Debian: apt-get install pebble, as root); local certificates (provisioning) are off"; \
+	fi
+
+# Debian's Chromium for the dashboard's browser tests (Playwright drives /usr/bin/chromium; it never
+# downloads a browser). Installed like pebble: on Debian as root when missing; elsewhere one line
+# says so and those tests skip (CI=true makes them fail instead).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } \
+	  || echo "chromium: could not be installed with apt-get; the dashboard's browser tests skip"; \
+	else \
+	  echo "chromium: not installed (Debian: apt-get install chromium chromium-driver, as root); the dashboard's browser tests skip"; \
 	fi
 
 run: install  ## the whole platform on loopback, in the foreground (Ctrl-C stops it; RUN_ARGS="--warmup-day-seconds 20")

@@ -74,6 +74,7 @@ def _banner(platform: LocalPlatform) -> str:
         "",
         "PenguinMails local platform is running",
         f"  API            {platform.api_url}   (OpenAPI: {platform.api_url}/v1/openapi.json)",
+        f"  dashboard      {platform.api_url}/   (sign in with the demo API key below)",
         f"  AWS emulator   http://127.0.0.1:{p.aws}",
         f"  SMTP           127.0.0.1:{p.smtp} (STARTTLS + AUTH)   DNS 127.0.0.1:{p.dns}",
         f"  admin key      {platform.admin_key}",

@@ -1,5 +1,6 @@
 """The local HTTP front door on :8000: the Chalice app as API Gateway would call it, plus
-the local-only ``/local/`` routes (never part of ``app.py``, so never deployed).
+the local-only ``/local/`` routes (never part of ``app.py``, so never deployed), and the
+dashboard's static files at ``/``, ``/config.json`` and ``/app/...`` (``static_site``).
 
 ``/local/smtp/messages``   GET: what the local SMTP server received (envelope + raw MIME);
                            DELETE: forget them. Query: ``to``, ``limit``.
@@ -59,6 +60,7 @@ from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer
 
 from infrastructure.local.mail_routes import MailRoutes
+from infrastructure.local.static_site import StaticSite
 
 MAX_LOCAL_BODY = 64 * 1024
 _PER_REQUEST = ("current_request", "lambda_context")
@@ -281,8 +283,12 @@ def _error(code: str, message: str, field: str | None = None) -> dict[str, Any]:
 
 class _Handler(ChaliceRequestHandler):
     local_routes: LocalRoutes
+    site: StaticSite = StaticSite()
 
     def _generic_handle(self) -> None:
+        if self.site.claims(self.path):
+            self._serve_static()
+            return
         if not self.path.startswith("/local/"):
             super()._generic_handle()
             return
@@ -295,6 +301,15 @@ class _Handler(ChaliceRequestHandler):
         self._send_http_response(
             status, {"Content-Type": "application/json"}, json.dumps(payload, default=str)
         )
+
+    def _serve_static(self) -> None:
+        """The dashboard (``static_site``): ``/``, ``/config.json`` and ``/app/...``."""
+        reply = self.site.serve(self.command, self.path, self.headers.get("if-none-match"))
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
 
     def _send_error_response(self, error: Any) -> None:
         """API Gateway answers unknown paths itself; the deployed API maps that gateway
