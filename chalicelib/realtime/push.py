@@ -77,10 +77,10 @@ def _tenant_events(
     campaigns = _campaigns_of(ports, tenant_id, events, listening)
     for event in events:
         for topic in rules.topics_of(event, campaigns.get(str(event.get("message_id")))):
-            _send(ports, listening.get(topic, ()), rules.event_push(topic, event), stats)
+            _send(ports, tenant_id, listening, topic, rules.event_push(topic, event), stats)
     if listening.get("tenant"):
         counters = ports.directory.tenant_counters(tenant_id)
-        _send(ports, listening["tenant"], rules.counters_push("tenant", counters), stats)
+        _send(ports, tenant_id, listening, "tenant", rules.counters_push("tenant", counters), stats)
 
 
 def _campaigns(
@@ -97,7 +97,7 @@ def _campaigns(
             continue
         counters = ports.directory.campaign_counters(tenant_id, campaign_id)
         if counters is not None:
-            _send(ports, listening[topic], rules.counters_push(topic, counters), stats)
+            _send(ports, tenant_id, listening, topic, rules.counters_push(topic, counters), stats)
 
 
 def _campaigns_of(
@@ -118,12 +118,14 @@ def _campaigns_of(
 
 def _send(
     ports: RealtimePorts,
-    connection_ids: Iterable[str],
+    tenant_id: str,
+    listening: Mapping[str, list[str]],
+    topic: str,
     message: Mapping[str, Any],
     stats: PushStats,
 ) -> None:
     payload = rules.encode(message)
-    for connection_id in connection_ids:
+    for connection_id in listening.get(topic, ()):
         if connection_id in stats.dead:
             continue
         try:
@@ -132,4 +134,14 @@ def _send(
         except Gone:
             stats.gone += 1
             stats.dead.add(connection_id)
-            forget(ports, connection_id)
+            _cleanup(ports, tenant_id, listening, connection_id)
+
+
+def _cleanup(
+    ports: RealtimePorts, tenant_id: str, listening: Mapping[str, list[str]], connection_id: str
+) -> None:
+    """Forget a gone connection, and every subscription of it this tenant has (its record
+    may already be gone)."""
+    forget(ports, connection_id)
+    topics = [topic for topic, ids in listening.items() if connection_id in ids]
+    ports.subscriptions.remove(tenant_id, topics, connection_id)
