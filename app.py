@@ -5,9 +5,22 @@ Every route is declared through ``chalicelib.http.routing.route``; authenticatio
 error envelope, audit, logs and metrics live in ``chalicelib.http``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from chalice import Chalice
 
-from chalicelib import accounts, analytics, campaigns, contacts, domains, mailboxes, sending
+from chalicelib import (
+    accounts,
+    analytics,
+    campaigns,
+    contacts,
+    domains,
+    mailboxes,
+    realtime,
+    sending,
+)
 from chalicelib.accounts import api as accounts_api
 from chalicelib.analytics import api as analytics_api
 from chalicelib.analytics import report_api as reports_api
@@ -24,14 +37,19 @@ from chalicelib.inbound import api as inbound_api
 from chalicelib.mailboxes import api as mailboxes_api
 from chalicelib.operations import api as operations_api
 from chalicelib.provisioning import api as provisioning_api
+from chalicelib.realtime import api as realtime_api
 from chalicelib.sending import api as sending_api
 from chalicelib.templates import api as templates_api
 from chalicelib.tracking import api as tracking_api
 from chalicelib.warmup import api as warmup_api
 from chalicelib.webhooks import api as webhooks_api
 
+if TYPE_CHECKING:
+    from chalice.app import WebsocketEvent
+
 app = Chalice(app_name="penguinmails", configure_logs=False)  # Powertools logs instead
 app.register_middleware(http_middleware, "http")
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chalicelib.realtime)
 hooks.configure(authenticate=accounts.authenticate, audit=accounts.record_audit)
 health.register_check("breakers", sending.breaker_health)  # tenant SMTP servers' circuits
 # a person's export and erasure (contacts) reach the features that hold their data
@@ -70,6 +88,7 @@ for feature in (
     provisioning_api,
     warmup_api,
     webhooks_api,
+    realtime_api,
     reports_api,
     health_api,
     analytics_api,
@@ -77,3 +96,20 @@ for feature in (
 ):
     app.register_blueprint(feature.bp, url_prefix="/v1")
 app.register_blueprint(tracking_api.bp)  # /t/… and /u/… on the tracking host, outside /v1
+
+
+# Live updates: API Gateway's WebSocket API. The local platform's WebSocket server calls these
+# same handlers with the same event shape (infrastructure/local/ws_server.py).
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> dict[str, object]:
+    return realtime.handle_ws_event(event.to_dict())
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> dict[str, object]:
+    return realtime.handle_ws_event(event.to_dict())
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> dict[str, object]:
+    return realtime.handle_ws_event(event.to_dict())

@@ -3,17 +3,20 @@ campaign progress and stop or delay sequences (the campaigns feature's
 ``react_to_events``; idempotent by per-(enrolment, step) flags).
 
 A record that is not a valid event is logged, counted and skipped; a storage failure fails
-the batch from that record on (reported as a batch item failure), so it is retried."""
+the batch from that record on (reported as a batch item failure), so it is retried.
+
+Then the progress of the batch's campaigns goes to their live-update subscribers
+(``realtime.push_campaign_counters``): here, because this is where campaign progress moves."""
 
 from __future__ import annotations
 
 import base64
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import campaigns
+from chalicelib import campaigns, realtime
 from chalicelib.aws import powertools
 from functions._runtime import count, invocation
-from functions.event_consumer import parse_event
+from functions.event_consumer import parse_event, settled_events
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,6 +47,9 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
         processor = BatchProcessor(
             event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
         )
-        return process_partial_response(
+        reply = process_partial_response(
             event=event, record_handler=react_one, processor=processor, context=context
         )
+        moved = [e for e in settled_events(event, reply) if str(e["type"]).startswith(INTERESTING)]
+        realtime.push_campaign_counters(moved)
+        return reply

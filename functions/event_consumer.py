@@ -7,6 +7,10 @@ Idempotent by ``event_id`` (see ``analytics``). A record that is not a valid eve
 logged, counted and skipped — it can never become valid, and blocking the shard on it would
 stall every tenant. A storage failure is reported as a batch item failure, so the shard is
 retried from that record on.
+
+After counting, the batch's events (up to a failed record, which comes back) are pushed to
+their live-update subscribers with the tenants' totals (``realtime.push_events``): never
+failing the batch, cheap when nobody listens.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import analytics, sending
+from chalicelib import analytics, realtime, sending
 from chalicelib.aws import powertools
 from functions._runtime import count, invocation
 
@@ -86,11 +90,27 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
     )
 
     with invocation("event_consumer", context):
-        if _count_whole_batch(event):
-            return {"batchItemFailures": []}
-        processor = BatchProcessor(
-            event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
-        )
-        return process_partial_response(
-            event=event, record_handler=consume_one, processor=processor, context=context
-        )
+        reply: Mapping[str, Any] = {"batchItemFailures": []}
+        if not _count_whole_batch(event):
+            processor = BatchProcessor(
+                event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
+            )
+            reply = process_partial_response(
+                event=event, record_handler=consume_one, processor=processor, context=context
+            )
+        realtime.push_events(settled_events(event, reply))
+        return reply
+
+
+def settled_events(event: Mapping[str, Any], reply: Mapping[str, Any]) -> list[Event]:
+    """The batch's valid events before its first failed record (that one and every later
+    one come back in the retry, and are pushed then)."""
+    failed = {f.get("itemIdentifier") for f in reply.get("batchItemFailures") or []}
+    settled = []
+    for record in event.get("Records") or []:
+        if record["kinesis"].get("sequenceNumber") in failed:
+            break
+        parsed = parse_event(base64.b64decode(record["kinesis"]["data"]))
+        if parsed is not None:
+            settled.append(parsed)
+    return settled

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         queries,
         reads,
         report_ports,
+        tenant_overview,
     )
 else:
     import importlib
@@ -80,6 +81,7 @@ else:
             "queries": "chalicelib.analytics.wiring",
             "providers": "chalicelib.analytics.wiring",
             "reads": "chalicelib.analytics.wiring",
+            "tenant_overview": "chalicelib.analytics.wiring",
         },
     )
 
@@ -112,4 +114,5 @@ __all__ = [
     "rates",
     "reads",
     "register_owner",
+    "tenant_overview",
 ]

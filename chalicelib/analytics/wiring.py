@@ -126,3 +126,14 @@ def providers() -> ProviderResolver:
     s = settings()
     timeout = min(s.dns_timeout, MX_TIMEOUT_SECONDS)
     return MxProviderResolver(s.dns_nameserver or None, s.dns_port, timeout)
+
+
+def tenant_overview(tenant_id: str) -> dict[str, Any]:
+    """The tenant's counts and rates as ``GET /v1/analytics/overview`` answers them with no
+    range asked (its default range: the last 30 days); the live updates push it."""
+    from chalicelib.analytics.rules import ranges
+    from chalicelib.analytics.service import dashboard
+    from chalicelib.core.clock import system_clock
+
+    span = ranges.parse_range({}, system_clock().now().date())
+    return dashboard.overview(reads(), tenant_id, span)

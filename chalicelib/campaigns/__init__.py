@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from chalicelib.campaigns.model import Campaign, Enrolment, enrolment_id
     from chalicelib.campaigns.wiring import (
         campaign_exists,
+        campaign_progress,
         erase_personal_data,
         export_personal_data,
         pause_campaign,
@@ -26,6 +27,7 @@ else:
             "Enrolment": "chalicelib.campaigns.model",
             "enrolment_id": "chalicelib.campaigns.model",
             "campaign_exists": "chalicelib.campaigns.wiring",
+            "campaign_progress": "chalicelib.campaigns.wiring",
             "erase_personal_data": "chalicelib.campaigns.wiring",
             "export_personal_data": "chalicelib.campaigns.wiring",
             "pause_campaign": "chalicelib.campaigns.wiring",
@@ -40,6 +42,7 @@ __all__ = [
     "Campaign",
     "Enrolment",
     "campaign_exists",
+    "campaign_progress",
     "enrolment_id",
     "erase_personal_data",
     "export_personal_data",

@@ -35,6 +35,17 @@ def campaign_exists(tenant_id: str, campaign_id: str) -> bool:
     return store().get(tenant_id, campaign_id) is not None
 
 
+def campaign_progress(tenant_id: str, campaign_id: str) -> dict[str, Any] | None:
+    """The ``progress`` GET /v1/campaigns/{id} reports (None: the tenant has no such
+    campaign); the live updates push it."""
+    from chalicelib.campaigns.service.progress import shaped
+
+    campaign = store().get(tenant_id, campaign_id)
+    if campaign is None:
+        return None
+    return shaped(campaign, enrolments().progress(tenant_id, campaign_id))
+
+
 @provider("campaigns.enrolments")
 def enrolments() -> EnrolmentStore:
     from chalicelib.campaigns.enrolment_store import ENROLMENTS, DynamoEnrolmentStore

@@ -212,6 +212,10 @@ SOURCES: dict[str, Source] = {
     ),
     "warmup_day_seconds": Source("PM_WARMUP_DAY_SECONDS", default="86400", parse="int"),
     "warmup_settle_seconds": Source("PM_WARMUP_SETTLE_SECONDS", default="0", parse="int"),
+    # --- live updates: the WebSocket API (Chalice deploys it after the stack; the deploy
+    # hands its id back to the stack, whose outputs then carry both URLs) --------------------
+    "websocket_endpoint": Source("PM_WEBSOCKET_ENDPOINT", "WebsocketEndpoint", "parameter"),
+    "websocket_url": Source("PM_WEBSOCKET_URL", "WebsocketUrl", "parameter"),
 }
 
 

@@ -92,6 +92,8 @@ class Settings:
     warmup_state_machine_arn: str
     warmup_day_seconds: int  # one warm-up day (86400 deployed; the local platform's shorter)
     warmup_settle_seconds: int  # longest wait past a day's end for its mail (0: a quarter day)
+    websocket_endpoint: str  # API Gateway's Management API for the WebSocket API (the pushes)
+    websocket_url: str  # what clients open (wss:// deployed; the local WebSocket server)
     tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
 
     def table(self, name: str) -> str:

@@ -12,6 +12,10 @@
    is never rewritten. Chalice's record of what it deployed (``.chalice/deployed/<stage>.json``)
    is kept in the artifact bucket, so a deploy from any machine updates the same API instead
    of creating a second one;
+   Chalice also deploys the WebSocket API (``app.py``'s websocket handlers); its id is only
+   known then, so when it is new or changed the deploy hands its URLs back to the stack
+   (``WebsocketEndpoint``, ``WebsocketUrl``: the consumers' pushes, the tickets' url) and runs
+   ``chalice deploy`` once more with the new outputs (``websocket_parameters``);
 5. switch on ReportBatchItemFailures for every SQS event source mapping of the stack's functions.
 
 The decisions (plan, parameters, output to environment mapping, artifact key, Chalice config,
@@ -32,7 +36,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +210,8 @@ def plan(options: Options) -> list[str]:
         f"3. create or update stack {options.stack} from {_rel(TEMPLATE)}: {shown}; "
         f"{', '.join(cloud.CAPABILITIES)}",
         f"4. chalice deploy --stage {options.stage} in {_rel(CHALICE_APP)} with {env}; "
-        f"iam_role_arn={ROLE_OUTPUT}",
+        f"iam_role_arn={ROLE_OUTPUT}; when its WebSocket API is new: update the stack with "
+        f"{', '.join(WEBSOCKET_PARAMETERS)} from its id and chalice deploy again",
         f"5. {PARTIAL_FAILURES} on every SQS event source mapping of {options.stack}'s functions",
     ]
 
@@ -256,6 +261,35 @@ def chalice_deploy(s3: Any, bucket: str, stage: str, region: str) -> None:
             s3.upload_file(str(state), bucket, key)
 
 
+WEBSOCKET_PARAMETERS = ("WebsocketEndpoint", "WebsocketUrl")
+
+
+def websocket_api_id(state_file: Path) -> str | None:
+    """The WebSocket API chalice created, from its deployed-state file."""
+    if not state_file.is_file():
+        return None
+    for resource in json.loads(state_file.read_text()).get("resources", []):
+        if resource.get("resource_type") == "websocket_api":
+            return resource.get("websocket_api_id")
+    return None
+
+
+def websocket_parameters(
+    api_id: str | None, region: str, stage: str, outputs: Mapping[str, str]
+) -> dict[str, str]:
+    """The stack parameters that point the pushes and the tickets at the WebSocket API
+    ``api_id`` (its stage is the Chalice stage's ``api_gateway_stage``, the stage's name);
+    empty when there is none or the stack already has them."""
+    if not api_id:
+        return {}
+    host = f"{api_id}.execute-api.{region}.amazonaws.com"
+    wanted = {
+        "WebsocketEndpoint": f"https://{host}/{stage}",
+        "WebsocketUrl": f"wss://{host}/{stage}/",
+    }
+    return {} if all(outputs.get(k) == v for k, v in wanted.items()) else wanted
+
+
 def rest_api_id(state_file: Path) -> str | None:
     """The REST API chalice created, from its deployed-state file."""
     if not state_file.is_file():
@@ -286,7 +320,19 @@ def deploy(options: Options) -> None:
         options.stage, environment_from_outputs(outputs), role_from_outputs(outputs)
     )
     chalice_deploy(s3, bucket, options.stage, options.region)
-    rest_api = rest_api_id(CHALICE_APP / ".chalice" / "deployed" / f"{options.stage}.json")
+    state = CHALICE_APP / ".chalice" / "deployed" / f"{options.stage}.json"
+    websocket = websocket_parameters(
+        websocket_api_id(state), options.region, options.stage, outputs
+    )
+    if websocket:
+        print("4b. the WebSocket API's URLs to the stack, then chalice deploy again", flush=True)
+        again = replace(options, overrides={**options.overrides, **websocket})
+        outputs = apply_stack(s3, cfn, bucket, key, machines, again)
+        prepare_chalice_app(
+            options.stage, environment_from_outputs(outputs), role_from_outputs(outputs)
+        )
+        chalice_deploy(s3, bucket, options.stage, options.region)
+    rest_api = rest_api_id(state)
     if rest_api:
         cloud.unknown_paths_answer_404(aws.client("apigateway"), rest_api, options.stage)
     print("5. partial batch failures", flush=True)

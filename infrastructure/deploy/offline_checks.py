@@ -81,6 +81,7 @@ def package_problems(sam: dict[str, Any], names: Sequence[str], root: Path) -> l
         for key, want in (("Handler", "app.app"), ("Runtime", "python3.11"))
         if props.get(key) != want
     ]
+    problems += websocket_problems(sam)
     sources = ["app.py"] + sorted(
         p.relative_to(root).as_posix() for p in (root / "chalicelib").rglob("*.py")
     )
@@ -92,6 +93,24 @@ def package_problems(sam: dict[str, Any], names: Sequence[str], root: Path) -> l
         for dist, pin in sorted(wanted.items())
         if installed.get(dist) != pin
     ]
+    return problems
+
+
+WEBSOCKET_HANDLERS = {
+    "WebsocketConnect": "app.ws_connect",
+    "WebsocketMessage": "app.ws_message",
+    "WebsocketDisconnect": "app.ws_disconnect",
+}
+
+
+def websocket_problems(sam: dict[str, Any]) -> list[str]:
+    """The live updates' WebSocket API is in the package, its routes on app.py's handlers."""
+    resources = sam.get("Resources", {})
+    problems = [] if "WebsocketAPI" in resources else ["sam.json has no WebsocketAPI"]
+    for name, handler in WEBSOCKET_HANDLERS.items():
+        found = resources.get(name, {}).get("Properties", {}).get("Handler")
+        if found != handler:
+            problems.append(f"sam.json {name} Handler is {found!r}, expected {handler!r}")
     return problems
 
 

@@ -36,6 +36,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int, default=int(env("PM_LOCAL_AWS_PORT", "4566")))
     parser.add_argument("--smtp-port", type=int, default=int(env("PM_LOCAL_SMTP_PORT", "2525")))
     parser.add_argument("--dns-port", type=int, default=int(env("PM_LOCAL_DNS_PORT", "5353")))
+    parser.add_argument("--ws-port", type=int, default=int(env("PM_LOCAL_WS_PORT", "8001")))
     parser.add_argument(
         "--time-scale",
         type=float,
@@ -77,6 +78,7 @@ def _banner(platform: LocalPlatform) -> str:
         f"  dashboard      {platform.api_url}/   (sign in with the demo API key below)",
         f"  AWS emulator   http://127.0.0.1:{p.aws}",
         f"  SMTP           127.0.0.1:{p.smtp} (STARTTLS + AUTH)   DNS 127.0.0.1:{p.dns}",
+        f"  WebSocket      ws://127.0.0.1:{p.ws}/ (live updates: POST /v1/realtime/tickets)",
         f"  admin key      {platform.admin_key}",
     ]
     domain = platform.demo_tenant.get("domain")
@@ -111,7 +113,7 @@ def _port_advice(error: PortUnavailable) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(sys.argv[1:] if argv is None else argv)
-    ports = Ports(args.api_port, args.aws_port, args.smtp_port, args.dns_port)
+    ports = Ports(args.api_port, args.aws_port, args.smtp_port, args.dns_port, args.ws_port)
     platform = LocalPlatform(
         ports=ports,
         time_scale=args.time_scale,

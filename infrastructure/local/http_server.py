@@ -12,6 +12,10 @@ dashboard's static files at ``/``, ``/config.json`` and ``/app/...`` (``static_s
                            ``/local/smtp/placement``, ``/local/simulator/bounces``: see
                            ``mail_routes``.
 ``/local/platform``        GET: ports, stack outputs, pumps and scheduler state.
+``/local/ws/@connections/{id}`` POST: send the body to a WebSocket connection; DELETE: close
+                           it (4401); 410 GoneException for one that is not open. API
+                           Gateway's Management API, so the deployed pusher works locally
+                           (``ws_server``).
 ``/local/faults``          GET: the faults switched on and what each injected; POST
                            ``{name, on, ...params}`` switches one (``events_stream``,
                            ``sqs_duplicate``, ``worker_kill``, ``aws_slow``: see ``faults``).
@@ -61,6 +65,7 @@ from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer
 
 from infrastructure.local.mail_routes import MailRoutes
 from infrastructure.local.static_site import StaticSite
+from infrastructure.local.ws_server import management_route
 
 MAX_LOCAL_BODY = 64 * 1024
 _PER_REQUEST = ("current_request", "lambda_context")
@@ -115,6 +120,7 @@ class LocalRoutes:
         flush_analytics: Callable[[], dict[str, int]] | None = None,
         run_schedule: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
         extra: dict[tuple[str, str], ExtraRoute] | None = None,
+        websockets: Any = None,
     ) -> None:
         self.smtp = smtp
         self.mail = MailRoutes(smtp)
@@ -125,6 +131,7 @@ class LocalRoutes:
         self.clock = clock  # an ``OffsetClock``: the platform installs it as ``core.clock``
         self.flush_analytics = flush_analytics
         self.run_schedule = run_schedule
+        self.websockets = websockets  # the local WebSocket server (``ws_server``)
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
@@ -146,6 +153,9 @@ class LocalRoutes:
             ("POST", "/local/schedules/run"): lambda: self._run_schedule(body),
         }.get((method, parts.path.rstrip("/")))
         more = self.extra.get((method, parts.path.rstrip("/")))
+        managed = management_route(self.websockets, method, parts.path, body)
+        if managed is not None:
+            return managed
         if route is None and more is not None:
             return more(body, query)
         if route is None:

@@ -56,6 +56,7 @@ class LocalPlatform:
     dns: Any = None
     provisioning: Any = None  # local Hostwinds, Cloudflare, pebble, the state machines
     http: Any = None
+    websockets: Any = None  # the WebSocket server (live updates)
     pumps: list[Any] = field(default_factory=list)
     deliveries: list[Any] = field(default_factory=list)  # the local Firehose pumps
     scheduler: Any = None
@@ -144,6 +145,7 @@ class LocalPlatform:
             health.register_check(name, _status_check(component))
         health.register_check("event_pumps", self._pumps_check)
         health.register_check("scheduler", self._scheduler_check)
+        self._start_websockets()
         with claiming("api", self.host, self.ports.api):
             self.http = LocalHttpServer(
                 app,
@@ -155,6 +157,7 @@ class LocalPlatform:
                     self.flush_analytics,
                     self.run_schedule,
                     extra=self.provisioning.routes(),
+                    websockets=self.websockets,
                 ),
                 self.host,
                 self.ports.api,
@@ -165,9 +168,23 @@ class LocalPlatform:
         # only known now (``--api-port 0`` picks a free one).
         os.environ["PM_TRACKING_BASE_URL"] = f"http://{self.host}:{self.ports.api}"
         os.environ["PM_LOCAL_INBOX_URL"] = f"http://{self.host}:{self.ports.api}"
+        # live updates: clients open the local WebSocket server; the handlers and the event
+        # consumers push through the front door's Management API emulation
+        os.environ["PM_WEBSOCKET_URL"] = self.websockets.url
+        os.environ["PM_WEBSOCKET_ENDPOINT"] = f"http://{self.host}:{self.ports.api}/local/ws"
         from chalicelib.core.settings import reset_settings
 
         reset_settings()
+
+    def _start_websockets(self) -> None:
+        from chalicelib.http import health
+        from infrastructure.local.ws_server import LocalWebsocketServer
+
+        with claiming("ws", self.host, self.ports.ws):
+            self.websockets = LocalWebsocketServer(self.host, self.ports.ws)
+        self.ports.ws = self.websockets.port
+        self.websockets.start()
+        health.register_check("websocket_server", _status_check(self.websockets))
 
     def _start_workers(self) -> None:
         from infrastructure.local.firehose_pump import build_firehose_pumps
@@ -309,6 +326,7 @@ class LocalPlatform:
             "scheduler": self.scheduler.status() if self.scheduler else None,
             "smtp": self.smtp.status() if self.smtp else None,
             "dns": self.dns.status() if self.dns else None,
+            "websockets": self.websockets.status() if self.websockets else None,
             "provisioning": self.provisioning.describe() if self.provisioning else None,
         }
 
@@ -325,6 +343,7 @@ class LocalPlatform:
                     worker.join(timeout=10)
         for name, component in (
             ("api", self.http),
+            ("websocket", self.websockets),
             ("provisioning", self.provisioning),
             ("dns", self.dns),
             ("smtp", self.smtp),

@@ -16,9 +16,16 @@ class Ports:
     aws: int = 4566
     smtp: int = 2525
     dns: int = 5353
+    ws: int = 8001  # the WebSocket server (live updates)
 
 
-PORT_NAMES = {"api": "API", "aws": "AWS emulator", "smtp": "SMTP server", "dns": "DNS server"}
+PORT_NAMES = {
+    "api": "API",
+    "aws": "AWS emulator",
+    "smtp": "SMTP server",
+    "dns": "DNS server",
+    "ws": "WebSocket server",
+}
 _BIND_ERRORS = (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL)
 
 

@@ -178,6 +178,8 @@ class SqsPump(Pump):
 
 
 class KinesisPump(Pump):
+    max_idle_wait = 0.25  # two mappings on one stream; the live updates ride on them
+
     def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
         super().__init__(mapping, emulator, faults)
         self.kinesis = emulator.client("kinesis")
@@ -271,9 +273,15 @@ class DynamoStreamPump(Pump):
 
     idle_wait = 0.25  # six tables have streams: poll them gently
     max_idle_wait = 1.0
+    # ... but the outbox is on every event's way to the stream, and so to the live updates
+    # (pushed within about a second of the event): it waits at most a quarter second
+    PROMPT_SOURCES = frozenset({"OutboxTable"})
+    prompt_idle_wait = 0.25
 
     def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
         super().__init__(mapping, emulator, faults)
+        if mapping.source_logical_id in self.PROMPT_SOURCES:
+            self.max_idle_wait = self.prompt_idle_wait
         self.streams = emulator.client("dynamodbstreams")
         table = emulator.physical[mapping.source_logical_id]
         described = emulator.client("dynamodb").describe_table(TableName=table)["Table"]

@@ -241,6 +241,8 @@ def _start_platform(day_seconds: float) -> tuple[subprocess.Popen[bytes], str, s
             "0",
             "--dns-port",
             "0",
+            "--ws-port",
+            "0",
             "--warmup-day-seconds",
             str(day_seconds),
             "--ready-file",

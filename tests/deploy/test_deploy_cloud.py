@@ -27,6 +27,10 @@ OPERATOR = {
     "NotifySmtpHost": "smtp.example.com",
     "NotifySmtpPort": "465",
     "NotifySmtpUsername": "notify@example.com",
+    # set by the deploy itself once chalice made the WebSocket API (``websocket_parameters``);
+    # every parameter has a value from the first deploy on (moto's update needs it)
+    "WebsocketEndpoint": "https://ws1.execute-api.us-east-1.amazonaws.com/dev",
+    "WebsocketUrl": "wss://ws1.execute-api.us-east-1.amazonaws.com/dev/",
 }
 
 

@@ -309,3 +309,51 @@ def test_the_definitions_prefix_follows_their_content_and_names_only(tmp_path):
     assert definitions_prefix(files) == before
     (tmp_path / "b.asl.json").write_text('{"StartAt": "C"}')
     assert definitions_prefix(files) != before
+
+
+# --- the WebSocket API (created by chalice after the stack) -------------------------------
+
+
+def test_the_websocket_api_id_comes_from_chalices_record(tmp_path):
+    state = tmp_path / "dev.json"
+    assert d.websocket_api_id(state) is None
+    state.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {"resource_type": "rest_api", "rest_api_id": "rest1"},
+                    {"resource_type": "websocket_api", "websocket_api_id": "ws1"},
+                ]
+            }
+        )
+    )
+    assert d.websocket_api_id(state) == "ws1"
+
+
+def test_the_stack_gets_the_websocket_urls_once_and_only_when_they_change():
+    wanted = d.websocket_parameters("ws1", "eu-west-1", "prod", {})
+    assert wanted == {
+        "WebsocketEndpoint": "https://ws1.execute-api.eu-west-1.amazonaws.com/prod",
+        "WebsocketUrl": "wss://ws1.execute-api.eu-west-1.amazonaws.com/prod/",
+    }
+    assert d.websocket_parameters("ws1", "eu-west-1", "prod", wanted) == {}
+    assert d.websocket_parameters(None, "eu-west-1", "prod", {}) == {}
+    template = d._safe_yaml(d.TEMPLATE.read_text())
+    assert set(d.WEBSOCKET_PARAMETERS) <= set(template["Parameters"])
+    assert set(d.WEBSOCKET_PARAMETERS) <= set(template["Outputs"])
+    assert {"PM_WEBSOCKET_ENDPOINT", "PM_WEBSOCKET_URL"} <= set(d.ENV_FROM_OUTPUTS)
+
+
+def test_the_package_check_wants_the_websocket_api_on_app_pys_handlers():
+    from infrastructure.deploy.offline_checks import WEBSOCKET_HANDLERS, websocket_problems
+
+    good = {"WebsocketAPI": {}} | {
+        name: {"Properties": {"Handler": handler}} for name, handler in WEBSOCKET_HANDLERS.items()
+    }
+    assert websocket_problems({"Resources": good}) == []
+    assert len(websocket_problems({"Resources": {}})) == 4
+    import app
+
+    assert {
+        f"app.{h.handler_string.split('.')[-1]}" for h in app.app.websocket_handlers.values()
+    } == set(WEBSOCKET_HANDLERS.values())

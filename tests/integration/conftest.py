@@ -83,6 +83,8 @@ def start_platform(tmp: Path, *extra: str, health_monitor: bool = False) -> Runn
         "0",
         "--dns-port",
         "0",
+        "--ws-port",
+        "0",
         "--ready-file",
         str(ready),
         *([] if health_monitor else ["--hold-schedule", "HealthMonitorSchedule"]),

@@ -127,7 +127,7 @@ def test_api_request_lines_name_the_api_not_a_worker(platform):
 
 
 def _platform_command(*extra: str) -> list[str]:
-    ports = ("--api-port", "--aws-port", "--smtp-port", "--dns-port")
+    ports = ("--api-port", "--aws-port", "--smtp-port", "--dns-port", "--ws-port")
     chosen = dict.fromkeys(ports, "0")
     for flag, value in zip(extra[::2], extra[1::2], strict=True):
         chosen[flag] = value
@@ -139,7 +139,7 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PM_", "POWERTOOLS_"))}
 
 
-@pytest.mark.parametrize("flag", ["--aws-port", "--api-port", "--dns-port"])
+@pytest.mark.parametrize("flag", ["--aws-port", "--api-port", "--dns-port", "--ws-port"])
 def test_a_taken_port_fails_at_once_naming_the_port_and_its_flag(flag):
     # given a program already listening on the port asked for (4566 in the report: the AWS one)
     with socket.socket() as taken:

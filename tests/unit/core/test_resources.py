@@ -68,7 +68,9 @@ def test_each_table_is_named_so_the_code_finds_it_without_a_list(table):
 
 
 # Keyed by the domain name: one owner per name, the item holds only the owner's ids (README).
-NOT_TENANT_LED = {"DomainClaimsTable"}
+# Keyed by API Gateway's connection id: a WebSocket connection has no tenant before its first
+# message, and $disconnect names only the connection (its subscriptions are tenant-led).
+NOT_TENANT_LED = {"DomainClaimsTable", "RealtimeConnectionsTable"}
 
 
 @pytest.mark.parametrize("table", TABLES)
