@@ -272,6 +272,7 @@ def test_every_event_type_has_a_schema_that_fits_what_we_publish(schema):
         },
         "contact.deleted": {"contact_id": "ctc_abcdefghijklmnop"},
         "warmup.decision": _warmup_decision_sample(),
+        "webhook.test": {"endpoint_id": "whk_abcdefghijkl"},
         "contact.erased": {"contact_id": "ctc_abcdefghijklmnop"},
         "campaign.created": {"campaign_id": "cmp_abcdefghijklmnop", "status": "draft"},
         "campaign.started": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import app  # noqa: F401 - registers every route
@@ -40,6 +41,8 @@ RESOURCE_FOR_PARAM = {
     "campaign_id": "a_campaign_id",
     "report_id": "a_report_id",
     "server_id": "a_server_id",
+    "webhook_id": "a_webhook_id",
+    "job_id": "a_replay_id",
 }
 
 # Every list filter -> the attribute of ``World`` holding a value that matches A's record.
@@ -91,6 +94,8 @@ class World:
     a_server_id: str
     a_alert_kind: str
     a_alert_status: str
+    a_webhook_id: str
+    a_replay_id: str
     b_tenant_id: str
     b_key: str
     a_contact_status: str = "active"
@@ -148,6 +153,9 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
     wiring.override("warmup.workflow", RecordingWorkflow())  # no state machine in this tier
     warmup = f"/v1/mailboxes/{mailbox['id']}/warmup"
     _created(api, warmup, a_key, {"plan": "standard"})
+    webhook = _created(api, "/v1/webhooks", a_key, WEBHOOK_BODY)
+    replay = api.call("POST", f"/v1/webhooks/{webhook['id']}/replay", a_key, _last_hour())
+    assert replay.status_code == 202, replay.data
     return World(
         a_tenant_id=a_tenant["id"],
         a_key=a_key,
@@ -174,9 +182,19 @@ def two_tenants(api: Any, b_tenant_id: str | None = None, b_key: str | None = No
         a_server_id=_created(api, "/v1/servers", a_key, server_body(a_tenant["id"]))["id"],
         a_alert_kind=_raised_alert(a_tenant["id"], mailbox["id"]),
         a_alert_status="open",
+        a_webhook_id=webhook["id"],
+        a_replay_id=replay.data["id"],
         b_tenant_id=str(b_tenant_id),
         b_key=b_key,
     )
+
+
+WEBHOOK_BODY = {"url": "http://127.0.0.1:9/hooks/a"}  # loopback: the functional tier is local
+
+
+def _last_hour() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {"from": (now - timedelta(hours=1)).isoformat(), "to": now.isoformat()}
 
 
 ALWAYS = {"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "24:00", "time_zone": "UTC"}

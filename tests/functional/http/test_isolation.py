@@ -4,6 +4,7 @@ cannot cross tenants. Routes come from the route table: a new route is a new cas
 new path parameter, body model or list filter fails here until the world provides it.
 (A's ids inside B's request bodies: ``test_isolation_bodies``.)"""
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -43,6 +44,11 @@ VALID_BODIES = {
     "chalicelib.campaigns.schemas.UpdateCampaign": {"name": "b"},
     "chalicelib.campaigns.schemas.Enrol": lambda w: {"contact_ids": [w.a_contact_id]},
     "chalicelib.warmup.schemas.StartWarmup": {"plan": "aggressive", "pool": False},
+    "chalicelib.webhooks.schemas.UpdateWebhook": {"enabled": False, "description": "B was here"},
+    "chalicelib.webhooks.schemas.StartReplay": lambda w: {
+        "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "to": datetime.now(UTC).isoformat(),
+    },
 }
 
 

@@ -17,6 +17,7 @@ from tests.functional.http.isolation_world import (
     LIST_ROUTES,
     QUERY_ID_ROUTES,
     TENANT_ROUTES,
+    WEBHOOK_BODY,
     World,
     a_state,
     campaign_body,
@@ -160,6 +161,7 @@ SHARED_NAMES = {
     "/v1/lists": {"name": "a-list"},
     "/v1/contact-fields": {"name": "a_field", "type": "string"},
     "/v1/imports": {"upload": True, "filename": "a.csv"},
+    "/v1/webhooks": WEBHOOK_BODY,
 }
 # Creates that take no body at all: what they make is the caller's, read at its own route.
 NO_BODY = {"/v1/tenant/export": "/v1/tenant/exports/{}"}
