@@ -193,6 +193,19 @@ def _send_all(aws, clock: FakeClock) -> None:
         clock.advance(1)
 
 
+def test_an_event_the_files_hold_twice_comes_back_and_counts_once(aws, clock):
+    # given events a producer's retry put on the stream twice: the copies in two files
+    tenant = ids.new_id("ten")
+    window = Window(_ago(clock, 30), _ago(clock, 20))
+    events = [_event(tenant, _ago(clock, 29, n * 3600), n) for n in range(8)]
+    _store(aws, events + events[:4])
+    # when the archive is read a few at a time and counted
+    pages = _read_all(_archive(), tenant, window, 3)
+    # then each event came once, in order, and counts once
+    assert [e["event_id"] for page in pages for e in page] == _ordered(events)
+    assert _archive().count(tenant, window) == len(events)
+
+
 def _replay(api, aws, clock, key: str, hook: dict, first: str, last: str) -> dict:
     reply = api.call("POST", f"/v1/webhooks/{hook['id']}/replay", key, {"from": first, "to": last})
     assert reply.status_code == 202, reply.data
