@@ -6,7 +6,12 @@ event's envelope is rebuilt from them: ``event_id``, ``type``, ``tenant_id``,
 ``occurred_at``, ``schema_version`` and the ids and numbers the row holds (message,
 mailbox, domain, campaign, contact, step, variant, SMTP code). Fields only the stream carried
 (a bounce's diagnostic text, a click's URL) are not in the replayed body; the event log
-(the last 7 days) replays whole envelopes."""
+(the last 7 days) replays whole envelopes.
+
+The stream and Firehose deliver at least once, so the files may hold an event twice (a
+producer's retry, a redone flush): a page groups the rows by event (each comes once, its
+ids the non-empty ones of its copies) and the count counts distinct events. The SQL is
+plain enough for both engines (Athena's, translated for DuckDB by the local adapter)."""
 
 from __future__ import annotations
 
@@ -68,6 +73,11 @@ def _occurred(value: Any) -> str:
     return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
+def _merged() -> list[str]:
+    """Each field over an event's copies: the one they hold (``max`` skips the empty)."""
+    return [f"max({name}) AS {name}" for name in FIELDS]
+
+
 def envelope(tenant_id: str, row: dict[str, Any]) -> Event:
     event: Event = {
         "event_id": row["event_id"],
@@ -85,15 +95,17 @@ class OlapArchive:
         self._queries = queries
 
     def page(self, tenant_id: str, window: Window, after: str | None, limit: int) -> list[Event]:
-        columns = ", ".join(("event_id", "type", "occurred_at", *FIELDS))
+        columns = ", ".join(("event_id", "type", "occurred_at", *_merged()))
         sql = (
             f"SELECT {columns} FROM events WHERE {_conditions(tenant_id, window, after)} "
+            "GROUP BY event_id, type, occurred_at "
             f"ORDER BY occurred_at, event_id LIMIT {int(limit)}"
         )
         result = self._queries.run(sql)
         return [envelope(tenant_id, dict(zip(result.columns, r, strict=True))) for r in result.rows]
 
     def count(self, tenant_id: str, window: Window) -> int:
-        sql = f"SELECT count(*) AS n FROM events WHERE {_conditions(tenant_id, window, None)}"
+        where = _conditions(tenant_id, window, None)
+        sql = f"SELECT count(DISTINCT event_id) AS n FROM events WHERE {where}"
         rows = self._queries.run(sql).rows
         return int(rows[0][0]) if rows else 0
