@@ -178,7 +178,7 @@ class SqsPump(Pump):
 
 
 class KinesisPump(Pump):
-    max_idle_wait = 0.25  # two mappings on one stream; the live updates ride on them
+    max_idle_wait = 0.5
 
     def __init__(self, mapping: MappingSpec, emulator: Any, faults: Any = None) -> None:
         super().__init__(mapping, emulator, faults)
