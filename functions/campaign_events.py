@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import campaigns, realtime
 from chalicelib.aws import powertools
-from functions._runtime import count, invocation
-from functions.event_consumer import parse_event, settled_events
+from functions._runtime import count, invocation, parse_event, settled_events, stream_events
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +49,10 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
         reply = process_partial_response(
             event=event, record_handler=react_one, processor=processor, context=context
         )
-        moved = [e for e in settled_events(event, reply) if str(e["type"]).startswith(INTERESTING)]
+        moved = [
+            e
+            for e in settled_events(stream_events(event), reply)
+            if str(e["type"]).startswith(INTERESTING)
+        ]
         realtime.push_campaign_counters(moved)
         return reply

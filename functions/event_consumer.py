@@ -16,31 +16,16 @@ failing the batch, cheap when nobody listens.
 from __future__ import annotations
 
 import base64
-import json
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import analytics, realtime, sending
 from chalicelib.aws import powertools
-from functions._runtime import count, invocation
+from functions._runtime import count, invocation, parse_event, settled_events, stream_events
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from chalicelib.core.events import Event
-
-REQUIRED = ("event_id", "type", "tenant_id", "occurred_at", "schema_version")
-
-
-def parse_event(data: bytes) -> Event | None:
-    try:
-        event = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(event, dict) or any(
-        not isinstance(event.get(k), str | int) for k in REQUIRED
-    ):
-        return None
-    return event
 
 
 def _counters() -> analytics.CounterStore:
@@ -63,12 +48,11 @@ def consume_one(record: Any) -> None:
     count("EventsCounted" if counted else "EventDuplicatesSkipped")
 
 
-def _count_whole_batch(event: dict[str, Any]) -> bool:
+def _count_whole_batch(decoded: list[tuple[str | None, Event | None]]) -> bool:
     """The cheap path: every event of the batch counted in a few transactions. Any doubt (a
     malformed record, a redelivered event, a storage error) falls back to the per-record
     path, which reports partial failures and skips what is already counted."""
-    records = event.get("Records") or []
-    parsed = [parse_event(base64.b64decode(r["kinesis"]["data"])) for r in records]
+    parsed = [e for _, e in decoded]
     valid = [e for e in parsed if e is not None]
     if not parsed or len(valid) != len(parsed):
         return False
@@ -90,27 +74,14 @@ def handler(event: dict[str, Any], context: Any) -> Mapping[str, object]:
     )
 
     with invocation("event_consumer", context):
+        decoded = stream_events(event)
         reply: Mapping[str, Any] = {"batchItemFailures": []}
-        if not _count_whole_batch(event):
+        if not _count_whole_batch(decoded):
             processor = BatchProcessor(
                 event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
             )
             reply = process_partial_response(
                 event=event, record_handler=consume_one, processor=processor, context=context
             )
-        realtime.push_events(settled_events(event, reply))
+        realtime.push_events(settled_events(decoded, reply))
         return reply
-
-
-def settled_events(event: Mapping[str, Any], reply: Mapping[str, Any]) -> list[Event]:
-    """The batch's valid events before its first failed record (that one and every later
-    one come back in the retry, and are pushed then)."""
-    failed = {f.get("itemIdentifier") for f in reply.get("batchItemFailures") or []}
-    settled = []
-    for record in event.get("Records") or []:
-        if record["kinesis"].get("sequenceNumber") in failed:
-            break
-        parsed = parse_event(base64.b64decode(record["kinesis"]["data"]))
-        if parsed is not None:
-            settled.append(parsed)
-    return settled

@@ -8,13 +8,11 @@ fails the batch (Lambda retries it, bisecting), which only repeats idempotent wo
 
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import webhooks
 from chalicelib.aws import powertools
-from functions._runtime import count, invocation
-from functions.event_consumer import parse_event
+from functions._runtime import count, invocation, stream_events
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,13 +22,9 @@ if TYPE_CHECKING:
 
 def events_of(event: dict[str, Any]) -> list[Event]:
     found = []
-    for record in event.get("Records") or []:
-        parsed = parse_event(base64.b64decode(record["kinesis"]["data"]))
+    for sequence, parsed in stream_events(event):
         if parsed is None:
-            powertools.logger().warning(
-                "skipped a malformed event",
-                extra={"sequence": record["kinesis"].get("sequenceNumber")},
-            )
+            powertools.logger().warning("skipped a malformed event", extra={"sequence": sequence})
             count("MalformedEvents")
             continue
         found.append(parsed)
