@@ -57,6 +57,12 @@ from infrastructure.deploy.artifact import (
     run,
     state_machine_files,
 )
+from infrastructure.deploy.chalice_state import (
+    WEBSOCKET_PARAMETERS,
+    rest_api_id,
+    websocket_api_id,
+    websocket_parameters,
+)
 
 __all__ = ["DeployError", "artifact_key", "main"]
 
@@ -259,45 +265,6 @@ def chalice_deploy(s3: Any, bucket: str, stage: str, region: str) -> None:
     finally:
         if state.is_file():  # chalice records what it created even when a deploy fails
             s3.upload_file(str(state), bucket, key)
-
-
-WEBSOCKET_PARAMETERS = ("WebsocketEndpoint", "WebsocketUrl")
-
-
-def websocket_api_id(state_file: Path) -> str | None:
-    """The WebSocket API chalice created, from its deployed-state file."""
-    if not state_file.is_file():
-        return None
-    for resource in json.loads(state_file.read_text()).get("resources", []):
-        if resource.get("resource_type") == "websocket_api":
-            return resource.get("websocket_api_id")
-    return None
-
-
-def websocket_parameters(
-    api_id: str | None, region: str, stage: str, outputs: Mapping[str, str]
-) -> dict[str, str]:
-    """The stack parameters that point the pushes and the tickets at the WebSocket API
-    ``api_id`` (its stage is the Chalice stage's ``api_gateway_stage``, the stage's name);
-    empty when there is none or the stack already has them."""
-    if not api_id:
-        return {}
-    host = f"{api_id}.execute-api.{region}.amazonaws.com"
-    wanted = {
-        "WebsocketEndpoint": f"https://{host}/{stage}",
-        "WebsocketUrl": f"wss://{host}/{stage}/",
-    }
-    return {} if all(outputs.get(k) == v for k, v in wanted.items()) else wanted
-
-
-def rest_api_id(state_file: Path) -> str | None:
-    """The REST API chalice created, from its deployed-state file."""
-    if not state_file.is_file():
-        return None
-    for resource in json.loads(state_file.read_text()).get("resources", []):
-        if resource.get("resource_type") == "rest_api":
-            return resource.get("rest_api_id")
-    return None
 
 
 # --- the deploy ---------------------------------------------------------------------------
