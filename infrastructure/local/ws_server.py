@@ -50,6 +50,11 @@ class LocalWebsocketServer:
         self._thread.start()
 
     def stop(self) -> None:
+        if not self._thread.is_alive():
+            # never served (a stop during start-up): shutdown() waits for serve_forever to
+            # see the socket closed, which it never would
+            self._server.socket.close()
+            return
         self._server.shutdown()
         self._thread.join(timeout=5)
 
