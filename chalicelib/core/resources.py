@@ -216,6 +216,9 @@ SOURCES: dict[str, Source] = {
     # hands its id back to the stack, whose outputs then carry both URLs) --------------------
     "websocket_endpoint": Source("PM_WEBSOCKET_ENDPOINT", "WebsocketEndpoint", "parameter"),
     "websocket_url": Source("PM_WEBSOCKET_URL", "WebsocketUrl", "parameter"),
+    # a push's read timeout: API Gateway answers in milliseconds; the local platform, whose
+    # emulation shares one process with everything else, is given longer
+    "websocket_push_timeout": Source("PM_WEBSOCKET_PUSH_TIMEOUT", default="2", parse="float"),
 }
 
 

@@ -94,6 +94,7 @@ class Settings:
     warmup_settle_seconds: int  # longest wait past a day's end for its mail (0: a quarter day)
     websocket_endpoint: str  # API Gateway's Management API for the WebSocket API (the pushes)
     websocket_url: str  # what clients open (wss:// deployed; the local WebSocket server)
+    websocket_push_timeout: float  # seconds a push waits for the Management API
     tables: Mapping[str, str] = field(default_factory=dict)  # PM_*_TABLE variables, as read
 
     def table(self, name: str) -> str:

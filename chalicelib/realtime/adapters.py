@@ -37,14 +37,14 @@ class ManagementApiPusher:
             return
 
 
-def management_client(endpoint: str) -> Any:
+def management_client(endpoint: str, timeout: float) -> Any:
     """The Management API client of one WebSocket API stage (short timeouts: a push never
     holds a batch)."""
     from botocore.config import Config
 
     from chalicelib.aws import clients
 
-    config = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2})
+    config = Config(connect_timeout=1, read_timeout=timeout, retries={"total_max_attempts": 2})
     return clients.session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=config)
 
 

@@ -4,8 +4,9 @@ counted; a campaign's progress after the campaign reactions moved it).
 
 Cheap when nobody listens: one query per tenant of the batch (its subscriptions, all topics
 at once), nothing more when it finds none. Fails soft: a push never fails the batch that
-called it (each tenant's pushes are tried alone, logged and counted), and a connection that
-is gone is forgotten with its subscriptions (stale cleanup)."""
+called it (each tenant's pushes are tried alone, logged and counted), one post that fails
+(a timeout) costs that post only, never the batch's other pushes, and a connection that is
+gone is forgotten with its subscriptions (stale cleanup)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ Event = dict[str, Any]
 class PushStats:
     sent: int = 0
     gone: int = 0
+    failed: int = 0  # posts that failed for another reason (a timeout): not retried
     failed_tenants: int = 0
     dead: set[str] = field(default_factory=set)  # found gone in this batch: skipped after
 
@@ -135,6 +137,9 @@ def _send(
             stats.gone += 1
             stats.dead.add(connection_id)
             _cleanup(ports, tenant_id, listening, connection_id)
+        except Exception:  # noqa: BLE001 - one lost push; the rest of the batch goes on
+            stats.failed += 1
+            log.warning("realtime post failed", extra={"tenant_id": tenant_id}, exc_info=True)
 
 
 def _cleanup(

@@ -48,8 +48,8 @@ def tickets() -> Tickets:
 def pusher() -> Pusher:
     from chalicelib.realtime.adapters import ManagementApiPusher, management_client
 
-    endpoint = settings().websocket_endpoint
-    return ManagementApiPusher(management_client(endpoint) if endpoint else None)
+    endpoint, timeout = settings().websocket_endpoint, settings().websocket_push_timeout
+    return ManagementApiPusher(management_client(endpoint, timeout) if endpoint else None)
 
 
 @provider("realtime.directory")

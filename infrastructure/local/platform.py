@@ -423,6 +423,7 @@ def app_environment(
         "PM_WARMUP_SETTLE_SECONDS": str(settle_bound(warmup_day(time_scale, warmup_day_seconds))),
         "PM_VERIFY_SMTP_TLS": "false",
         "PM_SMTP_TIMEOUT": f"{smtp_timeout:g}",
+        "PM_WEBSOCKET_PUSH_TIMEOUT": "10",  # the emulation shares this process's GIL
         "PM_TRACKING_BASE_URL": f"http://{host}:{ports.api}",
         "PM_STAGE": "local",
         "AWS_ENDPOINT_URL": emulator.endpoint,

@@ -69,17 +69,22 @@ class FakeTickets:
 
 class RecordingPusher:
     """What was sent to which connection (decoded); ``gone`` ids raise ``Gone``, ``closed``
-    lists the connections closed (DeleteConnection); ``broken`` makes every post fail."""
+    lists the connections closed (DeleteConnection); ``broken`` makes every post fail,
+    ``failing`` holds the ids whose next post fails once (a timeout)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.gone: set[str] = set()
         self.closed: list[str] = []
         self.broken = False
+        self.failing: set[str] = set()
 
     def post(self, connection_id: str, payload: bytes) -> None:
         if self.broken:
             raise ConnectionError("the Management API is down")
+        if connection_id in self.failing:
+            self.failing.discard(connection_id)
+            raise TimeoutError(f"no answer for {connection_id}")
         if connection_id in self.gone:
             raise Gone(connection_id)
         self.sent.append((connection_id, json.loads(payload)))

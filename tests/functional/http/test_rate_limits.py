@@ -9,7 +9,7 @@ a test falls in one second whatever the machine's speed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,13 +23,15 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWrit
 
 @pytest.fixture
 def frozen(aws):
-    """The limiter's clock, frozen in the middle of a minute; the test moves it."""
+    """The limiter's clock, frozen in the middle of a minute an hour ago; the test moves it.
+    In the past, so no request a fixture made on the real clock shares its per-second
+    counters (at hh:mm:30 of the current minute they would, now and then)."""
     from chalicelib.accounts.local_limits import MemoryLimits
     from chalicelib.accounts.service.limits import LimitPorts
     from chalicelib.accounts.wiring import rate_counter
     from chalicelib.core import wiring
 
-    clock = FakeClock(datetime.now(UTC).replace(second=30, microsecond=0))
+    clock = FakeClock(datetime.now(UTC).replace(second=30, microsecond=0) - timedelta(hours=1))
 
     def freeze(scale: float = 1.0) -> FakeClock:
         ports = LimitPorts(rate_counter(), MemoryLimits(), clock, scale)

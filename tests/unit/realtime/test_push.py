@@ -65,7 +65,24 @@ def test_a_failing_push_is_counted_and_never_raised(world):
     listen(world, "t", TENANT, "tenant")
     world.pusher.broken = True
     stats = push_events(world.ports, [event("message.sent")])
-    assert stats.failed_tenants == 1 and stats.sent == 0
+    assert stats.failed == 2 and stats.sent == 0  # the event and the counters after it
+
+
+def test_a_post_that_times_out_costs_that_post_only(world):
+    # given two subscribers, the first of whose next post times out
+    listen(world, "slow", TENANT, "tenant")
+    listen(world, "fast", TENANT, "tenant")
+    world.pusher.failing.add("slow")
+    # when a batch of two events is pushed
+    stats = push_events(world.ports, [event("message.queued"), event("message.sent")])
+    # then the slow one misses the first event only, the other gets everything, and the
+    # connection is kept (a timeout is not Gone)
+    assert [m["event"]["type"] for m in world.pusher.to("slow") if m["type"] == "event"] == [
+        "message.sent"
+    ]
+    assert len(world.pusher.to("fast")) == 3
+    assert stats.failed == 1 and stats.gone == 0 and stats.failed_tenants == 0
+    assert sorted(world.subscriptions.of_tenant(TENANT)["tenant"]) == ["fast", "slow"]
 
 
 def test_campaign_counters_go_to_the_campaigns_subscribers(world):
