@@ -81,13 +81,13 @@ def test_another_tenants_id_is_404_and_their_record_is_unchanged(api, world, rou
     # given
     path, method = route
     body = _valid_body(route, world)
-    before = a_state(api, world)
+    before = a_state(world)
     # when
     reply = api.call(method, world.concrete(path), world.b_key, body)
     # then
     assert reply.status_code == 404, (route, reply.status_code, reply.data)
     assert reply.data["error"]["code"] == "not_found"
-    assert a_state(api, world) == before
+    assert a_state(world) == before
     # and the same request as A reaches the record: the 404 was the tenant check
     own = api.call(method, world.concrete(path), world.a_key, body)
     assert own.status_code not in (400, 404), (route, own.status_code, own.data)
@@ -139,3 +139,27 @@ def test_a_cursor_cannot_cross_tenants(api, world):
     b_page = api.call("GET", f"/v1/audit?limit=5&next_token={a_page['next_token']}", world.b_key)
     assert b_page.status_code == 200
     assert {r["tenant_id"] for r in b_page.data["items"]} <= {world.b_tenant_id}
+
+
+def test_the_state_check_sees_any_change_to_as_records(api, world):
+    """The check the 404 tests lean on can fail: A's own writes to a DynamoDB item, an S3
+    object and a secret each show in ``a_state``."""
+    before = a_state(world)
+    # a DynamoDB item
+    reply = api.call("PATCH", f"/v1/templates/{world.a_template_id}", world.a_key, {"name": "x"})
+    assert reply.status_code == 200, reply.data
+    after_item = a_state(world)
+    assert after_item != before
+    # a secret (the webhook's signing secret) and then an S3 object (an upload's file)
+    reply = api.call("POST", f"/v1/webhooks/{world.a_webhook_id}/rotate-secret", world.a_key)
+    assert reply.status_code == 200, reply.data
+    after_secret = a_state(world)
+    changed = {k for k in after_secret if after_secret[k] != after_item.get(k)}
+    assert any(k.startswith("secret:") for k in changed), changed
+    from chalicelib.aws import clients
+    from chalicelib.core.settings import settings
+
+    clients.s3().put_object(
+        Bucket=settings().bucket, Key=f"tenant/{world.a_tenant_id}/probe.txt", Body=b"x"
+    )
+    assert any(k.startswith("s3:") for k in set(a_state(world)) - set(after_secret))

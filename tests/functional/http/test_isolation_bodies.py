@@ -204,14 +204,14 @@ def test_every_tenant_route_is_exercised_by_an_isolation_test():
 def test_a_foreign_record_in_a_body_is_refused_and_creates_nothing(api, worlds, case):
     # given
     world, b = worlds
-    before, listed = a_state(api, world), _listed(api, b, case.listed_at)
+    before, listed = a_state(world), _listed(api, b, case.listed_at)
     # when
     reply = api.call("POST", case.route, b.key, case.foreign(world, b))
     # then
     assert reply.status_code in (404, 409, 422), (case.name, reply.status_code, reply.data)
     assert reply.data["error"]["details"]["field"] == case.field, reply.data
     assert _listed(api, b, case.listed_at) == listed
-    assert a_state(api, world) == before
+    assert a_state(world) == before
     # and the same body naming B's own record is accepted
     own = api.call("POST", case.route, b.key, case.own(world, b))
     assert own.status_code in (201, 202), (case.name, own.status_code, own.data)
@@ -221,20 +221,20 @@ def test_a_foreign_record_in_a_body_is_refused_and_creates_nothing(api, worlds, 
 @pytest.mark.parametrize("path", sorted(SHARED_NAMES))
 def test_a_create_reusing_another_tenants_names_touches_only_the_caller(api, worlds, path):
     world, b = worlds
-    before, listed = a_state(api, world), _listed(api, b, path)
+    before, listed = a_state(world), _listed(api, b, path)
     reply = api.call("POST", path, b.key, SHARED_NAMES[path])
     assert reply.status_code == 201, reply.data
-    assert a_state(api, world) == before
+    assert a_state(world) == before
     assert _listed(api, b, path) == listed | item_ids({"items": [reply.data]})
 
 
 @pytest.mark.parametrize("path", sorted(NO_BODY))
 def test_a_create_without_a_body_makes_the_callers_record_only(api, worlds, path):
     world, b = worlds
-    before = a_state(api, world)
+    before = a_state(world)
     reply = api.call("POST", path, b.key)
     assert reply.status_code == 202, reply.data
-    assert a_state(api, world) == before
+    assert a_state(world) == before
     made = NO_BODY[path].format(reply.data["id"])
     assert api.call("GET", made, b.key).status_code == 200
     assert api.call("GET", made, world.a_key).status_code == 404
@@ -243,10 +243,10 @@ def test_a_create_without_a_body_makes_the_callers_record_only(api, worlds, path
 def test_removing_a_suppression_both_tenants_hold_removes_only_the_callers(api, worlds):
     world, b = worlds
     api.call("POST", "/v1/suppressions", b.key, {"address": world.a_suppressed})
-    before = a_state(api, world)
+    before = a_state(world)
     reply = api.call("DELETE", f"/v1/suppressions/{world.a_suppressed}", b.key)
     assert reply.status_code == 200, reply.data
-    assert a_state(api, world) == before
+    assert a_state(world) == before
     assert api.call("GET", f"/v1/suppressions/{world.a_suppressed}", b.key).status_code == 404
 
 
