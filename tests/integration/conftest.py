@@ -168,25 +168,3 @@ def eventually(check, attempts: int = 150, pause: float = 0.2):
             return last
         time.sleep(pause)
     raise AssertionError(f"condition never held; last value: {last!r}")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The groups the integration tier was meant to run in under ``--dist loadgroup``: the
-    tier on one worker around one platform, ``platform/`` and the modules with platforms of
-    their own beside it.
-
-    Not honoured today: pytest-xdist 3.8 marks a group by appending ``@group`` to
-    ``item._nodeid``, and pytest 9 reads node ids from ``item._id``, so every test is its own
-    unit and the two workers take integration tests one by one, interleaved with the rest.
-    Each worker then starts its own session ``platform`` and each module-scoped platform
-    wherever its tests land, so no integration test may rely on running after another, on
-    one worker, or on a platform no other test touches (the shared platforms' demo tenant
-    and queues are shared; tests make their own tenants where counts matter). Kept so the
-    grouping comes back when xdist reads pytest 9's ids."""
-    here = Path(__file__).resolve().parent
-    for item in items:
-        own = item.get_closest_marker("xdist_group") is not None
-        path = Path(str(item.fspath)).resolve()
-        if not own and here in path.parents:
-            group = "integration-platform" if path.parent.name == "platform" else "integration"
-            item.add_marker(pytest.mark.xdist_group(group))

@@ -21,7 +21,7 @@ import requests
 from tests.integration.conftest import RunningPlatform, eventually
 from tests.integration.tenants import SendingTenant, sending_tenant
 
-pytestmark = pytest.mark.xdist_group("integration-clock")  # see conftest: not honoured today
+pytestmark = pytest.mark.long
 
 SIM = "sim.penguinmails.test"
 DAY = 86_400

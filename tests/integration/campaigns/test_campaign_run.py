@@ -22,7 +22,7 @@ import pytest
 from chalicelib.core.clock import parse_iso
 from tests.integration.conftest import RunningPlatform, eventually
 
-pytestmark = pytest.mark.xdist_group("integration-clock")  # see conftest: not honoured today
+pytestmark = pytest.mark.long
 
 SIM = "sim.penguinmails.test"
 DAY = 86_400

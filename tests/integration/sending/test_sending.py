@@ -11,6 +11,7 @@ import dkim
 import dns.message
 import dns.query
 import dns.rdatatype
+import pytest
 
 from tests.integration.conftest import eventually
 
@@ -61,6 +62,7 @@ def _messages(
             return found
 
 
+@pytest.mark.long
 def test_a_batch_of_200_ends_right_and_every_email_verifies(platform):
     # given
     key, run = platform.demo_key, uuid.uuid4().hex[:6]

@@ -25,6 +25,7 @@ def warm_platform(tmp_path_factory):
     stop_platform(running)
 
 
+@pytest.mark.long
 def test_three_days_of_warmup_on_the_running_platform(warm_platform) -> None:
     """One test, not four around a module fixture: pytest-xdist hands a module's tests to
     both workers, and each would start a platform and run the demo (see the integration
