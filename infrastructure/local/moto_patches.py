@@ -24,7 +24,8 @@ interpreter lock anyway), as do a Kinesis stream's reads and writes (a GetRecord
 shard while a PutRecords appended failed with "OrderedDict mutated during iteration"); and
 standard SQS queues serve messages fairly by ``MessageGroupId`` (``moto_sqs``). DynamoDB's
 item answers skip moto's generic serializer (``moto_dynamo_json``), and a JSON template is
-parsed as JSON, not by PyYAML's pure-Python loader. Applied to the local
+parsed as JSON, not by PyYAML's pure-Python loader, and a handler's method names are
+listed once per class, not once per request. Applied to the local
 platform's emulator and the functional tier; nothing deployed imports it.
 """
 
@@ -64,8 +65,18 @@ def apply() -> None:
     moto_sqs.apply()
     moto_dynamo_json.apply()
     _remember_backend_per_host()
+    _remember_action_names()
     _parse_json_templates_first()
     _applied["done"] = True
+
+
+def _remember_action_names() -> None:
+    """moto lists a handler class's methods (``inspect.getmembers``) on every request to
+    find the action's method; a class's methods never change, so once per class is enough
+    (it was a twentieth of a functional test's time)."""
+    from moto.core import responses
+
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
 
 
 def _parse_json_templates_first() -> None:

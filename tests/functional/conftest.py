@@ -93,12 +93,23 @@ def _aws_session():
     wiring.reset()
 
 
+@pytest.fixture(scope="session")
+def _boto3_session(_aws_session):
+    """One boto3 session for the tier: a fresh one per test loaded every service's model
+    files again (about 0.1 s a test, a sixth of the tier's time in the isolation tests)."""
+    import boto3
+
+    return boto3.session.Session(region_name="us-east-1")
+
+
 @pytest.fixture
-def aws(_aws_session):
-    """The stack's outputs, with every dependency rebuilt fresh (no override leaks)."""
+def aws(_aws_session, _boto3_session):
+    """The stack's outputs, with every dependency rebuilt fresh (no override leaks); the
+    clients are new, built from the tier's one session."""
     from chalicelib.core import wiring
 
     wiring.reset()
+    wiring.override("aws.session", _boto3_session)
     yield _aws_session
     wiring.reset()
 
