@@ -27,9 +27,8 @@ def warm_platform(tmp_path_factory):
 
 @pytest.mark.long
 def test_three_days_of_warmup_on_the_running_platform(warm_platform) -> None:
-    """One test, not four around a module fixture: pytest-xdist hands a module's tests to
-    both workers, and each would start a platform and run the demo (see the integration
-    conftest's note on groups)."""
+    """One test: the demo is one run of several minutes of platform time, and every check
+    reads its one result."""
     demo = warmup_demo.run(warm_platform.url, warm_platform.demo_key, days=DAYS, timeout=900)
     assert demo.problems == []
     _each_day_follows_the_plan_and_increases(demo)
