@@ -1,10 +1,11 @@
-"""How `make test` shares the three tiers between its two pytest-xdist workers.
+"""How `make test` shares the tiers between its pytest-xdist workers (two for the unit and
+functional tiers, three for the integration tier: two pytest runs).
 
 The integration tier is handed out a module at a time (a module's tests run together on one
 worker, so a module-scoped platform starts once), every other test one at a time. The unit
 and functional tiers go first, then the integration tier with the modules holding a test
 marked ``long`` (a scenario run of a minute or more) at its head, so no long test starts
-last and leaves the other worker idle. The integration tier comes last because a running
+last and leaves the other workers idle. The integration tier comes last because a running
 platform costs CPU even when idle (its pumps poll the emulator) and a worker keeps its
 session platform until it ends: started first, they slowed the other tiers by minutes.
 
@@ -25,7 +26,7 @@ _TIERS = ("tests/unit/", "tests/functional/")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "long: a scenario run of a minute or more; scheduled before everything else"
+        "markers", "long: a scenario of a minute or more; runs first in the integration tier"
     )
 
 
